@@ -1,0 +1,72 @@
+// Package cmd holds the cobra commands of kubectl pleg. Each command has one
+// Options struct (Complete, Validate, Run); the logic lives in the other packages.
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	// Cloud auth providers (exec, OIDC) for kubeconfigs that use them.
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+)
+
+const exitCodesHelp = `Exit codes:
+  0  no warning or critical cause
+  2  at least one warning
+  3  at least one critical cause
+  1  the tool itself failed (bad flags, cluster unreachable, node not found)`
+
+// exitStatus carries the diagnosis' exit code from a command's Run to Execute.
+type exitStatus struct{ code int }
+
+// NewRootCommand builds `kubectl pleg` with its subcommands.
+func NewRootCommand(streams genericiooptions.IOStreams, status *exitStatus) *cobra.Command {
+	configFlags := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "kubectl-pleg",
+		Short: "Tell why a Kubernetes node keeps going NotReady (PLEG is not healthy) and what to do",
+		Long: `kubectl pleg diagnoses NotReady nodes, above all "PLEG is not healthy": it reads the node,
+its events and pods, and the kubelet's logs, metrics, stats and configuration through the
+API server, runs the expert's checklist as rules and prints a ranked root-cause table with
+evidence and next steps. It never changes anything in the cluster.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl pleg"},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	configFlags.AddFlags(root.PersistentFlags())
+	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status))
+	root.AddCommand(NewVersionCommand(streams))
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(streams genericiooptions.IOStreams, args []string) int {
+	status := &exitStatus{}
+	root := NewRootCommand(streams, status)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
+		return diagnose.ExitFailed
+	}
+	return status.code
+}
+
+// colorWanted reports whether out is a terminal and the user has not set NO_COLOR.
+func colorWanted(out any) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

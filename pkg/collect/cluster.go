@@ -1,0 +1,143 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// listPageSize bounds each LIST response; pages are reduced as they arrive.
+const listPageSize = 500
+
+// node reads the Node. A missing node or an unreachable API server is returned
+// as an error: nothing else about the node can be trusted then.
+func (c *Collector) node(ctx context.Context, name string) (*corev1.Node, snapshot.Source, error) {
+	node, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	if err == nil {
+		return node, ok(snapshot.SourceNode, "kubectl get node %s", name), nil
+	}
+	src := apiFailure(snapshot.SourceNode, "get", "nodes", err)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, src, fmt.Errorf("%w: the API server has no node %q (kubectl get nodes lists the names)", ErrNodeNotFound, name)
+	case !isAPIStatus(err):
+		return nil, src, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
+	}
+	return nil, src, nil
+}
+
+// events lists the Events about the node in every namespace.
+func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, snapshot.Source) {
+	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
+	var out []snapshot.Event
+	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
+	for {
+		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(ctx, opts)
+		if err != nil {
+			return nil, apiFailure(snapshot.SourceEvents, "list", "events", err)
+		}
+		for i := range list.Items {
+			out = append(out, reduceEvent(&list.Items[i]))
+		}
+		if opts.Continue = list.Continue; opts.Continue == "" {
+			return out, ok(snapshot.SourceEvents, "%d events", len(out))
+		}
+	}
+}
+
+// pods lists the pods bound to the node in every namespace.
+func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snapshot.Source) {
+	selector := fields.OneTermEqualSelector("spec.nodeName", name).String()
+	var out []snapshot.Pod
+	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
+	for {
+		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
+		if err != nil {
+			return nil, apiFailure(snapshot.SourcePods, "list", "pods", err)
+		}
+		for i := range list.Items {
+			out = append(out, ReducePod(&list.Items[i]))
+		}
+		if opts.Continue = list.Continue; opts.Continue == "" {
+			return out, ok(snapshot.SourcePods, "%d pods", len(out))
+		}
+	}
+}
+
+func reduceEvent(e *corev1.Event) snapshot.Event {
+	ev := snapshot.Event{
+		Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count,
+		First: e.FirstTimestamp.Time.UTC(), Last: e.LastTimestamp.Time.UTC(),
+		Source: e.Source.Component,
+	}
+	// events.k8s.io-era events leave the legacy fields empty.
+	if ev.Last.IsZero() {
+		ev.Last = e.EventTime.Time.UTC()
+		if e.Series != nil {
+			ev.Last = e.Series.LastObservedTime.Time.UTC()
+			ev.Count = e.Series.Count
+		}
+	}
+	if ev.First.IsZero() {
+		ev.First = e.EventTime.Time.UTC()
+	}
+	if ev.Count == 0 {
+		ev.Count = 1
+	}
+	if ev.Source == "" {
+		ev.Source = e.ReportingController
+	}
+	return ev
+}
+
+// ReducePod keeps what the rules read of a pod.
+func ReducePod(p *corev1.Pod) snapshot.Pod {
+	out := snapshot.Pod{
+		Namespace: p.Namespace, Name: p.Name, Phase: p.Status.Phase, QOSClass: p.Status.QOSClass,
+		Containers: len(p.Spec.Containers),
+		App:        firstLabel(p.Labels, "app.kubernetes.io/name", "app", "k8s-app"),
+	}
+	for _, c := range p.Spec.Containers {
+		if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
+			out.ContainersWithoutLimits++
+		}
+		out.Images = append(out.Images, c.Image)
+	}
+	if out.QOSClass == "" {
+		out.QOSClass = qosOf(p)
+	}
+	for _, st := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+		out.Restarts += st.RestartCount
+		if _, id, found := strings.Cut(st.ContainerID, "://"); found {
+			out.ContainerIDs = append(out.ContainerIDs, id)
+		}
+	}
+	return out
+}
+
+// qosOf tells BestEffort pods apart when the status does not say (pods read
+// from files, very old API servers): no container requests or limits anything.
+func qosOf(p *corev1.Pod) corev1.PodQOSClass {
+	for _, c := range p.Spec.Containers {
+		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
+			return corev1.PodQOSBurstable
+		}
+	}
+	return corev1.PodQOSBestEffort
+}
+
+func firstLabel(labels map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := labels[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,159 @@
+// Package collect is the only package that talks to a cluster. It reads one
+// node's objects from the API server and the kubelet's logs, metrics, stats and
+// configuration through the API server's node proxy, all concurrently, each
+// source under its own timeout, and returns a snapshot.Snapshot. A failed or
+// forbidden source is recorded with its reason; the others go on.
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// Options bound what one collection reads.
+type Options struct {
+	// Since is how far back logs are read.
+	Since time.Duration
+	// SourceTimeout bounds each source separately.
+	SourceTimeout time.Duration
+	// MaxLogBytes caps each log kept for analysis; the newest bytes are kept.
+	MaxLogBytes int64
+}
+
+// DefaultOptions are the diagnose command's defaults.
+func DefaultOptions() Options {
+	return Options{Since: time.Hour, SourceTimeout: 10 * time.Second, MaxLogBytes: 32 << 20}
+}
+
+// Collector reads nodes through one API server.
+type Collector struct {
+	client kubernetes.Interface
+	// proxy issues GETs under /api/v1/nodes/NAME/proxy/; it is the clientset's
+	// core REST client in production.
+	proxy rest.Interface
+	opts  Options
+	now   func() time.Time
+}
+
+// New returns a Collector. now is the clock that stamps the collection time.
+func New(client kubernetes.Interface, proxy rest.Interface, opts Options, now func() time.Time) *Collector {
+	return &Collector{client: client, proxy: proxy, opts: opts, now: now}
+}
+
+// ErrNodeNotFound is returned when the API server has no such node.
+var ErrNodeNotFound = errors.New("node not found")
+
+// Collect reads everything about one node. It fails only when the diagnosis
+// cannot start at all: the node does not exist, or the API server cannot be
+// reached. Every other failure is a Source record in the snapshot.
+func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Snapshot, error) {
+	snap := &snapshot.Snapshot{NodeName: nodeName, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since}
+	since := snap.CollectedAt.Add(-c.opts.Since)
+
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		nodeErr error
+	)
+	// Each source writes its own field of snap; only Sources is shared.
+	run := func(fetch func(ctx context.Context) snapshot.Source) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+			defer cancel()
+			src := fetch(sctx)
+			mu.Lock()
+			snap.Sources = append(snap.Sources, src)
+			mu.Unlock()
+		}()
+	}
+	// nodeKnown is closed once the node fetch ended, so that the runtime log
+	// can ask for the right unit (containerd, docker, crio).
+	nodeKnown := make(chan struct{})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		defer close(nodeKnown)
+		snap.Node, src, nodeErr = c.node(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Events, src = c.events(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Pods, src = c.pods(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.KubeletLog, src = c.kubeletLog(ctx, nodeName, snap.CollectedAt, since)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		unit := runtimeUnit(nil)
+		select {
+		case <-nodeKnown:
+			unit = runtimeUnit(snap.Node)
+		case <-ctx.Done():
+		}
+		snap.RuntimeLog, src = c.runtimeLog(ctx, nodeName, unit, snap.CollectedAt, since)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.SystemLog, src = c.systemLog(ctx, nodeName, snap.CollectedAt, since)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Metrics, src = c.metrics(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Stats, src = c.stats(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Config, src = c.configz(ctx, nodeName)
+		return src
+	})
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Healthz, src = c.healthz(ctx, nodeName)
+		return src
+	})
+	wg.Wait()
+
+	if nodeErr != nil {
+		return nil, nodeErr
+	}
+	sortSources(snap.Sources)
+	return snap, nil
+}
+
+// sourceOrder is the order sources appear in a report.
+var sourceOrder = []snapshot.SourceName{
+	snapshot.SourceNode, snapshot.SourceEvents, snapshot.SourcePods,
+	snapshot.SourceKubeletLog, snapshot.SourceRuntimeLog, snapshot.SourceSystemLog,
+	snapshot.SourceMetrics, snapshot.SourceStats, snapshot.SourceConfigz, snapshot.SourceHealthz,
+}
+
+func sortSources(srcs []snapshot.Source) {
+	pos := map[snapshot.SourceName]int{}
+	for i, n := range sourceOrder {
+		pos[n] = i
+	}
+	for i := 1; i < len(srcs); i++ {
+		for j := i; j > 0 && pos[srcs[j].Name] < pos[srcs[j-1].Name]; j-- {
+			srcs[j], srcs[j-1] = srcs[j-1], srcs[j]
+		}
+	}
+}
+
+func ok(name snapshot.SourceName, detail string, args ...any) snapshot.Source {
+	return snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: fmt.Sprintf(detail, args...)}
+}

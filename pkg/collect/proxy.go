@@ -1,0 +1,115 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// proxyRBACHint is the exact grant a user needs for the kubelet sources, with
+// the trade-off an operator must know before granting it.
+const proxyRBACHint = `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]} (deploy/rbac.yaml); ` +
+	`note that nodes/proxy also allows exec-level access to the kubelet`
+
+// proxyStream GETs path from the node's kubelet through the API server's node
+// proxy. The path keeps its trailing slash ("logs/"): the kubelet's node log
+// query only answers on /logs/, and the API server uses the node's own kubelet
+// port (daemonEndpoints), never a hard-coded one.
+func (c *Collector) proxyStream(ctx context.Context, node, path string, params url.Values) (io.ReadCloser, error) {
+	req := c.proxy.Get().AbsPath("/api/v1/nodes/" + node + "/proxy/" + path)
+	for k, vs := range params {
+		for _, v := range vs {
+			req = req.Param(k, v)
+		}
+	}
+	return req.Stream(ctx)
+}
+
+// proxyBody reads a small kubelet answer whole, up to limit bytes.
+func (c *Collector) proxyBody(ctx context.Context, node, path string, limit int64) ([]byte, error) {
+	rc, err := c.proxyStream(ctx, node, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// proxyFailure turns an error of a kubelet request into a Source record that
+// says what failed and what to do.
+func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Source {
+	src := snapshot.Source{Name: name}
+	msg := oneLine(err)
+	switch {
+	case isTimeout(err):
+		src.Status = snapshot.StatusTimeout
+		src.Reason = fmt.Sprintf("kubelet /%s gave no answer within --source-timeout: the kubelet may be hung or overloaded (raise --source-timeout to wait longer)", path)
+	case apierrors.IsForbidden(err):
+		src.Status = snapshot.StatusForbidden
+		src.Reason = fmt.Sprintf("%s — %s", msg, proxyRBACHint)
+	case apierrors.IsNotFound(err):
+		src.Status = snapshot.StatusNotFound
+		src.Reason = fmt.Sprintf("kubelet has no /%s: %s", path, msg)
+	case apierrors.IsServiceUnavailable(err) || strings.Contains(msg, "connection refused") || strings.Contains(msg, "no route to host"):
+		src.Status = snapshot.StatusUnavailable
+		src.Reason = fmt.Sprintf("kubelet unreachable through the API server: %s — is the kubelet running (systemctl status kubelet) and its port open to the API server?", msg)
+	default:
+		src.Status = snapshot.StatusError
+		src.Reason = fmt.Sprintf("kubelet /%s: %s", path, msg)
+	}
+	return src
+}
+
+// apiFailure records a failed read of a cluster object.
+func apiFailure(name snapshot.SourceName, verb, resource string, err error) snapshot.Source {
+	src := snapshot.Source{Name: name, Reason: oneLine(err)}
+	switch {
+	case isTimeout(err):
+		src.Status = snapshot.StatusTimeout
+		src.Reason = fmt.Sprintf("no answer from the API server within --source-timeout (%s %s)", verb, resource)
+	case apierrors.IsForbidden(err):
+		src.Status = snapshot.StatusForbidden
+		src.Reason = fmt.Sprintf(`%s — grant the rule {apiGroups: [""], resources: [%q], verbs: [%q]}`, src.Reason, resource, verb)
+	case apierrors.IsNotFound(err):
+		src.Status = snapshot.StatusNotFound
+	case !isAPIStatus(err):
+		src.Status = snapshot.StatusUnavailable
+	default:
+		src.Status = snapshot.StatusError
+	}
+	return src
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) {
+		return true
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isAPIStatus reports whether the API server itself answered (with any
+// status), as opposed to a transport failure before any answer.
+func isAPIStatus(err error) bool {
+	var status apierrors.APIStatus
+	return errors.As(err, &status)
+}
+
+// oneLine keeps an error message on one line, for tables.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,248 @@
+// Package diagnose runs the checklist over a snapshot: one ordered table of
+// rules, each a pure function of the snapshot that returns a finding with its
+// evidence, then a ranking and a verdict. Rules never call the API, never read
+// the clock (the snapshot's CollectedAt is "now") and never print.
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// Schema identifiers of the JSON/YAML output; bump the version on any
+// incompatible change.
+const (
+	APIVersion   = "pleg.kubectl.io/v1alpha1"
+	KindSingle   = "Diagnosis"
+	KindList     = "DiagnosisList"
+	maxTimeline  = 40
+	maxSampleLen = 240
+)
+
+// Severity orders findings: info < warning < critical.
+type Severity int
+
+// Severities.
+const (
+	Info Severity = iota + 1
+	Warning
+	Critical
+)
+
+var severityNames = map[Severity]string{Info: "info", Warning: "warning", Critical: "critical"}
+
+func (s Severity) String() string { return severityNames[s] }
+
+// MarshalText writes the severity as a word, never a number.
+func (s Severity) MarshalText() ([]byte, error) {
+	if n, ok := severityNames[s]; ok {
+		return []byte(n), nil
+	}
+	return nil, fmt.Errorf("invalid severity %d", int(s))
+}
+
+// Confidence says how sure a finding is of its evidence.
+type Confidence int
+
+// Confidences.
+const (
+	Low Confidence = iota + 1
+	Medium
+	High
+)
+
+var confidenceNames = map[Confidence]string{Low: "low", Medium: "medium", High: "high"}
+
+func (c Confidence) String() string { return confidenceNames[c] }
+
+// MarshalText writes the confidence as a word.
+func (c Confidence) MarshalText() ([]byte, error) {
+	if n, ok := confidenceNames[c]; ok {
+		return []byte(n), nil
+	}
+	return nil, fmt.Errorf("invalid confidence %d", int(c))
+}
+
+// Role says where in the chain of events a cause stands. At equal severity a
+// root cause with direct evidence ranks above a contributing factor, and both
+// rank above the symptom they explain (runtime-unresponsive above
+// pleg-relist-stalled).
+type Role int
+
+// Roles, lowest rank first.
+const (
+	Symptom Role = iota + 1
+	Factor
+	RootCause
+)
+
+var roleNames = map[Role]string{Symptom: "symptom", Factor: "contributing-factor", RootCause: "root-cause"}
+
+func (r Role) String() string { return roleNames[r] }
+
+// MarshalText writes the role as a word.
+func (r Role) MarshalText() ([]byte, error) {
+	if n, ok := roleNames[r]; ok {
+		return []byte(n), nil
+	}
+	return nil, fmt.Errorf("invalid role %d", int(r))
+}
+
+// Finding is what a rule's check returns when it fires.
+type Finding struct {
+	Severity   Severity
+	Confidence Confidence
+	// Evidence holds the exact values and lines that triggered the rule.
+	Evidence []string
+	// Remediation holds the commands to run, most useful first; the tool never runs them.
+	Remediation []string
+}
+
+// Rule is one entry of the checklist.
+type Rule struct {
+	// ID is stable: scripts and runbooks key on it.
+	ID    string
+	Title string
+	Role  Role
+	Check func(*snapshot.Snapshot) *Finding
+}
+
+// Cause is a fired rule in the report.
+type Cause struct {
+	Rank        int        `json:"rank"`
+	ID          string     `json:"id"`
+	Title       string     `json:"title"`
+	Role        Role       `json:"role"`
+	Severity    Severity   `json:"severity"`
+	Confidence  Confidence `json:"confidence"`
+	Evidence    []string   `json:"evidence"`
+	Remediation []string   `json:"remediation"`
+}
+
+// Check is one item of the expert's checklist (A–E) and how well the data covered it.
+type Check struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail,omitempty"`
+}
+
+// CheckStatus says whether a checklist item could be run on the data collected.
+type CheckStatus string
+
+// Check outcomes.
+const (
+	CheckDone    CheckStatus = "ok"
+	CheckPartial CheckStatus = "partial"
+	CheckMissing CheckStatus = "missing"
+)
+
+// TimelineEntry is one moment of the incident.
+type TimelineEntry struct {
+	Time   time.Time `json:"time"`
+	Source string    `json:"source"`
+	Event  string    `json:"event"`
+	Count  int       `json:"count,omitempty"`
+}
+
+// Diagnosis is the result for one node; its JSON is the tool's stable schema.
+type Diagnosis struct {
+	APIVersion  string            `json:"apiVersion"`
+	Kind        string            `json:"kind"`
+	Node        string            `json:"node"`
+	CollectedAt time.Time         `json:"collectedAt"`
+	Verdict     Verdict           `json:"verdict"`
+	Summary     string            `json:"summary"`
+	Causes      []Cause           `json:"causes"`
+	Checks      []Check           `json:"checks"`
+	Sources     []snapshot.Source `json:"sources"`
+	Timeline    []TimelineEntry   `json:"timeline"`
+}
+
+// DiagnosisList holds the diagnoses of several nodes.
+type DiagnosisList struct {
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Items      []*Diagnosis `json:"items"`
+}
+
+// NewList wraps diagnoses in a DiagnosisList.
+func NewList(items []*Diagnosis) *DiagnosisList {
+	return &DiagnosisList{APIVersion: APIVersion, Kind: KindList, Items: items}
+}
+
+// Exit codes, documented in the README and --help.
+const (
+	ExitOK       = 0
+	ExitFailed   = 1
+	ExitWarning  = 2
+	ExitCritical = 3
+)
+
+// ExitCode is 3 with a critical cause, 2 with a warning, 0 otherwise.
+func (d *Diagnosis) ExitCode() int {
+	code := ExitOK
+	for _, c := range d.Causes {
+		switch c.Severity {
+		case Critical:
+			return ExitCritical
+		case Warning:
+			code = ExitWarning
+		}
+	}
+	return code
+}
+
+// Diagnose runs every rule over the snapshot and ranks what fired.
+func Diagnose(snap *snapshot.Snapshot) *Diagnosis {
+	return diagnoseWith(snap, Rules)
+}
+
+func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
+	d := &Diagnosis{
+		APIVersion: APIVersion, Kind: KindSingle, Node: snap.NodeName, CollectedAt: snap.CollectedAt,
+		Causes: []Cause{}, Sources: snap.Sources,
+	}
+	for _, r := range rules {
+		f := r.Check(snap)
+		if f == nil {
+			continue
+		}
+		d.Causes = append(d.Causes, Cause{
+			ID: r.ID, Title: r.Title, Role: r.Role, Severity: f.Severity, Confidence: f.Confidence,
+			Evidence: f.Evidence, Remediation: f.Remediation,
+		})
+	}
+	rank(d.Causes)
+	d.Verdict, d.Summary = verdict(snap)
+	d.Checks = checks(snap, d.Causes)
+	d.Timeline = timeline(snap)
+	if d.Sources == nil {
+		d.Sources = []snapshot.Source{}
+	}
+	return d
+}
+
+// rank orders causes by severity, then role, then confidence; ties break by ID
+// so that the output is stable. The order of the rule table never matters.
+func rank(causes []Cause) {
+	sort.SliceStable(causes, func(i, j int) bool {
+		a, b := causes[i], causes[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Role != b.Role {
+			return a.Role > b.Role
+		}
+		if a.Confidence != b.Confidence {
+			return a.Confidence > b.Confidence
+		}
+		return a.ID < b.ID
+	})
+	for i := range causes {
+		causes[i].Rank = i + 1
+	}
+}

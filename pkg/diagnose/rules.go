@@ -1,0 +1,175 @@
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// Rules is the checklist, one entry per cause. Its order is the order of the
+// checklist (A–E, then prevention) for readers; ranking ignores it.
+var Rules = []Rule{
+	{ID: "kubelet-down", Title: "Kubelet down or unreachable", Role: RootCause, Check: kubeletDown},
+	{ID: "runtime-down", Title: "Container runtime down or not ready", Role: RootCause, Check: runtimeDown},
+	{ID: "runtime-unresponsive", Title: "Container runtime calls time out", Role: RootCause, Check: runtimeUnresponsive},
+	{ID: "stuck-container", Title: "One container or sandbox blocks the runtime", Role: RootCause, Check: stuckContainer},
+	{ID: "cni-not-ready", Title: "Network plugin (CNI) not ready", Role: RootCause, Check: cniNotReady},
+	{ID: "pleg-relist-stalled", Title: "PLEG relist stalled", Role: Symptom, Check: plegRelistStalled},
+	{ID: "startup-transient", Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
+	{ID: "flapping", Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
+	{ID: "node-overload", Title: "Node CPU, memory, PID or disk saturated", Role: Factor, Check: nodeOverload},
+	{ID: "pod-density", Title: "Too many pods or containers on the node", Role: Factor, Check: podDensity},
+	{ID: "unbounded-pods", Title: "Pods without requests or limits", Role: Factor, Check: unboundedPods},
+	{ID: "missing-reservations", Title: "No resources reserved for system daemons", Role: Factor, Check: missingReservations},
+	{ID: "known-bug-version", Title: "Kubernetes or runtime version with known PLEG hangs", Role: Factor, Check: knownBugVersion},
+	{ID: "no-node-monitoring", Title: "No node problem detection on the node", Role: Factor, Check: noNodeMonitoring},
+}
+
+// Thresholds shared by the rules (and, later, by alerting rules).
+const (
+	// PLEGThreshold is the kubelet's generic PLEG relist threshold.
+	PLEGThreshold = 3 * time.Minute
+	// EventedPLEGThreshold applies when the EventedPLEG feature gate is on.
+	EventedPLEGThreshold = 10 * time.Minute
+	// RelistP99Warning is the relist p99 duration that signals trouble ahead
+	// (kubernetes-mixin's KubeletPlegDurationHigh uses the same 10s).
+	RelistP99Warning = 10 * time.Second
+	// StartupGrace is how long after a kubelet start "pleg has yet to be successful" is normal.
+	StartupGrace = 5 * time.Minute
+	// RuntimeTimeoutsWarning and RuntimeTimeoutsCritical count timed-out runtime calls in the window.
+	RuntimeTimeoutsWarning  = 3
+	RuntimeTimeoutsCritical = 10
+	// StuckObjectMin is how often one container must time out to be called stuck.
+	StuckObjectMin = 3
+	// RuntimeErrorsMin counts runtime connection errors worth a finding.
+	RuntimeErrorsMin = 3
+	// FlapsWarning and FlapsCritical count NotReady transitions in the window.
+	FlapsWarning  = 3
+	FlapsCritical = 10
+	// DensityPodsWarning is the article's pods-per-node danger line; density also
+	// warns at DensityRatioWarning of allocatable pods and is critical at the max.
+	DensityPodsWarning  = 70
+	DensityRatioWarning = 0.8
+	// ExitedContainersWarning is the pile of exited containers that slows every relist.
+	ExitedContainersWarning = 100
+	// SaturationRatio is the used share of CPU, memory, disk or PIDs called saturated.
+	SaturationRatio = 0.9
+	// IOPressureWarning is the PSI io "some" 60s average (percent) called I/O saturation.
+	IOPressureWarning = 20.0
+	// BestEffortWarning is the share of BestEffort pods that warns (info below it).
+	BestEffortWarning = 0.1
+)
+
+// runtimeInfo names the node's container runtime and the commands to inspect it.
+type runtimeInfo struct{ unit, cli string }
+
+func runtimeOf(s *snapshot.Snapshot) runtimeInfo {
+	v := ""
+	if s.Node != nil {
+		v = s.Node.Status.NodeInfo.ContainerRuntimeVersion
+	}
+	switch {
+	case strings.HasPrefix(v, "docker"):
+		return runtimeInfo{unit: "docker", cli: "docker"}
+	case strings.HasPrefix(v, "cri-o"):
+		return runtimeInfo{unit: "crio", cli: "crictl"}
+	}
+	return runtimeInfo{unit: "containerd", cli: "crictl"}
+}
+
+func node(s *snapshot.Snapshot) string {
+	if s.NodeName == "" {
+		return "NODE"
+	}
+	return s.NodeName
+}
+
+// signalEvidence describes a log signal: "412× in kubelet log (first 08:01:02Z, last 08:16:03Z, 2m ago)".
+func signalEvidence(what string, st *kubelet.SignalStats, logName string, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s× %s in %s", humanize.Count(st.Count), what, logName)
+	switch {
+	case st.First.IsZero():
+	case st.First.Equal(st.Last):
+		fmt.Fprintf(&b, " (at %s, %s)", humanize.Clock(st.First, now), humanize.Ago(st.Last, now))
+	default:
+		fmt.Fprintf(&b, " (first %s, last %s, %s)", humanize.Clock(st.First, now), humanize.Clock(st.Last, now), humanize.Ago(st.Last, now))
+	}
+	return b.String()
+}
+
+// sampleEvidence quotes the newest sample line of a signal.
+func sampleEvidence(st *kubelet.SignalStats) []string {
+	if len(st.Samples) == 0 {
+		return nil
+	}
+	line := st.Samples[len(st.Samples)-1]
+	if len(line) > maxSampleLen {
+		line = line[:maxSampleLen] + "…"
+	}
+	return []string{"latest: " + line}
+}
+
+// countsByName prints a count map largest first: "ListContainers 300, ContainerStatus 112".
+func countsByName(counts map[string]int, limit int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range counts {
+		list = append(list, kv{k, v})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].v != list[j].v {
+			return list[i].v > list[j].v
+		}
+		return list[i].k < list[j].k
+	})
+	var parts []string
+	for i, e := range list {
+		if i == limit {
+			parts = append(parts, fmt.Sprintf("+%d more", len(list)-limit))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", e.k, humanize.Count(e.v)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// eventsMatching sums the counts of node events whose reason is one of reasons
+// (or whose message carries sig when sig is non-zero), within the log window.
+func eventsMatching(s *snapshot.Snapshot, sig kubelet.Signal, reasons ...string) (count int, first, last time.Time) {
+	for _, e := range s.Events {
+		matched := false
+		for _, r := range reasons {
+			matched = matched || e.Reason == r
+		}
+		if !matched && (sig == 0 || !kubelet.ClassifyString(e.Message).Has(sig)) {
+			continue
+		}
+		if s.LogWindow > 0 && !e.Last.IsZero() && e.Last.Before(s.CollectedAt.Add(-s.LogWindow)) {
+			continue
+		}
+		count += int(e.Count)
+		if first.IsZero() || (!e.First.IsZero() && e.First.Before(first)) {
+			first = e.First
+		}
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return count, first, last
+}
+
+func severityMax(a, b Severity) Severity {
+	if a > b {
+		return a
+	}
+	return b
+}

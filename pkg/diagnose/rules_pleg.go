@@ -1,0 +1,174 @@
+package diagnose
+
+import (
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// plegThreshold is the relist threshold in force on the node.
+func plegThreshold(s *snapshot.Snapshot) time.Duration {
+	if s.Config != nil && s.Config.FeatureGates["EventedPLEG"] {
+		return EventedPLEGThreshold
+	}
+	return PLEGThreshold
+}
+
+// metricsStaleness is how long before the collection the kubelet last
+// relisted, by kubelet_pleg_last_seen_seconds; ok is false without the metric.
+func metricsStaleness(s *snapshot.Snapshot) (time.Duration, bool) {
+	if s.Metrics == nil || s.Metrics.PLEGLastSeen == nil {
+		return 0, false
+	}
+	return s.CollectedAt.Sub(*s.Metrics.PLEGLastSeen), true
+}
+
+// readyPLEG returns the Ready=False condition when it blames PLEG, with the staleness it states.
+func readyPLEG(s *snapshot.Snapshot) (*corev1.NodeCondition, kubelet.PLEGStaleness, bool) {
+	ready := s.Ready()
+	if ready == nil || ready.Status != corev1.ConditionFalse || !kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGUnhealthy) {
+		return nil, kubelet.PLEGStaleness{}, false
+	}
+	p, _ := kubelet.ParsePLEGStaleness(ready.Message)
+	return ready, p, true
+}
+
+// plegStaleNow reports whether PLEG is stale at collection time, by the Ready
+// condition or by the metric.
+func plegStaleNow(s *snapshot.Snapshot) bool {
+	if _, _, ok := readyPLEG(s); ok {
+		return true
+	}
+	stale, ok := metricsStaleness(s)
+	return ok && stale > plegThreshold(s)
+}
+
+// startedRecently reports whether the kubelet started (or the node turned
+// NotReady) within StartupGrace of the collection.
+func startedRecently(s *snapshot.Snapshot) bool {
+	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() && s.CollectedAt.Sub(st.Last) <= StartupGrace {
+		return true
+	}
+	ready := s.Ready()
+	return ready != nil && s.CollectedAt.Sub(ready.LastTransitionTime.Time) <= StartupGrace
+}
+
+func plegRelistStalled(s *snapshot.Snapshot) *Finding {
+	rt := runtimeOf(s)
+	f := &Finding{Remediation: []string{
+		fmt.Sprintf("collect what the relist waits on, on the node: time %s ps -a; time %s pods (a hang points at the runtime)", rt.cli, rt.cli),
+		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | tail -100; journalctl -k --since -1h | grep -iE 'blocked for more|oom'", rt.unit),
+		"look for processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
+		fmt.Sprintf("if it persists: systemctl restart %s && systemctl restart kubelet", rt.unit),
+		fmt.Sprintf("before a reboot (last resort): kubectl drain %s --ignore-daemonsets --delete-emptydir-data", node(s)),
+	}}
+	current := 0 // independent sources that say PLEG is stale now
+	if ready, p, ok := readyPLEG(s); ok {
+		current++
+		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt))
+		if p.Stale > 0 {
+			ev += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
+		}
+		f.Evidence = append(f.Evidence, ev)
+	}
+	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
+		current++
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection (threshold %s)",
+			humanize.Duration(stale), humanize.Duration(plegThreshold(s))))
+	}
+	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse &&
+		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {
+		current++
+		f.Evidence = append(f.Evidence, fmt.Sprintf("PLEG has not relisted once in %s since the kubelet started: %s",
+			humanize.Duration(s.CollectedAt.Sub(ready.LastTransitionTime.Time)), ready.Message))
+	}
+	logged := s.KubeletLog.Signal(kubelet.PLEGUnhealthy)
+	if logged.Count > 0 {
+		ev := signalEvidence(`"PLEG is not healthy"`, logged, "kubelet log", s.CollectedAt)
+		if logged.MaxStale > 0 {
+			ev += fmt.Sprintf("; longest staleness %s", humanize.Duration(logged.MaxStale))
+		}
+		f.Evidence = append(f.Evidence, ev)
+	}
+	var slowRelist bool
+	if s.Metrics != nil && s.Metrics.RelistP99 != nil && *s.Metrics.RelistP99 >= RelistP99Warning {
+		slowRelist = true
+		f.Evidence = append(f.Evidence, fmt.Sprintf("relist duration p99 %s (≥ %s)", humanize.Duration(*s.Metrics.RelistP99), humanize.Duration(RelistP99Warning)))
+	}
+	if d := s.KubeletLog.Signal(kubelet.EventChannelFull); d.Count > 0 {
+		f.Evidence = append(f.Evidence, signalEvidence("PLEG event channel full", d, "kubelet log", s.CollectedAt))
+	}
+	switch {
+	case current > 0:
+		f.Severity, f.Confidence = Critical, Medium
+		if current > 1 || logged.Count > 0 {
+			f.Confidence = High
+		}
+	case logged.Count > 0:
+		// PLEG recovered but was unhealthy within the window.
+		f.Severity, f.Confidence = Warning, High
+	case slowRelist:
+		f.Severity, f.Confidence = Warning, Medium
+	default:
+		return nil
+	}
+	f.Evidence = append(f.Evidence, sampleEvidence(logged)...)
+	return f
+}
+
+func startupTransient(s *snapshot.Snapshot) *Finding {
+	ready := s.Ready()
+	if ready == nil || ready.Status != corev1.ConditionFalse || !startedRecently(s) {
+		return nil
+	}
+	sigs := kubelet.ClassifyString(ready.Message)
+	if !sigs.Has(kubelet.PLEGNotYetSuccessful) && !sigs.Has(kubelet.RuntimeStatusPending) {
+		return nil
+	}
+	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
+		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), node(s)),
+	}}
+	f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
+	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() {
+		f.Evidence = append(f.Evidence, "kubelet started "+humanize.Ago(st.Last, s.CollectedAt))
+	}
+	return f
+}
+
+func flapping(s *snapshot.Snapshot) *Finding {
+	f := &Finding{Remediation: []string{
+		fmt.Sprintf("see the transitions: kubectl get events -A --field-selector involvedObject.name=%s --sort-by=.lastTimestamp", node(s)),
+		"a flapping node usually has one of the root causes above; fix it rather than restarting the kubelet again",
+		fmt.Sprintf("while investigating, keep new pods off it: kubectl cordon %s", node(s)),
+	}}
+	flaps := 0
+	if n, first, last := eventsMatching(s, 0, "NodeNotReady"); n > 0 {
+		flaps = n
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× NodeNotReady events (first %s, last %s)",
+			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
+	if st := s.KubeletLog.Signal(kubelet.NodeNotReady); st.Count > 0 {
+		flaps = max(flaps, st.Count)
+		f.Evidence = append(f.Evidence, signalEvidence(`"Node became not ready"`, st, "kubelet log", s.CollectedAt))
+	}
+	if n, _, last := eventsMatching(s, 0, "NodeReady"); n > 0 {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× NodeReady events (last %s)", humanize.Count(n), humanize.Clock(last, s.CollectedAt)))
+	}
+	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); st.Count > 1 {
+		f.Evidence = append(f.Evidence, signalEvidence("kubelet start", st, "kubelet log", s.CollectedAt))
+	}
+	switch {
+	case flaps >= FlapsCritical:
+		f.Severity, f.Confidence = Critical, High
+	case flaps >= FlapsWarning:
+		f.Severity, f.Confidence = Warning, High
+	default:
+		return nil
+	}
+	return f
+}

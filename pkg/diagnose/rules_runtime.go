@@ -1,0 +1,281 @@
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// kubeletSources are the sources read from the kubelet itself.
+var kubeletSources = []snapshot.SourceName{
+	snapshot.SourceHealthz, snapshot.SourceMetrics, snapshot.SourceStats, snapshot.SourceConfigz,
+}
+
+// kubeletUnreachable returns the failures of every kubelet source when none of
+// them could be reached (connection refused or timeout), or nil.
+func kubeletUnreachable(s *snapshot.Snapshot) []snapshot.Source {
+	var failed []snapshot.Source
+	for _, name := range kubeletSources {
+		src, ok := s.Source(name)
+		if !ok || (src.Status != snapshot.StatusUnavailable && src.Status != snapshot.StatusTimeout) {
+			return nil
+		}
+		failed = append(failed, src)
+	}
+	return failed
+}
+
+func kubeletDown(s *snapshot.Snapshot) *Finding {
+	f := &Finding{Remediation: []string{
+		"on the node: systemctl status kubelet; journalctl -u kubelet -n 200 --no-pager",
+		"check that the node is up (cloud console, ping) and that the API server reaches the kubelet port (10250)",
+		fmt.Sprintf("if the node is gone or wedged: kubectl drain %s --ignore-daemonsets --delete-emptydir-data, then reboot or replace it", node(s)),
+	}}
+	ready := s.Ready()
+	if ready != nil && ready.Status == corev1.ConditionUnknown {
+		f.Severity, f.Confidence = Critical, High
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=Unknown since %s (%s: %s)",
+			humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Reason, ready.Message))
+		if !ready.LastHeartbeatTime.IsZero() {
+			f.Evidence = append(f.Evidence, "last kubelet heartbeat "+humanize.Ago(ready.LastHeartbeatTime.Time, s.CollectedAt))
+		}
+	}
+	if failed := kubeletUnreachable(s); failed != nil {
+		if f.Severity == 0 {
+			// Ready=True but no answer: the node controller will mark it Unknown
+			// within its grace period unless only the API server's path is cut.
+			f.Severity, f.Confidence = Warning, Medium
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet not reachable through the API server: %s", failed[0].Reason))
+	}
+	if s.Healthz != nil && !s.Healthz.OK {
+		f.Severity = severityMax(f.Severity, Warning)
+		if f.Confidence == 0 {
+			f.Confidence = High
+		}
+		f.Evidence = append(f.Evidence, "kubelet /healthz failing: "+s.Healthz.Body)
+	}
+	if f.Severity == 0 {
+		return nil
+	}
+	return f
+}
+
+func runtimeDown(s *snapshot.Snapshot) *Finding {
+	rt := runtimeOf(s)
+	f := &Finding{Remediation: []string{
+		fmt.Sprintf("on the node: systemctl status %s; journalctl -u %s --since -1h --no-pager | tail -100", rt.unit, rt.unit),
+		fmt.Sprintf("check the runtime socket answers: %s version (socket from kubelet containerRuntimeEndpoint)", rt.cli),
+		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
+	}}
+	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse {
+		sigs := kubelet.ClassifyString(ready.Message)
+		switch {
+		case sigs.Has(kubelet.RuntimeDown):
+			f.Severity, f.Confidence = Critical, High
+			f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
+		case sigs.Has(kubelet.RuntimeStatusPending) && s.CollectedAt.Sub(ready.LastTransitionTime.Time) > StartupGrace:
+			f.Severity, f.Confidence = Critical, Medium
+			f.Evidence = append(f.Evidence, fmt.Sprintf("runtime status check has not completed for %s: %s",
+				humanize.Duration(s.CollectedAt.Sub(ready.LastTransitionTime.Time)), ready.Message))
+		}
+	}
+	for _, lg := range []struct {
+		name string
+		sum  *kubelet.LogSummary
+	}{{"kubelet log", s.KubeletLog}, {"runtime log", s.RuntimeLog}} {
+		st := lg.sum.Signal(kubelet.RuntimeDown)
+		if st.Count < RuntimeErrorsMin {
+			continue
+		}
+		if f.Severity == 0 {
+			f.Severity, f.Confidence = Warning, Medium
+		}
+		f.Evidence = append(f.Evidence, signalEvidence("runtime connection failure", st, lg.name, s.CollectedAt))
+		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if n, first, last := eventsMatching(s, kubelet.RuntimeDown, "ContainerGCFailed", "ImageGCFailed"); n > 0 && f.Severity != 0 {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures naming the runtime in events (first %s, last %s)",
+			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
+	if f.Severity == 0 {
+		return nil
+	}
+	return f
+}
+
+func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
+	rt := runtimeOf(s)
+	st := s.KubeletLog.Signal(kubelet.RuntimeTimeout)
+	relist := s.KubeletLog.Signal(kubelet.RelistFailed)
+	var dockerTimeouts float64
+	if s.Metrics != nil {
+		for _, op := range s.Metrics.Operations {
+			dockerTimeouts += op.Timeouts
+		}
+	}
+	if st.Count < RuntimeTimeoutsWarning && dockerTimeouts == 0 {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Confidence: Medium, Remediation: []string{
+		fmt.Sprintf("on the node, see whether the runtime answers: time %s ps; time %s pods (a hang confirms it)", rt.cli, rt.cli),
+		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | grep -iE 'error|timeout|deadline' | tail -50", rt.unit),
+		"look for runc/shim processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
+		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
+		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", node(s)),
+	}}
+	if st.Count >= RuntimeTimeoutsWarning {
+		what := "runtime call timeout (DeadlineExceeded)"
+		if len(st.Operations) > 0 {
+			what += " on " + countsByName(st.Operations, 4)
+		}
+		f.Evidence = append(f.Evidence, signalEvidence(what, st, "kubelet log", s.CollectedAt))
+		if st.Count >= RuntimeTimeoutsCritical || plegStaleNow(s) {
+			f.Severity = Critical
+		}
+		if len(st.Operations) > 0 && st.Count >= RuntimeTimeoutsCritical {
+			f.Confidence = High
+		}
+		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if relist.Count > 0 {
+		f.Evidence = append(f.Evidence, signalEvidence(`"GenericPLEG: Unable to retrieve pods"`, relist, "kubelet log", s.CollectedAt))
+	}
+	if dockerTimeouts > 0 {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_docker_operations_timeout: %.0f since kubelet start", dockerTimeouts))
+	}
+	if id, n, share := dominantObject(st); share >= 0.5 && n >= StuckObjectMin {
+		// One container explains most timeouts: the runtime as a whole may be fine.
+		f.Confidence = Medium
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%d%% of the timeouts name one container %s (see stuck-container)", int(share*100), shortID(id)))
+	}
+	return f
+}
+
+// dominantObject returns the container/sandbox ID named most often in timeout
+// lines, its count and its share of all ID-bearing timeout lines.
+func dominantObject(st *kubelet.SignalStats) (id string, n int, share float64) {
+	total := 0
+	for k, v := range st.Objects {
+		total += v
+		if v > n || (v == n && k < id) {
+			id, n = k, v
+		}
+	}
+	if total == 0 {
+		return "", 0, 0
+	}
+	return id, n, float64(n) / float64(total)
+}
+
+func shortID(id string) string {
+	if len(id) > 13 {
+		return id[:13] + "…"
+	}
+	return id
+}
+
+func stuckContainer(s *snapshot.Snapshot) *Finding {
+	st := s.KubeletLog.Signal(kubelet.RuntimeTimeout)
+	type obj struct {
+		id string
+		n  int
+	}
+	var stuck []obj
+	for id, n := range st.Objects {
+		if n >= StuckObjectMin {
+			stuck = append(stuck, obj{id, n})
+		}
+	}
+	if len(stuck) == 0 {
+		return nil
+	}
+	sort.Slice(stuck, func(i, j int) bool {
+		if stuck[i].n != stuck[j].n {
+			return stuck[i].n > stuck[j].n
+		}
+		return stuck[i].id < stuck[j].id
+	})
+	_, _, share := dominantObject(st)
+	if len(stuck) > 3 && share < 0.5 {
+		// Many containers time out alike: that is the runtime, not one container.
+		return nil
+	}
+	owner := podsByContainerID(s)
+	f := &Finding{Severity: Critical, Confidence: Medium}
+	if share >= 0.8 {
+		f.Confidence = High
+	}
+	top := stuck[0]
+	for i, o := range stuck {
+		if i == 3 {
+			break
+		}
+		ev := fmt.Sprintf("container/sandbox %s timed out %s× in the kubelet log", shortID(o.id), humanize.Count(o.n))
+		if p, ok := owner[o.id]; ok {
+			ev += fmt.Sprintf(" — pod %s/%s", p.Namespace, p.Name)
+		}
+		f.Evidence = append(f.Evidence, ev)
+	}
+	f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	rt := runtimeOf(s)
+	f.Remediation = []string{
+		fmt.Sprintf("on the node: %s inspect %s (look at its mounts: a hung NFS or disk volume is the usual reason)", rt.cli, top.id),
+		fmt.Sprintf("find its shim and runc processes: ps -eo state,pid,etime,cmd | grep %s", top.id[:min(12, len(top.id))]),
+		"kill the hung runc/shim process, or stop the pod sandbox: crictl stopp <POD-SANDBOX-ID>",
+	}
+	if p, ok := owner[top.id]; ok {
+		f.Remediation = append(f.Remediation, fmt.Sprintf("last resort: kubectl -n %s delete pod %s --grace-period=0 --force", p.Namespace, p.Name))
+	}
+	return f
+}
+
+func podsByContainerID(s *snapshot.Snapshot) map[string]snapshot.Pod {
+	out := map[string]snapshot.Pod{}
+	for _, p := range s.Pods {
+		for _, id := range p.ContainerIDs {
+			out[id] = p
+		}
+	}
+	return out
+}
+
+func cniNotReady(s *snapshot.Snapshot) *Finding {
+	f := &Finding{Remediation: []string{
+		fmt.Sprintf("is the CNI pod running on the node? kubectl get pods -A -o wide --field-selector spec.nodeName=%s | grep -iE 'calico|cilium|flannel|weave|canal|aws-node|azure|antrea|kube-router'", node(s)),
+		"on the node: ls -l /etc/cni/net.d /opt/cni/bin; journalctl -u kubelet | grep -i cni | tail -20",
+		"restart the CNI agent pod on this node (kubectl -n <ns> delete pod <cni-pod>); its DaemonSet recreates it",
+	}}
+	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse && kubelet.ClassifyString(ready.Message).Has(kubelet.NetworkNotReady) {
+		f.Severity, f.Confidence = Critical, High
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
+	}
+	if c := s.Condition(corev1.NodeNetworkUnavailable); c != nil && c.Status == corev1.ConditionTrue {
+		f.Severity, f.Confidence = Critical, High
+		f.Evidence = append(f.Evidence, fmt.Sprintf("NetworkUnavailable=True (%s: %s)", c.Reason, c.Message))
+	}
+	if st := s.KubeletLog.Signal(kubelet.NetworkNotReady); st.Count > 0 {
+		if f.Severity == 0 {
+			f.Severity, f.Confidence = Warning, Medium
+		}
+		f.Evidence = append(f.Evidence, signalEvidence("network-not-ready line", st, "kubelet log", s.CollectedAt))
+		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	// Sandbox status timeouts point at the CNI only when they are most of the timeouts.
+	if st := s.KubeletLog.Signal(kubelet.RuntimeTimeout); st.Operations["PodSandboxStatus"] >= RuntimeTimeoutsWarning && 2*st.Operations["PodSandboxStatus"] > st.Count {
+		n := st.Operations["PodSandboxStatus"]
+		if f.Severity == 0 {
+			f.Severity, f.Confidence = Warning, Low
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× PodSandboxStatus timeouts (the sandbox network status call waits on the CNI plugin)", humanize.Count(n)))
+	}
+	if f.Severity == 0 {
+		return nil
+	}
+	return f
+}

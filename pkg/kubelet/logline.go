@@ -1,0 +1,213 @@
+package kubelet
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"time"
+)
+
+// lineHeader is what the prefixes of one log line tell: when it was written and
+// which program wrote it (the syslog identifier: "kubelet", "k3s", "kernel"...).
+type lineHeader struct {
+	time  time.Time
+	ident string
+}
+
+// parseHeader reads the time and identifier of a log line in any of the forms
+// nodes produce (../shared/SIGNALS.md §2):
+//
+//	Nov 27 08:10:01.123456 worker-3 kubelet[1234]: E1127 08:10:01.123000 ...   journald (short-precise, short)
+//	2026-11-27T08:10:01.123456+00:00 worker-3 kubelet[1234]: ...              rsyslog high precision
+//	10.0.0.3: Nov 27 08:10:01 worker-3 kubelet: ...                           collector prefix
+//	E1127 08:10:01.123000    1234 kubelet.go:2412] ...                        bare klog
+//	{"ts":1795766401123.4,"caller":"...","msg":"..."}                         JSON logging
+//
+// The outermost time wins: it is the one the journal filters on, and journal and
+// klog times can differ by minutes when journald lags. Times without a year take
+// the year that puts them at or before ref (the collection time).
+func parseHeader(line []byte, ref time.Time) (lineHeader, bool) {
+	if h, ok := parseSyslogHeader(line, ref); ok {
+		return h, true
+	}
+	// A collector prefix ("10.0.0.3: " or "host-a: ") in front of any other form.
+	if i := bytes.Index(line, []byte(": ")); i > 0 && i < 64 && bytes.IndexByte(line[:i], ' ') < 0 {
+		if h, ok := parseSyslogHeader(line[i+2:], ref); ok {
+			return h, true
+		}
+		line = line[i+2:]
+	}
+	if t, ok := parseKlogTime(line, ref); ok {
+		return lineHeader{time: t}, true
+	}
+	if t, ok := parseJSONTime(line); ok {
+		return lineHeader{time: t}, true
+	}
+	return lineHeader{}, false
+}
+
+// parseSyslogHeader parses "TIME HOST IDENT[PID]: MSG" with a journald/BSD
+// syslog time ("Nov 27 08:10:01[.123456]", "Nov  7 ...") or an RFC 3339 one.
+// When the message itself starts with a klog header, the syslog time still wins.
+func parseSyslogHeader(line []byte, ref time.Time) (lineHeader, bool) {
+	t, rest, ok := parseBSDTime(line, ref)
+	if !ok {
+		t, rest, ok = parseRFC3339Prefix(line)
+	}
+	if !ok {
+		return lineHeader{}, false
+	}
+	// HOST
+	sp := bytes.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return lineHeader{time: t}, true
+	}
+	rest = rest[sp+1:]
+	// IDENT[PID]: or IDENT:
+	end := bytes.IndexAny(rest, "[: ")
+	if end <= 0 {
+		return lineHeader{time: t}, true
+	}
+	return lineHeader{time: t, ident: string(rest[:end])}, true
+}
+
+var months = map[string]time.Month{
+	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
+	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
+}
+
+// parseBSDTime parses "Mon DD HH:MM:SS[.frac] " and returns the rest after the space.
+func parseBSDTime(b []byte, ref time.Time) (time.Time, []byte, bool) {
+	if len(b) < 16 || b[3] != ' ' {
+		return time.Time{}, nil, false
+	}
+	mon, ok := months[string(b[:3])]
+	if !ok {
+		return time.Time{}, nil, false
+	}
+	i := 4
+	if b[i] == ' ' { // "Nov  7"
+		i++
+	}
+	day, n := atoi(b[i:], 2)
+	if n == 0 || i+n >= len(b) || b[i+n] != ' ' {
+		return time.Time{}, nil, false
+	}
+	i += n + 1
+	hh, mm, ss, nanos, n, ok := parseClock(b[i:])
+	if !ok || i+n >= len(b) || b[i+n] != ' ' {
+		return time.Time{}, nil, false
+	}
+	t := inferYear(ref, mon, day, hh, mm, ss, nanos)
+	return t, b[i+n+1:], true
+}
+
+// parseRFC3339Prefix parses a leading RFC 3339 time and returns the rest after the space.
+func parseRFC3339Prefix(b []byte) (time.Time, []byte, bool) {
+	if len(b) < 20 || b[4] != '-' || b[10] != 'T' {
+		return time.Time{}, nil, false
+	}
+	sp := bytes.IndexByte(b, ' ')
+	if sp < 0 {
+		sp = len(b)
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b[:sp]))
+	if err != nil {
+		return time.Time{}, nil, false
+	}
+	if sp < len(b) {
+		sp++
+	}
+	return t.UTC(), b[sp:], true
+}
+
+// parseKlogTime parses klog's "Lmmdd hh:mm:ss.uuuuuu" header, at the start of
+// the line or after a syslog identifier ("kubelet[12]: I1127 ...").
+func parseKlogTime(b []byte, ref time.Time) (time.Time, bool) {
+	if len(b) < 21 || bytes.IndexByte([]byte("IWEF"), b[0]) < 0 || b[5] != ' ' {
+		return time.Time{}, false
+	}
+	mon, n1 := atoi(b[1:], 2)
+	day, n2 := atoi(b[3:], 2)
+	if n1 != 2 || n2 != 2 || mon < 1 || mon > 12 {
+		return time.Time{}, false
+	}
+	hh, mm, ss, nanos, _, ok := parseClock(b[6:])
+	if !ok {
+		return time.Time{}, false
+	}
+	return inferYear(ref, time.Month(mon), day, hh, mm, ss, nanos), true
+}
+
+// parseJSONTime reads the "ts" field of a JSON log line: Unix milliseconds as
+// component-base writes it (older builds wrote seconds; both are accepted).
+func parseJSONTime(b []byte) (time.Time, bool) {
+	if len(b) == 0 || b[0] != '{' {
+		return time.Time{}, false
+	}
+	i := bytes.Index(b, []byte(`"ts":`))
+	if i < 0 {
+		return time.Time{}, false
+	}
+	v := b[i+5:]
+	end := 0
+	for end < len(v) && (v[end] == '.' || v[end] >= '0' && v[end] <= '9' || v[end] == 'e' || v[end] == '+') {
+		end++
+	}
+	f, err := strconv.ParseFloat(string(v[:end]), 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) {
+		return time.Time{}, false
+	}
+	if f < 1e11 { // seconds: 1e11 s is the year 5138, 1e11 ms is 1973
+		f *= 1000
+	}
+	ms := int64(f)
+	return time.UnixMilli(ms).Add(time.Duration((f - float64(ms)) * float64(time.Millisecond))).UTC(), true
+}
+
+// parseClock parses "hh:mm:ss[.frac]" and returns how many bytes it used.
+func parseClock(b []byte) (hh, mm, ss, nanos, n int, ok bool) {
+	if len(b) < 8 || b[2] != ':' || b[5] != ':' {
+		return
+	}
+	var k int
+	if hh, k = atoi(b, 2); k != 2 || hh > 23 {
+		return
+	}
+	if mm, k = atoi(b[3:], 2); k != 2 || mm > 59 {
+		return
+	}
+	if ss, k = atoi(b[6:], 2); k != 2 || ss > 60 {
+		return
+	}
+	n = 8
+	if n < len(b) && b[n] == '.' {
+		frac, k := atoi(b[n+1:], 9)
+		for d := k; d < 9; d++ {
+			frac *= 10
+		}
+		nanos = frac
+		n += 1 + k
+	}
+	return hh, mm, ss, nanos, n, true
+}
+
+// atoi parses up to max leading ASCII digits and returns the value and how many it read.
+func atoi(b []byte, max int) (v, n int) {
+	for n < len(b) && n < max && b[n] >= '0' && b[n] <= '9' {
+		v = v*10 + int(b[n]-'0')
+		n++
+	}
+	return v, n
+}
+
+// inferYear places a year-less time in ref's year, or the year before when that
+// would put it more than a day after ref (a December line read in January).
+func inferYear(ref time.Time, mon time.Month, day, hh, mm, ss, nanos int) time.Time {
+	ref = ref.UTC()
+	t := time.Date(ref.Year(), mon, day, hh, mm, ss, nanos, time.UTC)
+	if t.After(ref.Add(24 * time.Hour)) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t
+}

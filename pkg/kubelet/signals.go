@@ -1,0 +1,211 @@
+// Package kubelet turns what a kubelet and its node produce — log lines, Ready
+// condition messages, Prometheus text, /stats/summary, /configz — into typed
+// values. It never talks to a cluster and never reads the clock: callers pass
+// the text and the reference time in.
+package kubelet
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// Signal is one kind of evidence a kubelet, runtime or kernel message can carry.
+// A single line may carry several (for example "container runtime is down,PLEG is
+// not healthy: ..."), so signals are bits of a Signals set.
+type Signal uint32
+
+const (
+	// PLEGUnhealthy: "PLEG is not healthy: pleg was last seen active X ago; threshold is Y".
+	PLEGUnhealthy Signal = 1 << iota
+	// PLEGNotYetSuccessful: "pleg has yet to be successful" (kubelet just started or never relisted).
+	PLEGNotYetSuccessful
+	// RelistFailed: "GenericPLEG: Unable to retrieve pods" (the relist itself returned an error).
+	RelistFailed
+	// RuntimeTimeout: a CRI or docker call hit its deadline (DeadlineExceeded, "operation timeout").
+	RuntimeTimeout
+	// RuntimeDown: the runtime is unreachable or reports itself not ready.
+	RuntimeDown
+	// RuntimeStatusPending: "container runtime status check may not have completed yet".
+	RuntimeStatusPending
+	// NetworkNotReady: the CNI plugin is not ready.
+	NetworkNotReady
+	// NodeNotReady: the kubelet logged its own Ready=False transition.
+	NodeNotReady
+	// EventChannelFull: PLEG discarded events because its channel was full.
+	EventChannelFull
+	// KubeletStarted: the kubelet (re)started its main sync loop.
+	KubeletStarted
+	// OOMKill: the kernel OOM killer killed a process.
+	OOMKill
+	// HungTask: the kernel reported a task blocked for more than 120 seconds (D state).
+	HungTask
+	// SlowDiskUsage: the kubelet's du/inode scan of a directory was slow (disk I/O saturation).
+	SlowDiskUsage
+	// DaemonError: an error- or fatal-level line of the container runtime daemon.
+	DaemonError
+
+	signalEnd
+)
+
+// Signals is a set of Signal bits.
+type Signals uint32
+
+// Has reports whether s contains sig.
+func (s Signals) Has(sig Signal) bool { return uint32(s)&uint32(sig) != 0 }
+
+// Each calls fn for every signal in s, in declaration order.
+func (s Signals) Each(fn func(Signal)) {
+	for sig := Signal(1); sig < signalEnd; sig <<= 1 {
+		if s.Has(sig) {
+			fn(sig)
+		}
+	}
+}
+
+var signalNames = map[Signal]string{
+	PLEGUnhealthy:        "pleg-unhealthy",
+	PLEGNotYetSuccessful: "pleg-not-yet-successful",
+	RelistFailed:         "relist-failed",
+	RuntimeTimeout:       "runtime-timeout",
+	RuntimeDown:          "runtime-down",
+	RuntimeStatusPending: "runtime-status-pending",
+	NetworkNotReady:      "network-not-ready",
+	NodeNotReady:         "node-not-ready",
+	EventChannelFull:     "event-channel-full",
+	KubeletStarted:       "kubelet-started",
+	OOMKill:              "oom-kill",
+	HungTask:             "hung-task",
+	SlowDiskUsage:        "slow-disk-usage",
+	DaemonError:          "daemon-error",
+}
+
+// String is the signal's stable name, used in JSON and timelines.
+func (s Signal) String() string {
+	if n, ok := signalNames[s]; ok {
+		return n
+	}
+	return "unknown"
+}
+
+// A matcher maps a literal substring to the signal it proves. The table is the
+// single place that knows the exact strings kubelets of every era print
+// (../shared/SIGNALS.md); condition messages and log lines both go through it.
+type matcher struct {
+	text   []byte
+	signal Signal
+	// context, when set, must also appear in the line: "connection reset by
+	// peer" proves a dead runtime only on the runtime's socket, not on the
+	// kubelet's connection to the API server.
+	context [][]byte
+}
+
+func m(text string, sig Signal, context ...string) matcher {
+	mt := matcher{text: []byte(text), signal: sig}
+	for _, c := range context {
+		mt.context = append(mt.context, []byte(c))
+	}
+	return mt
+}
+
+// runtimeSockets name the runtime in a connection error.
+var runtimeSockets = []string{"containerd", "docker", "crio", "cri-o", "runtime"}
+
+var matchers = []matcher{
+	m("PLEG is not healthy", PLEGUnhealthy),
+	m("pleg was last seen active", PLEGUnhealthy),
+	m("pleg has yet to be successful", PLEGNotYetSuccessful),
+	m("Unable to retrieve pods", RelistFailed), // GenericPLEG, ~1.2 onwards
+	m("DeadlineExceeded", RuntimeTimeout),
+	m("operation timeout", RuntimeTimeout), // dockershim era
+	m("container runtime is down", RuntimeDown),
+	m("container runtime not ready", RuntimeDown),
+	m("Container runtime not ready", RuntimeDown),
+	m("container runtime is not up", RuntimeDown), // ≤1.1
+	m("Cannot connect to the Docker daemon", RuntimeDown),
+	m("connection reset by peer", RuntimeDown, runtimeSockets...),
+	m("error reading from server: EOF", RuntimeDown, runtimeSockets...),
+	m("status check may not have completed yet", RuntimeStatusPending),
+	m("network not ready", NetworkNotReady), // "container runtime network not ready", "runtime network not ready"
+	m("NetworkPluginNotReady", NetworkNotReady),
+	m("cni config uninitialized", NetworkNotReady),
+	m("cni plugin not initialized", NetworkNotReady),
+	m("Node became not ready", NodeNotReady),
+	m("Event channel is full", EventChannelFull),
+	m("event channel capacity is full", EventChannelFull), // EventedPLEG
+	m("Starting kubelet main sync loop", KubeletStarted),
+	m("ut of memory: Kill", OOMKill), // "Out of memory: Killed process", "Memory cgroup out of memory: Kill process"
+	m("blocked for more than", HungTask),
+	m("disk usage and inodes count on following dirs took", SlowDiskUsage),
+	m("level=error", DaemonError),
+	m("level=fatal", DaemonError),
+}
+
+// Classify returns the signals that text (one log line or one condition message) carries.
+func Classify(text []byte) Signals {
+	var s Signals
+	for i := range matchers {
+		mt := &matchers[i]
+		if s.Has(mt.signal) {
+			continue // already proven by an earlier string
+		}
+		if bytes.Contains(text, mt.text) && containsAny(text, mt.context) {
+			s |= Signals(mt.signal)
+		}
+	}
+	return s
+}
+
+// containsAny reports whether text holds one of subs; no subs means no condition.
+func containsAny(text []byte, subs [][]byte) bool {
+	if len(subs) == 0 {
+		return true
+	}
+	for _, sub := range subs {
+		if bytes.Contains(text, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClassifyString is Classify for condition messages and event texts.
+func ClassifyString(text string) Signals { return Classify([]byte(text)) }
+
+// PLEGStaleness is what a "pleg was last seen active X ago; threshold is Y"
+// message says.
+type PLEGStaleness struct {
+	Stale     time.Duration
+	Threshold time.Duration
+}
+
+// ParsePLEGStaleness reads the staleness and threshold out of a PLEG message in
+// any of its forms (bracketed lists, klog quoting, a provider's trailing dot).
+func ParsePLEGStaleness(text string) (PLEGStaleness, bool) {
+	const seen, thr = "last seen active ", "threshold is "
+	i := strings.Index(text, seen)
+	if i < 0 {
+		return PLEGStaleness{}, false
+	}
+	rest := text[i+len(seen):]
+	stale, ok := leadingDuration(rest)
+	if !ok {
+		return PLEGStaleness{}, false
+	}
+	p := PLEGStaleness{Stale: stale}
+	if j := strings.Index(rest, thr); j >= 0 {
+		p.Threshold, _ = leadingDuration(rest[j+len(thr):])
+	}
+	return p, true
+}
+
+// leadingDuration parses the Go duration at the start of s ("16m6.2s ago;").
+func leadingDuration(s string) (time.Duration, bool) {
+	end := 0
+	// The set holds every byte a Go duration uses, µ's two UTF-8 bytes included.
+	for end < len(s) && strings.IndexByte("0123456789.hmsuµn", s[end]) >= 0 {
+		end++
+	}
+	d, err := time.ParseDuration(strings.TrimRight(s[:end], "."))
+	return d, err == nil
+}

@@ -1,0 +1,144 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// Column widths of the cause table; the details below it carry the full text.
+const (
+	evidenceWidth = 60
+	stepWidth     = 70
+)
+
+var causeHeader = []string{"RANK", "CAUSE", "SEVERITY", "CONFIDENCE", "EVIDENCE", "NEXT STEP"}
+
+// CauseRows is the cause table of a diagnosis, one row per cause, as plain text.
+func CauseRows(d *diagnose.Diagnosis) [][]string {
+	var rows [][]string
+	for _, c := range d.Causes {
+		rows = append(rows, []string{
+			fmt.Sprint(c.Rank), c.ID, c.Severity.String(), c.Confidence.String(),
+			truncate(clean(firstOr(c.Evidence, "")), evidenceWidth),
+			truncate(clean(firstOr(c.Remediation, "")), stepWidth),
+		})
+	}
+	return rows
+}
+
+// ChecksLine is the checklist coverage: "A conditions+events ✓  B kubelet log ✓ (...)".
+func ChecksLine(d *diagnose.Diagnosis) string {
+	var parts []string
+	for _, c := range d.Checks {
+		mark := "✓"
+		switch c.Status {
+		case diagnose.CheckPartial:
+			mark = "◐"
+		case diagnose.CheckMissing:
+			mark = "✗"
+		}
+		p := fmt.Sprintf("%s %s %s", c.ID, c.Name, mark)
+		// Gaps always say why; the kubelet log also says how much was read.
+		if c.Detail != "" && (c.Status != diagnose.CheckDone || c.ID == "B") {
+			p += " (" + clean(c.Detail) + ")"
+		}
+		parts = append(parts, p)
+	}
+	return "Checked: " + strings.Join(parts, "  ")
+}
+
+var severityColors = map[diagnose.Severity]string{
+	diagnose.Critical: "\x1b[31;1m", diagnose.Warning: "\x1b[33m", diagnose.Info: "\x1b[36m",
+}
+
+func renderTable(w io.Writer, diags []*diagnose.Diagnosis, opts Options) error {
+	for i, d := range diags {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := renderOneTable(w, d, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
+	fmt.Fprintf(w, "%s\n", clean(d.Summary))
+	fmt.Fprintf(w, "Verdict: %s   collected %s\n\n", d.Verdict, d.CollectedAt.Format("2006-01-02T15:04:05Z07:00"))
+	rows := CauseRows(d)
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "No cause found in the data collected.")
+	} else {
+		if opts.Color {
+			for i, c := range d.Causes {
+				rows[i][2] = severityColors[c.Severity] + rows[i][2] + "\x1b[0m"
+			}
+		}
+		table := tablewriter.NewTable(w,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+				Borders: tw.BorderNone,
+				Symbols: tw.NewSymbols(tw.StyleNone),
+				Settings: tw.Settings{
+					Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+					Lines:      tw.Lines{ShowHeaderLine: tw.Off},
+				},
+			})),
+			tablewriter.WithHeaderAlignment(tw.AlignLeft),
+			tablewriter.WithRowAlignment(tw.AlignLeft),
+			tablewriter.WithPadding(tw.Padding{Right: "  ", Overwrite: true}),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+		)
+		table.Header(causeHeader)
+		if err := table.Bulk(rows); err != nil {
+			return err
+		}
+		if err := table.Render(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w, ChecksLine(d))
+	renderDetails(w, d)
+	renderSourceProblems(w, d.Sources)
+	return nil
+}
+
+// renderDetails lists every cause's full evidence and next steps.
+func renderDetails(w io.Writer, d *diagnose.Diagnosis) {
+	if len(d.Causes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nDetails:")
+	for _, c := range d.Causes {
+		fmt.Fprintf(w, "%d. %s — %s (%s, %s confidence, %s)\n", c.Rank, c.ID, c.Title, c.Severity, c.Confidence, c.Role)
+		for _, e := range c.Evidence {
+			fmt.Fprintf(w, "   • %s\n", clean(e))
+		}
+		for _, r := range c.Remediation {
+			fmt.Fprintf(w, "   → %s\n", clean(r))
+		}
+	}
+}
+
+// renderSourceProblems lists every source that could not be read, with the reason.
+func renderSourceProblems(w io.Writer, sources []snapshot.Source) {
+	header := false
+	for _, s := range sources {
+		if s.Status == snapshot.StatusOK {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nNot read:")
+			header = true
+		}
+		fmt.Fprintf(w, "   %s: %s — %s\n", s.Name, s.Status, clean(s.Reason))
+	}
+}

@@ -1,0 +1,160 @@
+// Package snapshot holds everything known about one node at one moment: plain
+// data, built by pkg/collect and read by pkg/diagnose. Nothing here talks to a
+// cluster or reads the clock.
+package snapshot
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+)
+
+// Snapshot is the input of every rule.
+type Snapshot struct {
+	NodeName string
+	// CollectedAt is the collection time: the "now" of every rule.
+	CollectedAt time.Time
+
+	Node   *corev1.Node
+	Events []Event
+	Pods   []Pod
+
+	KubeletLog *kubelet.LogSummary
+	RuntimeLog *kubelet.LogSummary
+	SystemLog  *kubelet.LogSummary
+	Metrics    *kubelet.Metrics
+	Stats      *kubelet.NodeStats
+	Config     *kubelet.Config
+	Healthz    *Healthz
+
+	// LogWindow is how far back the logs were asked for.
+	LogWindow time.Duration
+	Sources   []Source
+}
+
+// Event is a Kubernetes Event about the node, reduced to what rules read.
+type Event struct {
+	Type    string
+	Reason  string
+	Message string
+	Count   int32
+	First   time.Time
+	Last    time.Time
+	Source  string
+}
+
+// Pod is a pod bound to the node, reduced as it streams in so that memory grows
+// with the number of pods, not with the size of their specs.
+type Pod struct {
+	Namespace, Name string
+	Phase           corev1.PodPhase
+	QOSClass        corev1.PodQOSClass
+	Containers      int
+	// ContainersWithoutLimits counts containers that set no memory limit.
+	ContainersWithoutLimits int
+	Restarts                int32
+	// ContainerIDs are the runtime IDs of the pod's containers, without the
+	// "containerd://" scheme, so a stuck container ID names its pod.
+	ContainerIDs []string
+	// App is the pod's app label (app.kubernetes.io/name, app or k8s-app).
+	App    string
+	Images []string
+}
+
+// Terminated reports whether the pod no longer occupies the node.
+func (p Pod) Terminated() bool {
+	return p.Phase == corev1.PodSucceeded || p.Phase == corev1.PodFailed
+}
+
+// Healthz is the kubelet's /healthz answer.
+type Healthz struct {
+	OK   bool
+	Body string
+}
+
+// SourceName names one thing the collector reads.
+type SourceName string
+
+// The sources of a snapshot, in report order.
+const (
+	SourceNode       SourceName = "node"
+	SourceEvents     SourceName = "events"
+	SourcePods       SourceName = "pods"
+	SourceKubeletLog SourceName = "kubelet-log"
+	SourceRuntimeLog SourceName = "runtime-log"
+	SourceSystemLog  SourceName = "system-log"
+	SourceMetrics    SourceName = "metrics"
+	SourceStats      SourceName = "stats"
+	SourceConfigz    SourceName = "configz"
+	SourceHealthz    SourceName = "healthz"
+)
+
+// SourceStatus is how reading one source ended.
+type SourceStatus string
+
+// Source outcomes. Missing data is its own outcome and never reads as healthy.
+const (
+	StatusOK          SourceStatus = "ok"
+	StatusForbidden   SourceStatus = "forbidden"
+	StatusUnavailable SourceStatus = "unavailable"
+	StatusNotFound    SourceStatus = "not-found"
+	StatusTimeout     SourceStatus = "timeout"
+	StatusError       SourceStatus = "error"
+)
+
+// Source records how one source was read.
+type Source struct {
+	Name   SourceName   `json:"name"`
+	Status SourceStatus `json:"status"`
+	// Reason says what failed and what to do; empty when ok.
+	Reason string `json:"reason,omitempty"`
+	// Detail says what was read when ok ("node log query, 1h, 12,345 lines").
+	Detail string `json:"detail,omitempty"`
+}
+
+// Source returns the record of name, and whether there is one.
+func (s *Snapshot) Source(name SourceName) (Source, bool) {
+	for _, src := range s.Sources {
+		if src.Name == name {
+			return src, true
+		}
+	}
+	return Source{}, false
+}
+
+// Ready returns the node's Ready condition, or nil without a node or condition.
+func (s *Snapshot) Ready() *corev1.NodeCondition {
+	return s.Condition(corev1.NodeReady)
+}
+
+// Condition returns the node condition of type t, or nil.
+func (s *Snapshot) Condition(t corev1.NodeConditionType) *corev1.NodeCondition {
+	if s.Node == nil {
+		return nil
+	}
+	for i := range s.Node.Status.Conditions {
+		if s.Node.Status.Conditions[i].Type == t {
+			return &s.Node.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// RunningPods returns the pods that still occupy the node.
+func (s *Snapshot) RunningPods() []Pod {
+	var out []Pod
+	for _, p := range s.Pods {
+		if !p.Terminated() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Has reports whether source name was read successfully.
+func (s *Snapshot) Has(name SourceName) bool {
+	src, ok := s.Source(name)
+	return ok && src.Status == StatusOK
+}
