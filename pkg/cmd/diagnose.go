@@ -27,6 +27,9 @@ type nodeCollector interface {
 	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
 }
 
+// collectorFactory builds the collector once the flags are known.
+type collectorFactory func(flags *genericclioptions.ConfigFlags, opts collect.Options) (nodeCollector, error)
+
 // DiagnoseOptions are the inputs of `kubectl pleg diagnose`.
 type DiagnoseOptions struct {
 	configFlags *genericclioptions.ConfigFlags
@@ -39,27 +42,24 @@ type DiagnoseOptions struct {
 	SourceTimeout time.Duration
 	MaxLogBytes   string
 
-	maxLogBytes int64
-	// newCollector builds the collector once flags are known; tests replace it.
-	newCollector func(opts collect.Options) (nodeCollector, error)
+	maxLogBytes  int64
+	newCollector collectorFactory
 	color        bool
 }
 
 // NewDiagnoseOptions returns options with the documented defaults.
-func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus) *DiagnoseOptions {
+func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *DiagnoseOptions {
 	defaults := collect.DefaultOptions()
-	o := &DiagnoseOptions{
-		configFlags: configFlags, streams: streams, status: status,
+	return &DiagnoseOptions{
+		configFlags: configFlags, streams: streams, status: status, newCollector: newCollector,
 		Output: "table", Since: defaults.Since, SourceTimeout: defaults.SourceTimeout,
 		MaxLogBytes: resource.NewQuantity(defaults.MaxLogBytes, resource.BinarySI).String(),
 	}
-	o.newCollector = o.clusterCollector
-	return o
 }
 
 // NewDiagnoseCommand builds `kubectl pleg diagnose`.
-func NewDiagnoseCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus) *cobra.Command {
-	o := NewDiagnoseOptions(configFlags, streams, status)
+func NewDiagnoseCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
+	o := NewDiagnoseOptions(configFlags, streams, status, newCollector)
 	c := &cobra.Command{
 		Use:   "diagnose NODE [NODE...]",
 		Short: "Diagnose why a node is (or keeps going) NotReady",
@@ -129,7 +129,7 @@ func (o *DiagnoseOptions) Validate() error {
 // sets the exit code. A node that cannot be diagnosed at all is reported on
 // stderr; the others are still printed.
 func (o *DiagnoseOptions) Run(ctx context.Context) error {
-	collector, err := o.newCollector(collect.Options{Since: o.Since, SourceTimeout: o.SourceTimeout, MaxLogBytes: o.maxLogBytes})
+	collector, err := o.newCollector(o.configFlags, collect.Options{Since: o.Since, SourceTimeout: o.SourceTimeout, MaxLogBytes: o.maxLogBytes})
 	if err != nil {
 		return err
 	}
@@ -173,8 +173,8 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 }
 
 // clusterCollector connects to the cluster named by the kubeconfig flags.
-func (o *DiagnoseOptions) clusterCollector(opts collect.Options) (nodeCollector, error) {
-	cfg, err := o.configFlags.ToRESTConfig()
+func clusterCollector(flags *genericclioptions.ConfigFlags, opts collect.Options) (nodeCollector, error) {
+	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}

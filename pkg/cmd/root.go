@@ -27,8 +27,9 @@ const exitCodesHelp = `Exit codes:
 // exitStatus carries the diagnosis' exit code from a command's Run to Execute.
 type exitStatus struct{ code int }
 
-// NewRootCommand builds `kubectl pleg` with its subcommands.
-func NewRootCommand(streams genericiooptions.IOStreams, status *exitStatus) *cobra.Command {
+// NewRootCommand builds `kubectl pleg` with its subcommands. newCollector
+// connects to the cluster; tests pass a fake.
+func NewRootCommand(streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
 		Use:   "kubectl-pleg",
@@ -45,15 +46,20 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	configFlags.AddFlags(root.PersistentFlags())
-	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status))
+	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status, newCollector))
 	root.AddCommand(NewVersionCommand(streams))
 	return root
 }
 
-// Execute runs the command line and returns the process exit code.
+// Execute runs the command line against the cluster of the kubeconfig flags
+// and returns the process exit code.
 func Execute(streams genericiooptions.IOStreams, args []string) int {
+	return execute(streams, args, clusterCollector)
+}
+
+func execute(streams genericiooptions.IOStreams, args []string, newCollector collectorFactory) int {
 	status := &exitStatus{}
-	root := NewRootCommand(streams, status)
+	root := NewRootCommand(streams, status, newCollector)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)

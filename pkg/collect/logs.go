@@ -113,7 +113,7 @@ func (c *Collector) logQuery(ctx context.Context, node, unit string, now, since 
 	params := url.Values{
 		"query":     {unit},
 		"sinceTime": {since.Format(time.RFC3339)},
-		"tailLines": {strconv.FormatInt(max(1000, c.opts.MaxLogBytes/avgLogLineBytes), 10)},
+		"tailLines": {strconv.FormatInt(min(maxTailLines, max(1000, c.opts.MaxLogBytes/avgLogLineBytes)), 10)},
 	}
 	rc, err := c.proxyStream(ctx, node, "logs/", params)
 	if err != nil {
@@ -144,6 +144,10 @@ func (c *Collector) logFile(ctx context.Context, node, path string, idents []str
 
 // avgLogLineBytes turns the byte cap into a line count for tailLines.
 const avgLogLineBytes = 200
+
+// maxTailLines is the largest tailLines the kubelet accepts; above it the
+// node log query answers 406 Not Acceptable.
+const maxTailLines = 100000
 
 // scanTail keeps the newest MaxLogBytes of a stream and scans them. A stream
 // cut by the source timeout is still scanned, and the error says so.

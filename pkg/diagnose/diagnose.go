@@ -67,19 +67,21 @@ func (c Confidence) MarshalText() ([]byte, error) {
 }
 
 // Role says where in the chain of events a cause stands. At equal severity a
-// root cause with direct evidence ranks above a contributing factor, and both
-// rank above the symptom they explain (runtime-unresponsive above
-// pleg-relist-stalled).
+// root cause with direct evidence ranks above load that slows the relist,
+// load above the symptom they explain (runtime-unresponsive above
+// pleg-relist-stalled), and the symptom above a risk that only makes trouble
+// likelier (missing reservations, no monitoring).
 type Role int
 
 // Roles, lowest rank first.
 const (
-	Symptom Role = iota + 1
-	Factor
+	Risk Role = iota + 1
+	Symptom
+	Load
 	RootCause
 )
 
-var roleNames = map[Role]string{Symptom: "symptom", Factor: "contributing-factor", RootCause: "root-cause"}
+var roleNames = map[Role]string{Risk: "risk", Symptom: "symptom", Load: "load", RootCause: "root-cause"}
 
 func (r Role) String() string { return roleNames[r] }
 
@@ -99,6 +101,10 @@ type Finding struct {
 	Evidence []string
 	// Remediation holds the commands to run, most useful first; the tool never runs them.
 	Remediation []string
+	// Role, when set, overrides the rule's role: a risk that explains the
+	// present trouble (a kubelet with the relist deadlock whose PLEG is stale)
+	// is that trouble's root cause.
+	Role Role
 }
 
 // Rule is one entry of the checklist.
@@ -211,8 +217,12 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 		if f == nil {
 			continue
 		}
+		role := r.Role
+		if f.Role != 0 {
+			role = f.Role
+		}
 		d.Causes = append(d.Causes, Cause{
-			ID: r.ID, Title: r.Title, Role: r.Role, Severity: f.Severity, Confidence: f.Confidence,
+			ID: r.ID, Title: r.Title, Role: role, Severity: f.Severity, Confidence: f.Confidence,
 			Evidence: f.Evidence, Remediation: f.Remediation,
 		})
 	}

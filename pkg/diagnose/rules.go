@@ -22,12 +22,12 @@ var Rules = []Rule{
 	{ID: "pleg-relist-stalled", Title: "PLEG relist stalled", Role: Symptom, Check: plegRelistStalled},
 	{ID: "startup-transient", Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
 	{ID: "flapping", Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
-	{ID: "node-overload", Title: "Node CPU, memory, PID or disk saturated", Role: Factor, Check: nodeOverload},
-	{ID: "pod-density", Title: "Too many pods or containers on the node", Role: Factor, Check: podDensity},
-	{ID: "unbounded-pods", Title: "Pods without requests or limits", Role: Factor, Check: unboundedPods},
-	{ID: "missing-reservations", Title: "No resources reserved for system daemons", Role: Factor, Check: missingReservations},
-	{ID: "known-bug-version", Title: "Kubernetes or runtime version with known PLEG hangs", Role: Factor, Check: knownBugVersion},
-	{ID: "no-node-monitoring", Title: "No node problem detection on the node", Role: Factor, Check: noNodeMonitoring},
+	{ID: "node-overload", Title: "Node CPU, memory, PID or disk saturated", Role: Load, Check: nodeOverload},
+	{ID: "pod-density", Title: "Too many pods or containers on the node", Role: Load, Check: podDensity},
+	{ID: "unbounded-pods", Title: "Pods without requests or limits", Role: Risk, Check: unboundedPods},
+	{ID: "missing-reservations", Title: "No resources reserved for system daemons", Role: Risk, Check: missingReservations},
+	{ID: "known-bug-version", Title: "Kubernetes or runtime version with known PLEG hangs", Role: Risk, Check: knownBugVersion},
+	{ID: "no-node-monitoring", Title: "No node problem detection on the node", Role: Risk, Check: noNodeMonitoring},
 }
 
 // Thresholds shared by the rules (and, later, by alerting rules).
@@ -48,9 +48,8 @@ const (
 	StuckObjectMin = 3
 	// RuntimeErrorsMin counts runtime connection errors worth a finding.
 	RuntimeErrorsMin = 3
-	// FlapsWarning and FlapsCritical count NotReady transitions in the window.
-	FlapsWarning  = 3
-	FlapsCritical = 10
+	// FlapsWarning counts NotReady transitions in the window.
+	FlapsWarning = 3
 	// DensityPodsWarning is the article's pods-per-node danger line; density also
 	// warns at DensityRatioWarning of allocatable pods and is critical at the max.
 	DensityPodsWarning  = 70

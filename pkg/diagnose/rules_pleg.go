@@ -162,13 +162,11 @@ func flapping(s *snapshot.Snapshot) *Finding {
 	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); st.Count > 1 {
 		f.Evidence = append(f.Evidence, signalEvidence("kubelet start", st, "kubelet log", s.CollectedAt))
 	}
-	switch {
-	case flaps >= FlapsCritical:
-		f.Severity, f.Confidence = Critical, High
-	case flaps >= FlapsWarning:
-		f.Severity, f.Confidence = Warning, High
-	default:
+	// Flapping is a warning whatever its count: the node's state now is told
+	// by the verdict and by the causes that explain the flaps.
+	if flaps < FlapsWarning {
 		return nil
 	}
+	f.Severity, f.Confidence = Warning, High
 	return f
 }

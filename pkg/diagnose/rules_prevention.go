@@ -37,6 +37,10 @@ func knownBugVersion(s *snapshot.Snapshot) *Finding {
 	}
 	if v, err := version.ParseGeneric(kubeletVersion); err == nil && v.LessThan(relistDeadlockFixed) {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet %s: before 1.14 the PLEG relist can deadlock (fixed by kubernetes#72709)", kubeletVersion))
+		if plegStaleNow(s) {
+			// A stale relist on a kubelet with the deadlock is most likely the deadlock.
+			f.Severity, f.Role = Critical, RootCause
+		}
 		f.Remediation = append(f.Remediation, "upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)")
 	}
 	if name, ver, found := strings.Cut(runtimeVersion, "://"); found {

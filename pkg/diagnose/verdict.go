@@ -51,16 +51,19 @@ func verdict(s *snapshot.Snapshot) (Verdict, string) {
 	case corev1.ConditionUnknown:
 		return KubeletUnreachable, fmt.Sprintf("%s: NotReady (Unknown) for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 	}
+	// The deepest failure the kubelet names wins: "[container runtime is
+	// down, PLEG is not healthy: ...]" is a dead runtime, of which the stale
+	// relist is a consequence.
 	sigs := kubelet.ClassifyString(ready.Message)
 	switch {
+	case sigs.Has(kubelet.RuntimeDown):
+		return RuntimeDownVerdict, fmt.Sprintf("%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.PLEGUnhealthy):
 		msg := fmt.Sprintf("%s: NotReady for %s — PLEG is not healthy", name, since)
 		if p, ok := kubelet.ParsePLEGStaleness(ready.Message); ok {
 			msg += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
 		}
 		return PLEGUnhealthy, msg
-	case sigs.Has(kubelet.RuntimeDown):
-		return RuntimeDownVerdict, fmt.Sprintf("%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.NetworkNotReady):
 		return NetworkNotReady, fmt.Sprintf("%s: NotReady for %s — network plugin not ready (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.PLEGNotYetSuccessful), sigs.Has(kubelet.RuntimeStatusPending):

@@ -161,9 +161,18 @@ func parseJSONTime(b []byte) (time.Time, bool) {
 	if f < 1e11 { // seconds: 1e11 s is the year 5138, 1e11 ms is 1973
 		f *= 1000
 	}
+	// Past the year 9999 int64(f) overflows (a garbage "ts" gave the year
+	// -292277022) and time.Time stops marshalling to JSON, which would break
+	// the report of the whole log: treat such a line as having no time.
+	if f > maxJSONMillis {
+		return time.Time{}, false
+	}
 	ms := int64(f)
 	return time.UnixMilli(ms).Add(time.Duration((f - float64(ms)) * float64(time.Millisecond))).UTC(), true
 }
+
+// maxJSONMillis is 9999-12-31T23:59:59.999Z in Unix milliseconds.
+const maxJSONMillis = 253402300799999
 
 // parseClock parses "hh:mm:ss[.frac]" and returns how many bytes it used.
 func parseClock(b []byte) (hh, mm, ss, nanos, n int, ok bool) {
@@ -207,7 +216,10 @@ func inferYear(ref time.Time, mon time.Month, day, hh, mm, ss, nanos int) time.T
 	ref = ref.UTC()
 	t := time.Date(ref.Year(), mon, day, hh, mm, ss, nanos, time.UTC)
 	if t.After(ref.Add(24 * time.Hour)) {
-		t = t.AddDate(-1, 0, 0)
+		// Rebuilt in the previous year rather than t.AddDate(-1, 0, 0): a
+		// "Feb 29" line read in a common year normalises to 1 March, and
+		// AddDate would keep that wrong date in the leap year before.
+		t = time.Date(ref.Year()-1, mon, day, hh, mm, ss, nanos, time.UTC)
 	}
 	return t
 }

@@ -262,6 +262,14 @@ func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
 				sc.summary.LongLines++
 				sc.Line(line[:min(len(line), maxLineLen)])
 				long = true
+			case len(line) > maxLineLen:
+				// A line that fits the read buffer but not maxLineLen is cut
+				// and counted too, as LongLines says; before, only lines over
+				// the 256 KiB buffer were, so whether a signal 100 KiB into a
+				// line counted depended on the buffer size.
+				sc.summary.LongLines++
+				sc.Line(line[:maxLineLen])
+				last = append(last[:0], line[:256]...)
 			default:
 				sc.Line(line)
 				last = append(last[:0], line[:min(len(line), 256)]...)

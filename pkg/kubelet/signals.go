@@ -98,6 +98,16 @@ type matcher struct {
 	// peer" proves a dead runtime only on the runtime's socket, not on the
 	// kubelet's connection to the API server.
 	context [][]byte
+	// except, when set, cancels the match when one of them appears in the line.
+	except [][]byte
+}
+
+// unless adds texts whose presence cancels the match.
+func (mt matcher) unless(texts ...string) matcher {
+	for _, t := range texts {
+		mt.except = append(mt.except, []byte(t))
+	}
+	return mt
 }
 
 func m(text string, sig Signal, context ...string) matcher {
@@ -111,19 +121,29 @@ func m(text string, sig Signal, context ...string) matcher {
 // runtimeSockets name the runtime in a connection error.
 var runtimeSockets = []string{"containerd", "docker", "crio", "cri-o", "runtime"}
 
+// tcpConns mark a Go net error on a TCP connection ("read tcp 10.0.0.3:40022->
+// 54.227.20.253:443: read: connection reset by peer"). The runtime socket is a
+// unix socket, so a reset on TCP is the API server or an image registry, even
+// when the line names "docker.io" or comes from kuberuntime_*.go.
+var tcpConns = []string{"read tcp ", "write tcp "}
+
 var matchers = []matcher{
-	m("PLEG is not healthy", PLEGUnhealthy),
+	// "PLEG is not healthy: pleg has yet to be successful" is a kubelet that
+	// has not relisted once yet, not a stale relist.
+	m("PLEG is not healthy", PLEGUnhealthy).unless("pleg has yet to be successful"),
 	m("pleg was last seen active", PLEGUnhealthy),
 	m("pleg has yet to be successful", PLEGNotYetSuccessful),
 	m("Unable to retrieve pods", RelistFailed), // GenericPLEG, ~1.2 onwards
 	m("DeadlineExceeded", RuntimeTimeout),
+	// grpc-go before 1.3 (Kubernetes ≤1.7) printed codes as numbers: 4 is DeadlineExceeded.
+	m("rpc error: code = 4 desc", RuntimeTimeout),
 	m("operation timeout", RuntimeTimeout), // dockershim era
 	m("container runtime is down", RuntimeDown),
 	m("container runtime not ready", RuntimeDown),
 	m("Container runtime not ready", RuntimeDown),
 	m("container runtime is not up", RuntimeDown), // ≤1.1
 	m("Cannot connect to the Docker daemon", RuntimeDown),
-	m("connection reset by peer", RuntimeDown, runtimeSockets...),
+	m("connection reset by peer", RuntimeDown, runtimeSockets...).unless(tcpConns...),
 	m("error reading from server: EOF", RuntimeDown, runtimeSockets...),
 	m("status check may not have completed yet", RuntimeStatusPending),
 	m("network not ready", NetworkNotReady), // "container runtime network not ready", "runtime network not ready"
@@ -131,12 +151,14 @@ var matchers = []matcher{
 	m("cni config uninitialized", NetworkNotReady),
 	m("cni plugin not initialized", NetworkNotReady),
 	m("Node became not ready", NodeNotReady),
-	m("Event channel is full", EventChannelFull),
+	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
+	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21
 	m("event channel capacity is full", EventChannelFull), // EventedPLEG
 	m("Starting kubelet main sync loop", KubeletStarted),
 	m("ut of memory: Kill", OOMKill), // "Out of memory: Killed process", "Memory cgroup out of memory: Kill process"
 	m("blocked for more than", HungTask),
 	m("disk usage and inodes count on following dirs took", SlowDiskUsage),
+	m("du and find on following dirs took", SlowDiskUsage), // cadvisor's older wording (kubelets ≤ ~1.10)
 	m("level=error", DaemonError),
 	m("level=fatal", DaemonError),
 }
@@ -149,7 +171,8 @@ func Classify(text []byte) Signals {
 		if s.Has(mt.signal) {
 			continue // already proven by an earlier string
 		}
-		if bytes.Contains(text, mt.text) && containsAny(text, mt.context) {
+		if bytes.Contains(text, mt.text) && containsAny(text, mt.context) &&
+			(len(mt.except) == 0 || !containsAny(text, mt.except)) {
 			s |= Signals(mt.signal)
 		}
 	}

@@ -67,4 +67,3 @@ func mdEscape(s string) string {
 	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "`", "'", "|", "\\|", "*", "\\*", "_", "\\_")
 	return r.Replace(clean(s))
 }
-

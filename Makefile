@@ -1,0 +1,51 @@
+# kubectl-pleg. `make test` is what CI runs (.ci/run); see README.md.
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
+LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+FUZZTIME ?= 10s
+
+.PHONY: build install test unit e2e lint fuzz lab lab-down clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
+
+install:
+	CGO_ENABLED=0 $(GO) install -ldflags '$(LDFLAGS)' ./cmd/kubectl-pleg
+
+# Everything CI checks: formatting, vet, unit tests, brief fuzzing, and the
+# end-to-end suite against a real kube-apiserver (needs root for the lab's
+# network namespace).
+test: lint unit fuzz e2e
+
+unit:
+	$(GO) test ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	cd test/e2e && $(GO) vet ./...
+
+# Each fuzz target runs briefly; the seed corpora also run in `make unit`.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+e2e:
+	cd test/e2e && $(GO) test -count=1 -timeout 60m ./...
+
+# A real API server with simulated kubelets to try the plugin by hand.
+lab:
+	test/e2e/lab.sh up
+
+lab-down:
+	test/e2e/lab.sh down
+
+clean:
+	rm -rf $(BIN)

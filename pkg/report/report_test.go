@@ -1,0 +1,141 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+var collected = time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
+
+// sample is a hand-made diagnosis, independent of the rules, so that the
+// golden files change only when rendering does.
+func sample(node string) *diagnose.Diagnosis {
+	return &diagnose.Diagnosis{
+		APIVersion: diagnose.APIVersion, Kind: diagnose.KindSingle, Node: node, CollectedAt: collected,
+		Verdict: diagnose.PLEGUnhealthy,
+		Summary: "Node " + node + ": NotReady for 16m — PLEG is not healthy (relist last seen 16m6s ago; threshold 3m)",
+		Causes: []diagnose.Cause{
+			{Rank: 1, ID: "runtime-unresponsive", Title: "Container runtime calls time out", Role: diagnose.RootCause,
+				Severity: diagnose.Critical, Confidence: diagnose.High,
+				Evidence:    []string{"412× runtime call timeout (DeadlineExceeded) on ListContainers 300, ContainerStatus 112 in kubelet log", "latest: E1127 \x1b[31mred\x1b[0m line | with pipe"},
+				Remediation: []string{"on the node, see whether the runtime answers: time crictl ps", "systemctl restart containerd && systemctl restart kubelet"}},
+			{Rank: 2, ID: "pod-density", Title: "Too many pods or containers on the node", Role: diagnose.Load,
+				Severity: diagnose.Warning, Confidence: diagnose.High,
+				Evidence:    []string{"108/110 pods (98% of allocatable), 13.5 per core on 8 cores"},
+				Remediation: []string{"spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about 70 on this node"}},
+		},
+		Checks: []diagnose.Check{
+			{ID: "A", Name: "conditions+events", Status: diagnose.CheckDone},
+			{ID: "B", Name: "kubelet log", Status: diagnose.CheckDone, Detail: "node log query (journal, unit kubelet), last 1h, 12,345 lines"},
+			{ID: "C", Name: "system log", Status: diagnose.CheckMissing, Detail: "system-log forbidden; runtime-log forbidden"},
+			{ID: "D", Name: "load+density", Status: diagnose.CheckPartial, Detail: "stats timeout"},
+			{ID: "E", Name: "remediation", Status: diagnose.CheckDone, Detail: "3 next steps"},
+		},
+		Sources: []snapshot.Source{
+			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node},
+			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden — grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
+		},
+		Timeline: []diagnose.TimelineEntry{
+			{Time: collected.Add(-16 * time.Minute), Source: "node", Event: "Ready=False (KubeletNotReady)"},
+			{Time: collected.Add(-2 * time.Minute), Source: "kubelet-log", Event: "last PLEG is not healthy", Count: 14},
+		},
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	cases := []struct {
+		name   string
+		format string
+		diags  []*diagnose.Diagnosis
+		opts   Options
+	}{
+		{"table", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
+		{"table-color", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Color: true}},
+		{"json", "json", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
+		{"json-list", "json", []*diagnose.Diagnosis{sample("worker-3"), sample("worker-7")}, Options{}},
+		{"yaml", "yaml", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
+		{"markdown", "markdown", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, tc.format, tc.diags, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./pkg/report -update to create it, then read the diff)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s output differs from %s:\n--- got\n%s\n--- want\n%s", tc.format, golden, buf.String(), want)
+			}
+		})
+	}
+}
+
+func TestHumanFormatsStripTerminalControls(t *testing.T) {
+	for _, format := range []string{"table", "markdown"} {
+		var buf bytes.Buffer
+		if err := Render(&buf, format, []*diagnose.Diagnosis{sample("worker-3")}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsRune(buf.String(), '\x1b') {
+			t.Errorf("%s output carries an escape sequence from node text", format)
+		}
+	}
+}
+
+func TestJSONAndYAMLShareTheSchema(t *testing.T) {
+	var j, y bytes.Buffer
+	if err := Render(&j, "json", []*diagnose.Diagnosis{sample("worker-3")}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(&y, "yaml", []*diagnose.Diagnosis{sample("worker-3")}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON, fromYAML map[string]any
+	if err := json.Unmarshal(j.Bytes(), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(y.Bytes(), &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"apiVersion", "kind", "node", "collectedAt", "verdict", "summary", "causes", "checks", "sources", "timeline"} {
+		if _, ok := fromJSON[key]; !ok {
+			t.Errorf("json lacks %q", key)
+		}
+		if _, ok := fromYAML[key]; !ok {
+			t.Errorf("yaml lacks %q", key)
+		}
+	}
+	cause := fromJSON["causes"].([]any)[0].(map[string]any)
+	if cause["severity"] != "critical" || cause["confidence"] != "high" || cause["role"] != "root-cause" {
+		t.Errorf("enums must be words: %v", cause)
+	}
+}
+
+func TestRenderRejectsUnknownFormat(t *testing.T) {
+	err := Render(&bytes.Buffer{}, "xml", []*diagnose.Diagnosis{sample("w")}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "table, json, yaml, markdown") {
+		t.Errorf("err = %v, want the list of formats", err)
+	}
+}

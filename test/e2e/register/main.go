@@ -1,0 +1,184 @@
+// Command register creates, for every scenario, the Node (with its status as
+// a kubelet would post it), its Events and its Pods in the lab's API server.
+// It is idempotent: rerunning it refreshes every timestamp to "now", which is
+// what a test run on an older lab needs.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-pleg/kubectl-pleg/test/e2e/internal/scenario"
+)
+
+// nodeIP is the kubelet simulator's address inside the lab's netns.
+const nodeIP = "198.18.0.2"
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", "", "admin kubeconfig")
+	dir := flag.String("scenarios", "scenarios", "directory of scenario nodes")
+	only := flag.String("node", "", "register only this scenario")
+	flag.Parse()
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Hundreds of pods: the default client-side limit (5 qps) would take minutes.
+	cfg.QPS, cfg.Burst = 500, 1000
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	scenarios, err := scenario.LoadAll(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	// Nodes are independent; registering them concurrently keeps a test
+	// run's refresh of ~500 objects to a few seconds.
+	var wg sync.WaitGroup
+	failed := make(chan error, len(scenarios))
+	for _, s := range scenarios {
+		if *only != "" && s.Name != *only {
+			continue
+		}
+		wg.Go(func() {
+			if err := register(ctx, cs, s, time.Now()); err != nil {
+				failed <- fmt.Errorf("%s: %w", s.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(failed)
+	for err := range failed {
+		log.Fatal(err)
+	}
+}
+
+func register(ctx context.Context, cs kubernetes.Interface, s *scenario.Scenario, now time.Time) error {
+	node, err := s.Node(now)
+	if err != nil {
+		return err
+	}
+	node.Status.Addresses = []corev1.NodeAddress{
+		{Type: corev1.NodeInternalIP, Address: nodeIP},
+		{Type: corev1.NodeHostName, Address: s.Name},
+	}
+	node.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(s.Port)
+	status := node.Status
+	nodes := cs.CoreV1().Nodes()
+	cur, err := nodes.Get(ctx, s.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		cur, err = nodes.Create(ctx, node, metav1.CreateOptions{})
+	} else if err == nil {
+		node.ResourceVersion = cur.ResourceVersion
+		cur, err = nodes.Update(ctx, node, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	// Status is ignored on create and update: only the status subresource
+	// (what the kubelet uses) writes it.
+	cur.Status = status
+	if cur, err = nodes.UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+
+	events, err := s.Events(now)
+	if err != nil {
+		return err
+	}
+	for i, ev := range events {
+		ev.Namespace = "default"
+		if ev.Name == "" {
+			ev.Name = fmt.Sprintf("%s.%d", s.Name, i)
+		}
+		// Events name the node unless the file says otherwise (a pod on it).
+		if k := ev.InvolvedObject.Kind; k == "" || k == "Node" {
+			ev.InvolvedObject = corev1.ObjectReference{Kind: "Node", Name: s.Name, UID: cur.UID, APIVersion: "v1"}
+		} else {
+			ev.Namespace = ev.InvolvedObject.Namespace
+			if err := ensureNamespace(ctx, cs, ev.Namespace); err != nil {
+				return err
+			}
+		}
+		if ev.Source.Host == "" && ev.Source.Component == "kubelet" {
+			ev.Source.Host = s.Name
+		}
+		if err := recreate(ctx, cs, &ev); err != nil {
+			return err
+		}
+	}
+
+	pods, err := s.Pods(now)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, p := range pods {
+		if p.Namespace == "" {
+			p.Namespace = "default"
+		}
+		if !seen[p.Namespace] {
+			if err := ensureNamespace(ctx, cs, p.Namespace); err != nil {
+				return err
+			}
+			seen[p.Namespace] = true
+		}
+		if err := upsertPod(ctx, cs, p); err != nil {
+			return fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, err)
+		}
+	}
+	log.Printf("%s: node (kubelet port %d), %d events, %d pods", s.Name, s.Port, len(events), len(pods))
+	return nil
+}
+
+// recreate replaces an event so that its times are fresh.
+func recreate(ctx context.Context, cs kubernetes.Interface, ev *corev1.Event) error {
+	api := cs.CoreV1().Events(ev.Namespace)
+	err := api.Delete(ctx, ev.Name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	_, err = api.Create(ctx, ev, metav1.CreateOptions{})
+	return err
+}
+
+// ensureNamespace also creates the namespace's default ServiceAccount: no
+// controller-manager runs in the lab, and pod admission requires it.
+func ensureNamespace(ctx context.Context, cs kubernetes.Interface, name string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: name}}
+	if _, err := cs.CoreV1().ServiceAccounts(name).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}
+
+// upsertPod creates the pod once, then (re)writes its status, as the
+// kubelet does, through the status subresource.
+func upsertPod(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) error {
+	api := cs.CoreV1().Pods(p.Namespace)
+	status := p.Status
+	cur, err := api.Get(ctx, p.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		cur, err = api.Create(ctx, &p, metav1.CreateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	cur.Status = status
+	_, err = api.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+	return err
+}
