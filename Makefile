@@ -8,7 +8,7 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
-.PHONY: build install test unit e2e lint fuzz lab lab-down clean
+.PHONY: build install test unit e2e lint fuzz lab lab-down clean bench
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -46,6 +46,12 @@ lab:
 
 lab-down:
 	test/e2e/lab.sh down
+
+# Times one diagnosis against the lab's slow node (tardy-kubelet, 200ms per
+# kubelet request) next to the same reads done by hand, one after another;
+# prints figures, never fails on them. Brings a lab up (and down) if none runs.
+bench:
+	test/e2e/bench/bench.sh
 
 clean:
 	rm -rf $(BIN)

@@ -21,6 +21,7 @@ const listPageSize = 500
 func (c *Collector) node(ctx context.Context, name string) (*corev1.Node, snapshot.Source, error) {
 	node, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 	if err == nil {
+		c.saveJSON(snapshot.SourceNode, node)
 		return node, ok(snapshot.SourceNode, "kubectl get node %s", name), nil
 	}
 	src := apiFailure(snapshot.SourceNode, "get", "nodes", err)
@@ -37,6 +38,7 @@ func (c *Collector) node(ctx context.Context, name string) (*corev1.Node, snapsh
 func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, snapshot.Source) {
 	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
 	var out []snapshot.Event
+	raw := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"}}
 	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
 	for {
 		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(ctx, opts)
@@ -46,7 +48,11 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 		for i := range list.Items {
 			out = append(out, reduceEvent(&list.Items[i]))
 		}
+		if c.rec != nil {
+			raw.Items = append(raw.Items, list.Items...)
+		}
 		if opts.Continue = list.Continue; opts.Continue == "" {
+			c.saveJSON(snapshot.SourceEvents, raw)
 			return out, ok(snapshot.SourceEvents, "%d events", len(out))
 		}
 	}
@@ -56,6 +62,7 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snapshot.Source) {
 	selector := fields.OneTermEqualSelector("spec.nodeName", name).String()
 	var out []snapshot.Pod
+	raw := &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}}
 	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
 	for {
 		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
@@ -64,8 +71,12 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 		}
 		for i := range list.Items {
 			out = append(out, ReducePod(&list.Items[i]))
+			if c.rec != nil {
+				raw.Items = append(raw.Items, *withoutSecrets(&list.Items[i]))
+			}
 		}
 		if opts.Continue = list.Continue; opts.Continue == "" {
+			c.saveJSON(snapshot.SourcePods, raw)
 			return out, ok(snapshot.SourcePods, "%d pods", len(out))
 		}
 	}
@@ -140,4 +151,28 @@ func firstLabel(labels map[string]string, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// lastAppliedAnnotation holds a copy of the whole applied spec, env values included.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// withoutSecrets returns a copy of p fit for a bundle: env values (which
+// often carry credentials) and the last-applied annotation are dropped.
+func withoutSecrets(p *corev1.Pod) *corev1.Pod {
+	p = p.DeepCopy()
+	for _, list := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for i := range list {
+			for j := range list[i].Env {
+				list[i].Env[j].Value = ""
+			}
+		}
+	}
+	for i := range p.Spec.EphemeralContainers {
+		for j := range p.Spec.EphemeralContainers[i].Env {
+			p.Spec.EphemeralContainers[i].Env[j].Value = ""
+		}
+	}
+	delete(p.Annotations, lastAppliedAnnotation)
+	p.ManagedFields = nil
+	return p
 }

@@ -41,6 +41,8 @@ type Collector struct {
 	proxy rest.Interface
 	opts  Options
 	now   func() time.Time
+	// rec, when set, keeps the raw data of every source for a bundle.
+	rec *dirRecorder
 }
 
 // New returns a Collector. now is the clock that stamps the collection time.

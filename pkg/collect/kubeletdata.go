@@ -3,6 +3,7 @@ package collect
 import (
 	"bytes"
 	"context"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -26,6 +27,7 @@ func (c *Collector) metrics(ctx context.Context, node string) (*kubelet.Metrics,
 	if err != nil {
 		return nil, proxyFailure(name, "metrics", err)
 	}
+	c.save(name, bytes.NewReader(body))
 	m, err := kubelet.ParseMetrics(bytes.NewReader(body))
 	if err != nil {
 		return m, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "kubelet /metrics: " + err.Error()}
@@ -39,6 +41,7 @@ func (c *Collector) stats(ctx context.Context, node string) (*kubelet.NodeStats,
 	if err != nil {
 		return nil, proxyFailure(name, "stats/summary", err)
 	}
+	c.save(name, bytes.NewReader(body))
 	st, err := kubelet.ParseStatsSummary(bytes.NewReader(body))
 	if err != nil {
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "kubelet /stats/summary: " + err.Error()}
@@ -52,6 +55,7 @@ func (c *Collector) configz(ctx context.Context, node string) (*kubelet.Config, 
 	if err != nil {
 		return nil, proxyFailure(name, "configz", err)
 	}
+	c.save(name, bytes.NewReader(body))
 	cfg, err := kubelet.ParseConfigz(bytes.NewReader(body))
 	if err != nil {
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "kubelet /configz: " + err.Error()}
@@ -65,11 +69,13 @@ func (c *Collector) healthz(ctx context.Context, node string) (*snapshot.Healthz
 	name := snapshot.SourceHealthz
 	body, err := c.proxyBody(ctx, node, "healthz", 64<<10)
 	if err == nil {
+		c.save(name, bytes.NewReader(body))
 		h := &snapshot.Healthz{OK: bytes.Equal(bytes.TrimSpace(body), []byte("ok")), Body: string(bytes.TrimSpace(body))}
 		return h, ok(name, "%q", h.Body)
 	}
 	if apierrors.IsInternalError(err) || isStatusCode(err, 500) {
 		h := &snapshot.Healthz{OK: false, Body: oneLine(err)}
+		c.save(name, strings.NewReader(h.Body))
 		return h, ok(name, "failing: %s", h.Body)
 	}
 	return nil, proxyFailure(name, "healthz", err)

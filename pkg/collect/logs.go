@@ -21,6 +21,8 @@ import (
 // A logRead is the outcome of reading one log from the kubelet.
 type logRead struct {
 	summary *kubelet.LogSummary
+	// raw holds the bytes analyzed, for a bundle.
+	raw *tailBuffer
 	// queryOff says the kubelet answered a node log query with its /var/log
 	// listing: the NodeLogQuery feature gate or enableSystemLogQuery is off.
 	queryOff bool
@@ -33,8 +35,11 @@ type logRead struct {
 // files a kubelet without journald (or without the query feature) writes to.
 func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time.Time) (*kubelet.LogSummary, snapshot.Source) {
 	name := snapshot.SourceKubeletLog
-	q := c.logQuery(ctx, node, "kubelet", now, since)
+	// The kubelet's lines are picked out by syslog identifier wherever they
+	// come from, so that the same filter applies to a bundle read back later.
+	q := c.logQuery(ctx, node, "kubelet", kubelet.KubeletIdents, now, since)
 	if q.err == nil && !q.queryOff && !q.empty {
+		c.save(snapshot.SourceKubeletLog, q.raw.Reader())
 		return q.summary, ok(name, "node log query (journal, unit kubelet), last %s, %s", humanize.Duration(c.opts.Since), linesRead(q.summary))
 	}
 	if q.err != nil && !isFallbackWorthy(q.err) {
@@ -44,19 +49,17 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 	if q.empty {
 		why = "the journal has no kubelet unit"
 	}
-	// /var/log/messages and /var/log/syslog hold every program's lines: keep the kubelet's.
-	files := []struct {
-		path   string
-		idents []string
-	}{{"kubelet.log", nil}, {"messages", kubelet.KubeletIdents}, {"syslog", kubelet.KubeletIdents}}
+	// /var/log/messages and /var/log/syslog hold every program's lines; the
+	// identifier filter keeps the kubelet's.
 	var lastErr error
-	for _, f := range files {
-		r := c.logFile(ctx, node, f.path, f.idents, now, since)
+	for _, path := range []string{"kubelet.log", "messages", "syslog"} {
+		r := c.logFile(ctx, node, path, kubelet.KubeletIdents, now, since)
 		if r.err == nil {
-			return r.summary, ok(name, "/var/log/%s (%s), last %s, %s", f.path, why, humanize.Duration(c.opts.Since), linesRead(r.summary))
+			c.save(snapshot.SourceKubeletLog, r.raw.Reader())
+			return r.summary, ok(name, "/var/log/%s (%s), last %s, %s", path, why, humanize.Duration(c.opts.Since), linesRead(r.summary))
 		}
 		if !isFallbackWorthy(r.err) {
-			return r.summary, failedRead(name, "logs/"+f.path, r)
+			return r.summary, failedRead(name, "logs/"+path, r)
 		}
 		lastErr = r.err
 	}
@@ -70,7 +73,7 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 // runtimeLog reads the container runtime's journal unit.
 func (c *Collector) runtimeLog(ctx context.Context, node, unit string, now, since time.Time) (*kubelet.LogSummary, snapshot.Source) {
 	name := snapshot.SourceRuntimeLog
-	q := c.logQuery(ctx, node, unit, now, since)
+	q := c.logQuery(ctx, node, unit, nil, now, since)
 	switch {
 	case q.err != nil:
 		return q.summary, failedRead(name, "logs/?query="+unit, q)
@@ -81,6 +84,7 @@ func (c *Collector) runtimeLog(ctx context.Context, node, unit string, now, sinc
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusNotFound,
 			Reason: "the journal has no " + unit + " unit on this node"}
 	}
+	c.save(snapshot.SourceRuntimeLog, q.raw.Reader())
 	return q.summary, ok(name, "node log query (journal, unit %s), last %s, %s", unit, humanize.Duration(c.opts.Since), linesRead(q.summary))
 }
 
@@ -92,6 +96,7 @@ func (c *Collector) systemLog(ctx context.Context, node string, now, since time.
 	for _, path := range []string{"messages", "syslog"} {
 		r := c.logFile(ctx, node, path, nil, now, since)
 		if r.err == nil {
+			c.save(snapshot.SourceSystemLog, r.raw.Reader())
 			return r.summary, ok(name, "/var/log/%s, last %s, %s", path, humanize.Duration(c.opts.Since), linesRead(r.summary))
 		}
 		if !isFallbackWorthy(r.err) {
@@ -109,7 +114,7 @@ func (c *Collector) systemLog(ctx context.Context, node string, now, since time.
 // logQuery asks the kubelet's node log query for one journal unit. The server
 // does the filtering: sinceTime bounds the window and tailLines bounds the
 // transfer to about the byte cap.
-func (c *Collector) logQuery(ctx context.Context, node, unit string, now, since time.Time) logRead {
+func (c *Collector) logQuery(ctx context.Context, node, unit string, idents []string, now, since time.Time) logRead {
 	params := url.Values{
 		"query":     {unit},
 		"sinceTime": {since.Format(time.RFC3339)},
@@ -125,7 +130,7 @@ func (c *Collector) logQuery(ctx context.Context, node, unit string, now, since 
 	if isDirectoryListing(head) {
 		return logRead{queryOff: true}
 	}
-	r := c.scanTail(ctx, br, kubelet.ScanOptions{Ref: now, Since: since})
+	r := c.scanTail(ctx, br, kubelet.ScanOptions{Ref: now, Since: since, Idents: idents})
 	if r.err == nil && r.summary.Lines <= 1 && bytes.HasPrefix(bytes.TrimSpace(head), []byte("-- No entries --")) {
 		r.empty = true
 	}
@@ -163,9 +168,9 @@ func (c *Collector) scanTail(ctx context.Context, r io.Reader, opts kubelet.Scan
 		if ctx.Err() != nil {
 			copyErr = ctx.Err()
 		}
-		return logRead{summary: sum, err: copyErr}
+		return logRead{summary: sum, raw: tail, err: copyErr}
 	}
-	return logRead{summary: sum}
+	return logRead{summary: sum, raw: tail}
 }
 
 // failedRead records a log read that failed, perhaps after part of the log

@@ -2,7 +2,7 @@ package diagnose
 
 import (
 	"fmt"
-	"os"
+
 	"strings"
 	"testing"
 	"time"
@@ -339,13 +339,4 @@ func causeIDs(d *Diagnosis) []string {
 		ids = append(ids, c.ID)
 	}
 	return ids
-}
-
-// knownBug skips a test that shows a bug in the rules, with t.Skip("BUG: why").
-// PLEG_DIAGNOSE_BUGS=1 runs it anyway, to see it fail before the fix and pass after.
-func knownBug(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("PLEG_DIAGNOSE_BUGS") == "" {
-		t.Skip("BUG: " + why)
-	}
 }

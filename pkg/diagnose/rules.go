@@ -21,6 +21,7 @@ var Rules = []Rule{
 	{ID: "cni-not-ready", Title: "Network plugin (CNI) not ready", Role: RootCause, Check: cniNotReady},
 	{ID: "pleg-relist-stalled", Title: "PLEG relist stalled", Role: Symptom, Check: plegRelistStalled},
 	{ID: "startup-transient", Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
+	{ID: "node-not-ready", Title: "Node NotReady for a reason no rule knows", Role: Symptom, Check: unexplainedNotReady},
 	{ID: "flapping", Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
 	{ID: "node-overload", Title: "Node CPU, memory, PID or disk saturated", Role: Load, Check: nodeOverload},
 	{ID: "pod-density", Title: "Too many pods or containers on the node", Role: Load, Check: podDensity},
@@ -145,11 +146,11 @@ func countsByName(counts map[string]int, limit int) string {
 // (or whose message carries sig when sig is non-zero), within the log window.
 func eventsMatching(s *snapshot.Snapshot, sig kubelet.Signal, reasons ...string) (count int, first, last time.Time) {
 	for _, e := range s.Events {
-		matched := false
+		matched := len(reasons) == 0
 		for _, r := range reasons {
 			matched = matched || e.Reason == r
 		}
-		if !matched && (sig == 0 || !kubelet.ClassifyString(e.Message).Has(sig)) {
+		if !matched || (sig != 0 && !kubelet.ClassifyString(e.Message).Has(sig)) {
 			continue
 		}
 		if s.LogWindow > 0 && !e.Last.IsZero() && e.Last.Before(s.CollectedAt.Add(-s.LogWindow)) {
@@ -164,6 +165,11 @@ func eventsMatching(s *snapshot.Snapshot, sig kubelet.Signal, reasons ...string)
 		}
 	}
 	return count, first, last
+}
+
+// age prints how long before the collection t was: "16m".
+func age(s *snapshot.Snapshot, t time.Time) string {
+	return humanize.Duration(s.CollectedAt.Sub(t))
 }
 
 func severityMax(a, b Severity) Severity {

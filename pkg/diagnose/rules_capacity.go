@@ -46,7 +46,7 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	}
 	for _, t := range []corev1.NodeConditionType{corev1.NodeMemoryPressure, corev1.NodeDiskPressure, corev1.NodePIDPressure} {
 		if c := s.Condition(t); c != nil && c.Status == corev1.ConditionTrue {
-			add(Critical, fmt.Sprintf("%s=True for %s (%s)", t, humanize.Ago(c.LastTransitionTime.Time, s.CollectedAt), c.Message))
+			add(Critical, fmt.Sprintf("%s=True for %s (%s)", t, age(s, c.LastTransitionTime.Time), c.Message))
 		}
 	}
 	if st := s.Stats; st != nil {

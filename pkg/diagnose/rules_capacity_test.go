@@ -14,7 +14,6 @@ func kernelLine(at time.Time, msg string) string {
 }
 
 func TestNodeOverload(t *testing.T) {
-	stats := func(fn func(s *snapshot.Snapshot)) func(*snapshot.Snapshot) { return fn }
 	runRule(t, nodeOverload, []ruleCase{
 		{name: "healthy", snap: healthy()},
 		{name: "no data at all", snap: &snapshot.Snapshot{NodeName: "worker-3", CollectedAt: now}},
@@ -40,44 +39,48 @@ func TestNodeOverload(t *testing.T) {
 		},
 		{
 			name: "CPU at 90%",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.CPUUsageCores = ptr(7.2) })),
+			snap: mod(func(s *snapshot.Snapshot) { s.Stats.CPUUsageCores = ptr(7.2) }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"CPU 7.2 of 8 cores in use (90%)"}},
 		},
-		{name: "CPU at 89%", snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.CPUUsageCores = ptr(7.1) }))},
+		{name: "CPU at 89%", snap: mod(func(s *snapshot.Snapshot) { s.Stats.CPUUsageCores = ptr(7.1) })},
 		{
 			name: "memory at 90%",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.MemoryWorkingSet = ptr(uint64(29 << 30)) })),
+			snap: mod(func(s *snapshot.Snapshot) { s.Stats.MemoryWorkingSet = ptr(uint64(29 << 30)) }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"memory working set 29.0GiB of 32.0GiB (90%)"}},
 		},
-		{name: "memory at 87%", snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.MemoryWorkingSet = ptr(uint64(28 << 30)) }))},
+		{name: "memory at 87%", snap: mod(func(s *snapshot.Snapshot) { s.Stats.MemoryWorkingSet = ptr(uint64(28 << 30)) })},
 		{
 			name: "node filesystem 90% used",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.FSAvailable = ptr(uint64(10 << 30)) })),
+			snap: mod(func(s *snapshot.Snapshot) { s.Stats.FSAvailable = ptr(uint64(10 << 30)) }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"node filesystem 10.0GiB free of 100.0GiB"}},
 		},
-		{name: "node filesystem 89% used", snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.FSAvailable = ptr(uint64(11 << 30)) }))},
+		{name: "node filesystem 89% used", snap: mod(func(s *snapshot.Snapshot) { s.Stats.FSAvailable = ptr(uint64(11 << 30)) })},
 		{
 			name: "image filesystem 95% used",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.ImageFSAvailable = ptr(uint64(5 << 30)) })),
+			snap: mod(func(s *snapshot.Snapshot) { s.Stats.ImageFSAvailable = ptr(uint64(5 << 30)) }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"image filesystem 5.0GiB free of 100.0GiB"}},
 		},
 		{
 			name: "PIDs at 90%",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.PIDsRunning, s.Stats.PIDsMax = ptr(int64(29492)), ptr(int64(32768)) })),
+			snap: mod(func(s *snapshot.Snapshot) {
+				s.Stats.PIDsRunning, s.Stats.PIDsMax = ptr(int64(29492)), ptr(int64(32768))
+			}),
 			want: &want{sev: Warning, conf: High, evidence: []string{"29492 of 32768 PIDs in use (90%)"}},
 		},
-		{name: "PIDs just under 90%", snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.PIDsRunning, s.Stats.PIDsMax = ptr(int64(29490)), ptr(int64(32768)) }))},
+		{name: "PIDs just under 90%", snap: mod(func(s *snapshot.Snapshot) {
+			s.Stats.PIDsRunning, s.Stats.PIDsMax = ptr(int64(29490)), ptr(int64(32768))
+		})},
 		{
 			name: "I/O pressure at 20%",
-			snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.IOPressure = ptr(20.0) })),
+			snap: mod(func(s *snapshot.Snapshot) { s.Stats.IOPressure = ptr(20.0) }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"I/O pressure: tasks stalled on I/O 20% of the last minute (PSI)"}},
 		},
-		{name: "I/O pressure 19.9%", snap: mod(stats(func(s *snapshot.Snapshot) { s.Stats.IOPressure = ptr(19.9) }))},
+		{name: "I/O pressure 19.9%", snap: mod(func(s *snapshot.Snapshot) { s.Stats.IOPressure = ptr(19.9) })},
 		{
 			name: "stats without capacity",
-			snap: mod(onNode(withCapacity("", "", "110")), stats(func(s *snapshot.Snapshot) {
+			snap: mod(onNode(withCapacity("", "", "110")), func(s *snapshot.Snapshot) {
 				s.Stats.CPUUsageCores, s.Stats.MemoryWorkingSet = ptr(64.0), ptr(uint64(1<<40))
-			})),
+			}),
 		},
 		{
 			name: "OOM kills in the system log",

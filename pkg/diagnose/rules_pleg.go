@@ -70,7 +70,7 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	current := 0 // independent sources that say PLEG is stale now
 	if ready, p, ok := readyPLEG(s); ok {
 		current++
-		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt))
+		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", age(s, ready.LastTransitionTime.Time))
 		if p.Stale > 0 {
 			ev += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
 		}
@@ -85,7 +85,7 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {
 		current++
 		f.Evidence = append(f.Evidence, fmt.Sprintf("PLEG has not relisted once in %s since the kubelet started: %s",
-			humanize.Duration(s.CollectedAt.Sub(ready.LastTransitionTime.Time)), ready.Message))
+			age(s, ready.LastTransitionTime.Time), ready.Message))
 	}
 	logged := s.KubeletLog.Signal(kubelet.PLEGUnhealthy)
 	if logged.Count > 0 {
@@ -133,8 +133,8 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
 		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), node(s)),
 	}}
-	f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
-	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() {
+	f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
+	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() && s.CollectedAt.Sub(st.Last) <= StartupGrace {
 		f.Evidence = append(f.Evidence, "kubelet started "+humanize.Ago(st.Last, s.CollectedAt))
 	}
 	return f
@@ -169,4 +169,18 @@ func flapping(s *snapshot.Snapshot) *Finding {
 	}
 	f.Severity, f.Confidence = Warning, High
 	return f
+}
+
+func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
+	ready := s.Ready()
+	if ready == nil || ready.Status != corev1.ConditionFalse {
+		return nil
+	}
+	if v, _ := verdict(s); v != Unknown {
+		return nil
+	}
+	return &Finding{Severity: Warning, Confidence: Low,
+		Evidence:    []string{fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), firstNonEmpty(ready.Message, ready.Reason))},
+		Remediation: []string{fmt.Sprintf("kubectl describe node %s; on the node: journalctl -u kubelet --since -1h --no-pager | tail -100", node(s))},
+	}
 }

@@ -124,7 +124,6 @@ func TestPLEGYetToBeSuccessful(t *testing.T) {
 // Past StartupGrace the verdict must not call a node "starting" while
 // pleg-relist-stalled / runtime-down fire critical on the same message.
 func TestVerdictStartingBeyondGrace(t *testing.T) {
-	knownBug(t, "verdict returns starting for a startup message at any age; past StartupGrace (!startedRecently) it should be pleg-unhealthy / runtime-down")
 	for msg, wantV := range map[string]Verdict{plegYetToBe: PLEGUnhealthy, runtimePend: RuntimeDownVerdict} {
 		s := mod(onNode(notReady(msg, 10*time.Minute)))
 		if v, sum := verdict(s); v != wantV {
@@ -135,7 +134,6 @@ func TestVerdictStartingBeyondGrace(t *testing.T) {
 
 // The "still starting" finding must not quote a kubelet start from days ago.
 func TestStartupTransientOldStart(t *testing.T) {
-	knownBug(t, "startup-transient adds \"kubelet started 72h ago\" from any start line; add it only when within StartupGrace")
 	s := mod(onNode(notReady(runtimePend, 2*time.Minute)))
 	assertFinding(t, startupTransient(s), &want{sev: Info, conf: High, evidence: []string{runtimePend}, notEvidence: []string{"kubelet started"}})
 }

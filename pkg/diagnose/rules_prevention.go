@@ -39,7 +39,7 @@ func knownBugVersion(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet %s: before 1.14 the PLEG relist can deadlock (fixed by kubernetes#72709)", kubeletVersion))
 		if plegStaleNow(s) {
 			// A stale relist on a kubelet with the deadlock is most likely the deadlock.
-			f.Severity, f.Role = Critical, RootCause
+			f.Severity, f.Role, f.Confidence = Critical, RootCause, Medium
 		}
 		f.Remediation = append(f.Remediation, "upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)")
 	}
@@ -85,7 +85,7 @@ func noNodeMonitoring(s *snapshot.Snapshot) *Finding {
 			}
 		}
 	}
-	for _, p := range s.Pods {
+	for _, p := range s.RunningPods() {
 		text := strings.ToLower(p.Name + " " + p.App + " " + strings.Join(p.Images, " "))
 		for _, agent := range monitoringAgents {
 			if strings.Contains(text, agent) {

@@ -78,11 +78,11 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		switch {
 		case sigs.Has(kubelet.RuntimeDown):
 			f.Severity, f.Confidence = Critical, High
-			f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
-		case sigs.Has(kubelet.RuntimeStatusPending) && s.CollectedAt.Sub(ready.LastTransitionTime.Time) > StartupGrace:
+			f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
+		case sigs.Has(kubelet.RuntimeStatusPending) && !startedRecently(s):
 			f.Severity, f.Confidence = Critical, Medium
 			f.Evidence = append(f.Evidence, fmt.Sprintf("runtime status check has not completed for %s: %s",
-				humanize.Duration(s.CollectedAt.Sub(ready.LastTransitionTime.Time)), ready.Message))
+				age(s, ready.LastTransitionTime.Time), ready.Message))
 		}
 	}
 	for _, lg := range []struct {
@@ -170,7 +170,7 @@ func dominantObject(st *kubelet.SignalStats) (id string, n int, share float64) {
 	if total == 0 {
 		return "", 0, 0
 	}
-	return id, n, float64(n) / float64(total)
+	return id, n, float64(n) / float64(max(total, st.Count))
 }
 
 func shortID(id string) string {
@@ -253,7 +253,7 @@ func cniNotReady(s *snapshot.Snapshot) *Finding {
 	}}
 	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse && kubelet.ClassifyString(ready.Message).Has(kubelet.NetworkNotReady) {
 		f.Severity, f.Confidence = Critical, High
-		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Message))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
 	}
 	if c := s.Condition(corev1.NodeNetworkUnavailable); c != nil && c.Status == corev1.ConditionTrue {
 		f.Severity, f.Confidence = Critical, High

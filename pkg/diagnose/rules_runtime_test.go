@@ -164,7 +164,6 @@ func TestRuntimeDown(t *testing.T) {
 
 // An image GC failure for want of disk space says nothing about the runtime.
 func TestRuntimeDownGCEventsNameTheRuntime(t *testing.T) {
-	knownBug(t, "runtime-down counts every ContainerGCFailed/ImageGCFailed event as \"naming the runtime\" (eventsMatching matches by reason OR message); count only GC events whose message classifies as RuntimeDown")
 	s := mod(onNode(notReady("container runtime is down", 4*time.Minute)), func(s *snapshot.Snapshot) {
 		s.Events = []snapshot.Event{{
 			Type: "Warning", Reason: "ImageGCFailed", Count: 12, First: ago(50 * time.Minute), Last: ago(5 * time.Minute),
@@ -193,7 +192,6 @@ func TestRuntimeDownRemediationNamesRuntime(t *testing.T) {
 // "status check may not have completed yet": that is the restart, not a
 // runtime that has been down for the whole NotReady spell.
 func TestRuntimeDownPendingAfterKubeletRestart(t *testing.T) {
-	knownBug(t, "runtime-down judges the startup grace by Ready.LastTransitionTime only; use startedRecently(s) like startup-transient")
 	s := mod(
 		onNode(notReady("container runtime status check may not have completed yet", 40*time.Minute)),
 		kubeletLog(jline(ago(time.Minute), "kubelet", klog('I', ago(time.Minute), startLog))),
@@ -231,6 +229,11 @@ func TestRuntimeUnresponsive(t *testing.T) {
 			name: "3 timeouts while the PLEG metric is stale",
 			snap: mod(kubeletLog(lists(3)...), func(s *snapshot.Snapshot) { s.Metrics.PLEGLastSeen = ptr(ago(4 * time.Minute)) }),
 			want: &want{sev: Critical, conf: Medium, evidence: []string{"3× runtime call timeout"}},
+		},
+		{
+			name: "3 timeouts, PLEG metric at the threshold",
+			snap: mod(kubeletLog(lists(3)...), func(s *snapshot.Snapshot) { s.Metrics.PLEGLastSeen = ptr(ago(3 * time.Minute)) }),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"3× runtime call timeout"}},
 		},
 		{
 			name: "10 timeouts",
@@ -273,7 +276,6 @@ func TestRuntimeUnresponsive(t *testing.T) {
 // Three timeouts on one container among twenty ListContainers timeouts are
 // not "100% of the timeouts": the runtime as a whole hangs.
 func TestRuntimeUnresponsiveDominantShareCountsAllTimeouts(t *testing.T) {
-	knownBug(t, "dominantObject divides by ID-bearing timeouts only, so 3 of 23 timeouts read as \"100% of the timeouts\"; divide by st.Count")
 	lines := klines(20, func(int) string { return listContainersTimeout })
 	lines = append(lines, klines(3, func(int) string { return containerStatusTimeout(cid(1)) })...)
 	s := mod(kubeletLog(lines...))
@@ -322,6 +324,7 @@ func TestStuckContainer(t *testing.T) {
 			want: &want{sev: Critical, conf: Medium, evidence: []string{"0001e3b0c442e… timed out 5×", "0002e3b0c442e… timed out 5×"}},
 		},
 		{name: "many containers time out alike", snap: mod(times(3, 3, 3, 3, 3))},
+		{name: "four containers time out alike", snap: mod(times(3, 3, 3, 3))},
 		{
 			name: "many containers, one dominant",
 			snap: mod(times(20, 3, 3, 3, 3)),

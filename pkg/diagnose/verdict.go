@@ -44,7 +44,7 @@ func verdict(s *snapshot.Snapshot) (Verdict, string) {
 		}
 		return Unknown, fmt.Sprintf("%s: readiness cannot be told (%s)", name, why)
 	}
-	since := humanize.Duration(s.CollectedAt.Sub(ready.LastTransitionTime.Time))
+	since := age(s, ready.LastTransitionTime.Time)
 	switch ready.Status {
 	case corev1.ConditionTrue:
 		return Healthy, fmt.Sprintf("%s: Ready for %s", name, since)
@@ -66,8 +66,12 @@ func verdict(s *snapshot.Snapshot) (Verdict, string) {
 		return PLEGUnhealthy, msg
 	case sigs.Has(kubelet.NetworkNotReady):
 		return NetworkNotReady, fmt.Sprintf("%s: NotReady for %s — network plugin not ready (%s)", name, since, ready.Message)
-	case sigs.Has(kubelet.PLEGNotYetSuccessful), sigs.Has(kubelet.RuntimeStatusPending):
+	case (sigs.Has(kubelet.PLEGNotYetSuccessful) || sigs.Has(kubelet.RuntimeStatusPending)) && startedRecently(s):
 		return Starting, fmt.Sprintf("%s: NotReady for %s — kubelet starting (%s)", name, since, ready.Message)
+	case sigs.Has(kubelet.PLEGNotYetSuccessful):
+		return PLEGUnhealthy, fmt.Sprintf("%s: NotReady for %s — PLEG has not relisted once (%s)", name, since, ready.Message)
+	case sigs.Has(kubelet.RuntimeStatusPending):
+		return RuntimeDownVerdict, fmt.Sprintf("%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
 	}
 	return Unknown, fmt.Sprintf("%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 }

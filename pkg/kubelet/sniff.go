@@ -1,0 +1,71 @@
+package kubelet
+
+import (
+	"bytes"
+	"time"
+)
+
+// LogKind says whose lines a log holds.
+type LogKind int
+
+// Log kinds, as told by SniffLog.
+const (
+	NotALog LogKind = iota
+	// KubeletLog: the kubelet's own lines (journal unit, kubelet.log, bare klog, JSON logging).
+	KubeletLog
+	// RuntimeLog: the container runtime daemon's lines (containerd, dockerd, crio).
+	RuntimeLog
+	// SystemLog: a syslog of many programs (/var/log/messages, syslog, journalctl
+	// without -u); the kubelet's lines in it can be read with ScanOptions.Idents.
+	SystemLog
+)
+
+var runtimeIdents = []string{"containerd", "dockerd", "docker", "crio", "cri-o"}
+
+// sniffLines is how many lines of a file's start SniffLog looks at.
+const sniffLines = 50
+
+// SniffLog tells from the start of a file whether it is a log and whose. A
+// file is a log when most of its first lines carry a timestamp header in one
+// of the forms parseHeader knows.
+func SniffLog(head []byte) LogKind {
+	var lines, stamped, kubeletLines, runtimeLines, otherLines int
+	for len(head) > 0 && lines < sniffLines {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		lines++
+		// The year does not matter here, only whether a header parses.
+		h, ok := parseHeader(line, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+		if !ok {
+			continue
+		}
+		stamped++
+		switch {
+		case h.ident == "" || contains(KubeletIdents, h.ident):
+			kubeletLines++
+		case contains(runtimeIdents, h.ident):
+			runtimeLines++
+		default:
+			otherLines++
+		}
+	}
+	if lines == 0 || stamped*2 < lines {
+		return NotALog
+	}
+	switch {
+	case otherLines > 0 || (kubeletLines > 0 && runtimeLines > 0):
+		return SystemLog
+	case runtimeLines > 0:
+		return RuntimeLog
+	default:
+		return KubeletLog
+	}
+}
