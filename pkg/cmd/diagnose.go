@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -22,38 +23,37 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/version"
 )
 
-// nodeCollector reads one node; *collect.Collector in production.
-type nodeCollector interface {
+// clusterReader reads nodes from a cluster; *collect.Collector in production.
+type clusterReader interface {
 	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
+	WriteBundle(ctx context.Context, node, dest string, archive bool) (*snapshot.Snapshot, error)
 }
 
-// collectorFactory builds the collector once the flags are known.
-type collectorFactory func(flags *genericclioptions.ConfigFlags, opts collect.Options) (nodeCollector, error)
+// collectorFactory connects to the cluster once the flags are known.
+type collectorFactory func(flags *genericclioptions.ConfigFlags, opts collect.Options) (clusterReader, error)
 
 // DiagnoseOptions are the inputs of `kubectl pleg diagnose`.
 type DiagnoseOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
 	status      *exitStatus
+	collectFlags
 
-	Nodes         []string
-	Output        string
-	Since         time.Duration
-	SourceTimeout time.Duration
-	MaxLogBytes   string
+	Nodes   []string
+	Output  string
+	Files   []string
+	FromDir string
 
-	maxLogBytes  int64
 	newCollector collectorFactory
+	now          func() time.Time
 	color        bool
 }
 
 // NewDiagnoseOptions returns options with the documented defaults.
 func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *DiagnoseOptions {
-	defaults := collect.DefaultOptions()
 	return &DiagnoseOptions{
-		configFlags: configFlags, streams: streams, status: status, newCollector: newCollector,
-		Output: "table", Since: defaults.Since, SourceTimeout: defaults.SourceTimeout,
-		MaxLogBytes: resource.NewQuantity(defaults.MaxLogBytes, resource.BinarySI).String(),
+		configFlags: configFlags, streams: streams, status: status, collectFlags: newCollectFlags(),
+		Output: "table", newCollector: newCollector, now: time.Now,
 	}
 }
 
@@ -61,7 +61,7 @@ func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams gene
 func NewDiagnoseCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
 	o := NewDiagnoseOptions(configFlags, streams, status, newCollector)
 	c := &cobra.Command{
-		Use:   "diagnose NODE [NODE...]",
+		Use:   "diagnose NODE [NODE...] | -f FILE... [NODE] | --from-dir DIR",
 		Short: "Diagnose why a node is (or keeps going) NotReady",
 		Long: `Diagnose reads the node, its events and pods from the API server, and the kubelet's
 logs, metrics, stats, configuration and health through the API server's node proxy,
@@ -71,13 +71,23 @@ prevention) and prints a ranked root-cause table with evidence and next steps.
 A source that cannot be read (RBAC, kubelet down, feature gate off) is reported
 with the reason and the rest of the diagnosis still runs.
 
+Offline, it reads what you have instead of a cluster: -f takes files whose kind is
+told by their content (kubectl get node -o yaml|json, kubectl describe node output,
+Pods and Events lists, a kubelet/runtime/system log from journalctl or /var/log,
+the kubelet's /metrics, /stats/summary or /configz; "-" is standard input), and
+--from-dir takes a bundle written by 'kubectl pleg collect' (or a .tar.gz of one).
+Offline there is no clock: times are judged against the capture time the data
+carries.
+
 Read-only: it never creates, changes or deletes anything.
 
 ` + exitCodesHelp,
 		Example: `  kubectl pleg diagnose worker-3
   kubectl pleg diagnose worker-3 worker-7 -o json
-  kubectl pleg diagnose worker-3 --since 3h -o markdown >> incident.md`,
-		Args: cobra.MinimumNArgs(1),
+  kubectl pleg diagnose worker-3 --since 3h -o markdown >> incident.md
+  kubectl describe node worker-3 > node.txt; journalctl -u kubelet --since -1h > kubelet.log
+  kubectl pleg diagnose -f node.txt -f kubelet.log
+  kubectl pleg diagnose --from-dir pleg-worker-3-20261127T083000Z`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err
@@ -90,46 +100,49 @@ Read-only: it never creates, changes or deletes anything.
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|"))
-	f.DurationVar(&o.Since, "since", o.Since, "how far back to read logs")
-	f.DurationVar(&o.SourceTimeout, "source-timeout", o.SourceTimeout, "time limit for each source (node, events, pods, each kubelet endpoint)")
-	f.StringVar(&o.MaxLogBytes, "max-log-bytes", o.MaxLogBytes, "newest bytes of each log kept for analysis (e.g. 32Mi)")
+	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")
+	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect'")
+	o.collectFlags.addTo(f)
 	return c
 }
 
 // Complete fills in what the flags leave to derive.
 func (o *DiagnoseOptions) Complete(args []string) error {
 	o.Nodes = args
-	q, err := resource.ParseQuantity(o.MaxLogBytes)
-	if err != nil {
-		return fmt.Errorf("--max-log-bytes %q: %v (use a size such as 32Mi)", o.MaxLogBytes, err)
-	}
-	o.maxLogBytes = q.Value()
 	o.color = colorWanted(o.streams.Out)
-	return nil
+	return o.collectFlags.complete()
 }
 
-// Validate rejects flag values that cannot work, before anything is fetched.
+// Validate rejects flag combinations that cannot work, before anything is read.
 func (o *DiagnoseOptions) Validate() error {
 	if !slices.Contains(report.Formats, o.Output) {
 		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats, ", "))
 	}
-	if o.Since <= 0 {
-		return fmt.Errorf("--since must be positive, got %s", o.Since)
-	}
-	if o.SourceTimeout <= 0 {
-		return fmt.Errorf("--source-timeout must be positive, got %s", o.SourceTimeout)
-	}
-	if o.maxLogBytes < 64<<10 {
-		return fmt.Errorf("--max-log-bytes must be at least 64Ki, got %s", o.MaxLogBytes)
+	switch {
+	case len(o.Files) > 0 && o.FromDir != "":
+		return errors.New("give either -f files or --from-dir, not both")
+	case len(o.Files) > 0 && len(o.Nodes) > 1:
+		return errors.New("with -f, name at most one node: the one to diagnose when the files hold several")
+	case o.FromDir != "" && len(o.Nodes) > 0:
+		return errors.New("--from-dir diagnoses the bundle's own node: give no node name")
+	case len(o.Files) == 0 && o.FromDir == "" && len(o.Nodes) == 0:
+		return errors.New("name a node (kubectl get nodes lists them), or give -f files or --from-dir")
 	}
 	return nil
 }
 
-// Run collects and diagnoses every node concurrently, prints the report and
-// sets the exit code. A node that cannot be diagnosed at all is reported on
-// stderr; the others are still printed.
+// Run diagnoses, prints the report and sets the exit code.
 func (o *DiagnoseOptions) Run(ctx context.Context) error {
-	collector, err := o.newCollector(o.configFlags, collect.Options{Since: o.Since, SourceTimeout: o.SourceTimeout, MaxLogBytes: o.maxLogBytes})
+	if len(o.Files) > 0 || o.FromDir != "" {
+		return o.runOffline()
+	}
+	return o.runLive(ctx)
+}
+
+// runLive collects and diagnoses every node concurrently. A node that cannot
+// be diagnosed at all is reported on stderr; the others are still printed.
+func (o *DiagnoseOptions) runLive(ctx context.Context) error {
+	collector, err := o.newCollector(o.configFlags, o.collectFlags.options())
 	if err != nil {
 		return err
 	}
@@ -149,31 +162,92 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-
 	var done []*diagnose.Diagnosis
 	for _, d := range diags {
 		if d != nil {
 			done = append(done, d)
-			o.status.code = max(o.status.code, d.ExitCode())
 		}
 	}
-	if len(done) > 0 {
-		if err := report.Render(o.streams.Out, o.Output, done, report.Options{Color: o.color}); err != nil {
+	return o.report(done, errors.Join(errs...))
+}
+
+// runOffline diagnoses files or a bundle. Files that cannot be used are
+// reported on stderr; the diagnosis of the rest still prints.
+func (o *DiagnoseOptions) runOffline() error {
+	var snap *snapshot.Snapshot
+	var problems error
+	if o.FromDir != "" {
+		snap, problems = collect.FromDir(o.FromDir, o.now())
+	} else {
+		inputs, closeAll, err := o.openInputs()
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		node := ""
+		if len(o.Nodes) == 1 {
+			node = o.Nodes[0]
+		}
+		snap, problems = collect.FromFiles(inputs, node, o.now())
+	}
+	if snap == nil {
+		return problems
+	}
+	if problems != nil {
+		fmt.Fprintf(o.streams.ErrOut, "warning: %v\n", problems)
+	}
+	return o.report([]*diagnose.Diagnosis{diagnose.Diagnose(snap)}, nil)
+}
+
+// openInputs opens every -f file; "-" is standard input.
+func (o *DiagnoseOptions) openInputs() ([]collect.Input, func(), error) {
+	var inputs []collect.Input
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, name := range o.Files {
+		if name == "-" {
+			inputs = append(inputs, collect.Input{Name: "<stdin>", R: o.streams.In})
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		files = append(files, f)
+		inputs = append(inputs, collect.Input{Name: name, R: io.Reader(f)})
+	}
+	return inputs, closeAll, nil
+}
+
+// report prints the diagnoses and sets the exit code: the worst node's, or 1
+// when a node could not be diagnosed at all (failed holds why).
+func (o *DiagnoseOptions) report(diags []*diagnose.Diagnosis, failed error) error {
+	for _, d := range diags {
+		o.status.code = max(o.status.code, d.ExitCode())
+	}
+	if len(diags) > 0 {
+		if err := report.Render(o.streams.Out, o.Output, diags, report.Options{Color: o.color}); err != nil {
 			return err
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		if len(done) == 0 {
-			return err
-		}
-		fmt.Fprintf(o.streams.ErrOut, "error: %v\n", err)
-		o.status.code = diagnose.ExitFailed
+	if failed == nil {
+		return nil
 	}
+	if len(diags) == 0 {
+		return failed
+	}
+	fmt.Fprintf(o.streams.ErrOut, "error: %v\n", failed)
+	o.status.code = diagnose.ExitFailed
 	return nil
 }
 
 // clusterCollector connects to the cluster named by the kubeconfig flags.
-func clusterCollector(flags *genericclioptions.ConfigFlags, opts collect.Options) (nodeCollector, error) {
+func clusterCollector(flags *genericclioptions.ConfigFlags, opts collect.Options) (clusterReader, error) {
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)

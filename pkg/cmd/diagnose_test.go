@@ -31,6 +31,10 @@ func (f fakeCollector) Collect(_ context.Context, node string) (*snapshot.Snapsh
 	return nil, fmt.Errorf("%w: the API server has no node %q", collect.ErrNodeNotFound, node)
 }
 
+func (f fakeCollector) WriteBundle(context.Context, string, string, bool) (*snapshot.Snapshot, error) {
+	return nil, fmt.Errorf("the fake cluster writes no bundles")
+}
+
 func nodeSnapshot(name string, ready corev1.ConditionStatus, msg string) *snapshot.Snapshot {
 	return &snapshot.Snapshot{
 		NodeName: name, CollectedAt: now, LogWindow: time.Hour,
@@ -54,7 +58,7 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	code = execute(streams, args, func(*genericclioptions.ConfigFlags, collect.Options) (nodeCollector, error) {
+	code = execute(streams, args, func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) {
 		return fleet, nil
 	})
 	return code, out.String(), errOut.String()
@@ -75,7 +79,8 @@ func TestDiagnoseExitCodesAndOutput(t *testing.T) {
 		{"one unknown node among known ones still prints the others", []string{"diagnose", "ok", "nope", "-o", "yaml"}, 1, []string{"kind: Diagnosis", "node: ok"}, "node nope"},
 		{"unknown output format", []string{"diagnose", "ok", "-o", "xml"}, 1, nil, `unknown output format "xml"`},
 		{"bad max-log-bytes", []string{"diagnose", "ok", "--max-log-bytes", "lots"}, 1, nil, "--max-log-bytes"},
-		{"no node given", []string{"diagnose"}, 1, nil, "requires at least 1 arg"},
+		{"no node given", []string{"diagnose"}, 1, nil, "name a node"},
+		{"-f and --from-dir together", []string{"diagnose", "-f", "a", "--from-dir", "b"}, 1, nil, "not both"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -47,6 +49,7 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.SetErr(streams.ErrOut)
 	configFlags.AddFlags(root.PersistentFlags())
 	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewCollectCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewVersionCommand(streams))
 	return root
 }
@@ -61,7 +64,10 @@ func execute(streams genericiooptions.IOStreams, args []string, newCollector col
 	status := &exitStatus{}
 	root := NewRootCommand(streams, status, newCollector)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(context.Background()); err != nil {
+	// Ctrl-C cancels the collection; a bundle being written is removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
 		return diagnose.ExitFailed
 	}

@@ -221,3 +221,50 @@ func trimArchiveExt(name string) string {
 	}
 	return name
 }
+
+// maxBundleBytes bounds what an archive may unpack to.
+const maxBundleBytes = 8 << 30
+
+// extractBundle unpacks a bundle archive into a temporary directory and
+// returns it with its cleanup. Only regular files are written, each under its
+// base name, so a crafted archive cannot write outside the directory.
+func extractBundle(path string) (string, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: not a .tar.gz bundle: %w", path, err)
+	}
+	dir, err := os.MkdirTemp("", "pleg-bundle-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	tr := tar.NewReader(gz)
+	var total int64
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return dir, cleanup, nil
+		}
+		if err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("%s: broken archive: %w", path, err)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		if total += hdr.Size; total > maxBundleBytes {
+			cleanup()
+			return "", nil, fmt.Errorf("%s: unpacks to more than %d bytes", path, int64(maxBundleBytes))
+		}
+		name := filepath.Base(filepath.Clean("/" + hdr.Name))
+		if err := writeFile(filepath.Join(dir, name), io.LimitReader(tr, hdr.Size)); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+	}
+}

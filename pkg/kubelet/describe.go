@@ -81,6 +81,7 @@ func LooksLikeDescribeNode(head []byte) bool {
 		if !bytes.HasPrefix(line, []byte("Name:")) {
 			return false
 		}
+		rest = append([]byte("\n"), rest...)
 		for _, marker := range []string{"\nRoles:", "\nRole:", "LastHeartbeatTime", "Kubelet Version:", "\nSystem Info:"} {
 			if bytes.Contains(rest, []byte(marker)) {
 				return true
@@ -140,6 +141,8 @@ func ParseDescribeNode(r io.Reader) (*DescribedNode, error) {
 		return nil, errors.New(`not kubectl describe node output: the "Name:" line has no name`)
 	case len(p.seen) == 0:
 		return nil, fmt.Errorf(`not kubectl describe node output: nothing after "Name: %s" (expected Labels:, Conditions:, Capacity:, System Info:...)`, p.out.Node.Name)
+	case !p.nodeish:
+		return nil, fmt.Errorf(`not kubectl describe node output: "Name: %s" is followed by none of the sections a node has (Roles:, Conditions:, Capacity:, System Info:...); the description of another kind of object?`, p.out.Node.Name)
 	}
 	p.finish()
 	return p.out, nil
@@ -176,6 +179,15 @@ type describeParser struct {
 	ages []eventAges
 	// lease renewal, one more lower bound of the print time.
 	renew time.Time
+	// nodeish is set by a section only node descriptions have: a described
+	// namespace or volume also has Name, Labels and Events.
+	nodeish bool
+}
+
+var describeNodeSections = map[string]bool{
+	"role": true, "roles": true, "taints": true, "unschedulable": true, "lease": true, "conditions": true,
+	"addresses": true, "capacity": true, "allocatable": true, "system info": true, "podcidr": true,
+	"podcidrs": true, "providerid": true, "externalid": true, "non-terminated pods": true,
 }
 
 type eventAges struct {
@@ -192,7 +204,9 @@ func (p *describeParser) line(s string) bool {
 	if s[0] != ' ' && s[0] != '\t' {
 		key, val, ok := describeKey(s)
 		if !ok {
-			p.section, p.table = "", nil
+			// The second line of a multi-line event message, or a shell
+			// prompt pasted after the output: not a section, so the open
+			// table goes on.
 			return true
 		}
 		if key == "Name" {
@@ -246,6 +260,7 @@ func (p *describeParser) mark(section string) { p.seen[section] = true }
 func (p *describeParser) start(key, val string) {
 	n := p.out.Node
 	p.section, p.table = strings.ToLower(key), nil
+	p.nodeish = p.nodeish || describeNodeSections[p.section]
 	switch p.section {
 	case "labels":
 		p.label(val)
@@ -277,7 +292,7 @@ func (p *describeParser) start(key, val string) {
 		n.Spec.ProviderID = val
 		p.mark(p.section)
 	case "conditions":
-		p.table = newDescribeTable(p.section, "type", "status")
+		p.table = newDescribeTable(p.section, "type", "status", "lastheartbeattime")
 	case "non-terminated pods":
 		// "(108 in total)"
 		if rest, ok := strings.CutPrefix(val, "("); ok {
@@ -460,8 +475,73 @@ func (p *describeParser) address(typ corev1.NodeAddressType, addr string) {
 type describeTable struct {
 	kind     string
 	required []string
+	header   string
+	dashed   bool
 	cols     []describeCell // header cells: names and start columns
-	index    map[string]int
+	index    map[string]int // column index by describeColumnName
+}
+
+// describeColumnsMax is more columns than any table of describe output has
+// (the old Events table has 8); every row costs one cell per column, so a
+// hostile header must not set thousands.
+const describeColumnsMax = 16
+
+// describeColumnName folds a header cell to a map key: "CPU Requests" → "cpurequests".
+func describeColumnName(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), ""))
+}
+
+func (t *describeTable) setColumns(cols []describeCell) {
+	t.cols = cols
+	t.index = map[string]int{}
+	for i, c := range cols {
+		t.index[describeColumnName(c.text)] = i
+	}
+}
+
+// columnsFromDashes takes the columns from the dashed row, which kubectl
+// writes with one run of dashes per header cell: where a terminal's tab
+// expansion left a single space between two header cells ("Memory Requests
+// Memory Limits"), the dashes still tell them apart.
+func (t *describeTable) columnsFromDashes(dashes string) {
+	d, h := describeExpand(dashes), describeExpand(t.header)
+	var cols []describeCell
+	for i := 0; i < len(d); {
+		if d[i] != '-' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(d) && d[j] == '-' {
+			j++
+		}
+		if j > len(h) || i > 0 && h[i-1] != ' ' || j < len(h) && h[j] != ' ' {
+			return // the header is not above the dashes: keep its own cells
+		}
+		cols = append(cols, describeCell{text: strings.TrimSpace(string(h[i:j])), col: i})
+		i = j
+	}
+	if len(cols) >= len(t.cols) && len(cols) <= describeColumnsMax {
+		t.setColumns(cols)
+	}
+}
+
+// describeExpand expands tabs to 8-column stops, as tabwriter assumes.
+func describeExpand(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if r == '\t' {
+			for {
+				out = append(out, ' ')
+				if len(out)%8 == 0 {
+					break
+				}
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func newDescribeTable(kind string, required ...string) *describeTable {
@@ -525,23 +605,28 @@ func (p *describeParser) row(s string) {
 		return
 	}
 	if t.cols == nil {
-		t.index = map[string]int{}
-		for i, c := range cells {
-			t.index[strings.ToLower(strings.ReplaceAll(c.text, " ", ""))] = i
+		if len(cells) > describeColumnsMax {
+			p.table, p.section = nil, ""
+			return
 		}
 		for _, r := range t.required {
-			if _, ok := t.index[r]; !ok {
+			if !strings.Contains(describeColumnName(s), r) {
 				// Not the table we know (the old "Allocated resources" or a
 				// format of the future): skip the section.
 				p.table, p.section = nil, ""
 				return
 			}
 		}
-		t.cols = cells
+		t.header = s
+		t.setColumns(cells)
 		return
 	}
 	if strings.Trim(strings.Join(strings.Fields(s), ""), "-") == "" {
-		return // the dashed row under the header
+		if !t.dashed {
+			t.dashed = true
+			t.columnsFromDashes(s)
+		}
+		return
 	}
 	vals := t.split(s, cells)
 	get := func(name string) string {
@@ -791,7 +876,7 @@ func parseDescribeTime(s string) (time.Time, bool) {
 }
 
 // describeAgeMax is far beyond any real age; it keeps sums from overflowing.
-const describeAgeMax = 300 * 365 * 24 * time.Hour
+const describeAgeMax = 200 * 365 * 24 * time.Hour
 
 // parseDescribeAge reads kubectl's human durations: "43s", "3m5s", "27h",
 // "2d3h", "5y10d" ("<unknown>" and "<invalid>" are not ages).
@@ -814,10 +899,10 @@ func parseDescribeAge(s string) (time.Duration, bool) {
 			return 0, false
 		}
 		v, _ := strconv.Atoi(s[:i])
-		d += time.Duration(v) * unit
-		if d > describeAgeMax {
+		if time.Duration(v) > (describeAgeMax-d)/unit {
 			return 0, false
 		}
+		d += time.Duration(v) * unit
 		s = s[i+1:]
 	}
 	return d, true

@@ -72,6 +72,13 @@ func FuzzScanLog(f *testing.F) {
 			t.Fatalf("filters changed what was read: %d %v %v vs %d %v %v", some.Lines, some.First, some.Last, all.Lines, all.First, all.Last)
 		}
 		checkInvariants(t, some)
+		both, err := ScanLogs(bytes.NewReader(data), ScanOptions{Ref: ref}, opts)
+		if err != nil || len(both) != 2 {
+			t.Fatalf("ScanLogs: %d summaries, %v", len(both), err)
+		}
+		if summaryKey(both[0]) != summaryKey(all) || summaryKey(both[1]) != summaryKey(some) {
+			t.Fatal("ScanLogs differs from ScanLog run once per option set")
+		}
 		for sig, st := range some.Signals {
 			if st.Count > all.Signal(sig).Count {
 				t.Fatalf("%s: filtered count %d > unfiltered %d", sig, st.Count, all.Signal(sig).Count)

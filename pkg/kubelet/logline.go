@@ -30,6 +30,12 @@ func parseHeader(line []byte, ref time.Time) (lineHeader, bool) {
 	if h, ok := parseSyslogHeader(line, ref); ok {
 		return h, true
 	}
+	// A JSON line is tried before looking for a collector prefix: in
+	// {"ts":1795767002000,"msg":"GenericPLEG: Unable..."} the first ": " is
+	// inside the message, and taking all before it for a prefix lost the time.
+	if t, ok := parseJSONTime(line); ok {
+		return lineHeader{time: t}, true
+	}
 	// A collector prefix ("10.0.0.3: " or "host-a: ") in front of any other form.
 	if i := bytes.Index(line, []byte(": ")); i > 0 && i < 64 && bytes.IndexByte(line[:i], ' ') < 0 {
 		if h, ok := parseSyslogHeader(line[i+2:], ref); ok {

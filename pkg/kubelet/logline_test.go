@@ -104,6 +104,11 @@ func TestParseHeader(t *testing.T) {
 			wantTime: "2026-11-27T08:10:01.5Z",
 		},
 		{
+			name:     "JSON whose message has a colon early in the line",
+			line:     `{"ts":1795767002000,"msg":"GenericPLEG: Unable to retrieve pods","err":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"}`,
+			wantTime: "2026-11-27T08:10:02Z",
+		},
+		{
 			name:     "collector prefix in front of JSON",
 			line:     `node-b: {"ts":1795767001000,"msg":"x"}`,
 			wantTime: "2026-11-27T08:10:01Z",

@@ -78,6 +78,9 @@ var KubeletIdents = []string{"kubelet", "kubelet.service", "k3s", "hyperkube", "
 type LogScanner struct {
 	opts    ScanOptions
 	summary LogSummary
+	// last is the start of the latest line: its time becomes Last without
+	// parsing the time of every line.
+	last []byte
 }
 
 // NewLogScanner starts an empty summary.
@@ -90,11 +93,21 @@ func (s *LogScanner) Line(line []byte) {
 	sum := &s.summary
 	sum.Lines++
 	sum.Bytes += int64(len(line)) + 1
+	s.last = append(s.last[:0], line[:min(len(line), 256)]...)
 	sigs := Classify(line)
 	if sigs == 0 && sum.Lines > 1 && !sum.First.IsZero() {
-		// The common case: nothing to record. Times are only needed for the
-		// first line and for matches; Last is refreshed by the caller's
-		// trailing line (see Finish).
+		// The common case: nothing to record but the time. First and Last
+		// take the time of every timestamped line, not only the final
+		// line's: a log ending in lines without a time (a crashed kubelet's
+		// goroutine dump) left Last at the last signal's time, minutes early.
+		if h, ok := parseHeader(line, s.opts.Ref); ok {
+			if h.time.Before(sum.First) {
+				sum.First = h.time
+			}
+			if h.time.After(sum.Last) {
+				sum.Last = h.time
+			}
+		}
 		return
 	}
 	h, hasTime := parseHeader(line, s.opts.Ref)
@@ -115,10 +128,10 @@ func (s *LogScanner) Line(line []byte) {
 	sigs.Each(func(sig Signal) { s.record(sig, line, h.time) })
 }
 
-// Finish closes the summary. last is the final line of the log, whose time
-// sets Last (matches already refreshed it along the way).
-func (s *LogScanner) Finish(last []byte) *LogSummary {
-	if h, ok := parseHeader(last, s.opts.Ref); ok && h.time.After(s.summary.Last) {
+// Finish closes the summary: the final line's time sets Last (matches
+// already refreshed it along the way).
+func (s *LogScanner) Finish() *LogSummary {
+	if h, ok := parseHeader(s.last, s.opts.Ref); ok && h.time.After(s.summary.Last) {
 		s.summary.Last = h.time
 	}
 	return &s.summary
@@ -244,35 +257,61 @@ var ErrBinary = errors.New("not a text log (binary data)")
 
 // ScanLog reads a whole log stream line by line, in memory independent of its size.
 func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
-	sc := NewLogScanner(opts)
+	sums, err := ScanLogs(r, opts)
+	if sums == nil {
+		return nil, err
+	}
+	return sums[0], err
+}
+
+// ScanLogs reads a log stream once into one summary per options: a syslog
+// yields both the system log and, filtered by identifier, the kubelet's own.
+func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
+	scanners := make([]*LogScanner, len(opts))
+	for i, o := range opts {
+		scanners[i] = NewLogScanner(o)
+	}
+	each := func(fn func(*LogScanner)) {
+		for _, sc := range scanners {
+			fn(sc)
+		}
+	}
+	finish := func() []*LogSummary {
+		out := make([]*LogSummary, len(scanners))
+		for i, sc := range scanners {
+			out[i] = sc.Finish()
+		}
+		return out
+	}
 	br := bufio.NewReaderSize(r, scanBufferSize)
-	var last []byte
+	var lines int64
 	long := false
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if len(chunk) > 0 {
-			if sc.summary.Lines == 0 && !long && bytes.IndexByte(chunk, 0) >= 0 {
+			if lines == 0 && !long && bytes.IndexByte(chunk, 0) >= 0 {
 				return nil, ErrBinary
 			}
 			full := bytes.HasSuffix(chunk, []byte("\n"))
 			line := bytes.TrimRight(chunk, "\r\n")
+			// A line longer than maxLineLen is cut and counted, whether or not
+			// it fits the read buffer, so that whether a signal far into a line
+			// counts never depends on the buffer size.
+			cut := errors.Is(err, bufio.ErrBufferFull) || len(line) > maxLineLen
 			switch {
 			case long: // the tail of a line already cut
-			case errors.Is(err, bufio.ErrBufferFull):
-				sc.summary.LongLines++
-				sc.Line(line[:min(len(line), maxLineLen)])
-				long = true
-			case len(line) > maxLineLen:
-				// A line that fits the read buffer but not maxLineLen is cut
-				// and counted too, as LongLines says; before, only lines over
-				// the 256 KiB buffer were, so whether a signal 100 KiB into a
-				// line counted depended on the buffer size.
-				sc.summary.LongLines++
-				sc.Line(line[:maxLineLen])
-				last = append(last[:0], line[:256]...)
 			default:
-				sc.Line(line)
-				last = append(last[:0], line[:min(len(line), 256)]...)
+				lines++
+				if cut {
+					line = line[:min(len(line), maxLineLen)]
+				}
+				each(func(sc *LogScanner) {
+					if cut {
+						sc.summary.LongLines++
+					}
+					sc.Line(line)
+				})
+				long = errors.Is(err, bufio.ErrBufferFull)
 			}
 			if full {
 				long = false
@@ -282,8 +321,8 @@ func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			return sc.Finish(last), nil
+			return finish(), nil
 		}
-		return sc.Finish(last), fmt.Errorf("reading log: %w", err)
+		return finish(), fmt.Errorf("reading log: %w", err)
 	}
 }

@@ -672,7 +672,7 @@ func TestLogScannerLineByLine(t *testing.T) {
 			buf[i] = 'X'
 		}
 	}
-	got := sc.Finish([]byte(lines[len(lines)-1]))
+	got := sc.Finish()
 	if got.Lines != int64(len(lines)) {
 		t.Errorf("Lines = %d, want %d", got.Lines, len(lines))
 	}
@@ -687,4 +687,74 @@ func TestLogScannerLineByLine(t *testing.T) {
 	if st := nilSummary.Signal(PLEGUnhealthy); st == nil || st.Count != 0 {
 		t.Errorf("nil summary Signal = %+v, want empty stats", st)
 	}
+}
+
+// A kubelet that crashed ends its log file with a goroutine dump: lines
+// without a time. Last must still be the newest timestamped line, not the
+// last line that happened to carry a signal.
+func TestScanLogLastWithUntimedTrailer(t *testing.T) {
+	log := `I1127 08:00:00.000000    1187 kubelet.go:2337] "Starting kubelet main sync loop"
+E1127 08:05:00.000000    1187 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 3m5s ago; threshold is 3m0s"
+I1127 08:20:00.000000    1187 kubelet.go:2400] "SyncLoop (housekeeping)"
+I1127 08:25:00.000000    1187 kubelet.go:2400] "SyncLoop (housekeeping)"
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1c2f3a4]
+
+goroutine 412 [running]:
+k8s.io/kubernetes/pkg/kubelet/pleg.(*GenericPLEG).relist(0xc000a1e000)
+	/workspace/src/k8s.io/kubernetes/pkg/kubelet/pleg/generic.go:261 +0x3a4
+`
+	got, err := ScanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSummary(t, got, scanWant{
+		lines: 10, first: "2026-11-27T08:00:00Z", last: "2026-11-27T08:25:00Z",
+		counts:   map[Signal]int{KubeletStarted: 1, PLEGUnhealthy: 1},
+		maxStale: 3*time.Minute + 5*time.Second, threshold: 3 * time.Minute,
+	})
+}
+
+// ScanLogs reads the stream once for several option sets; each summary must
+// be what ScanLog gives for that set alone.
+func TestScanLogsMatchesScanLog(t *testing.T) {
+	data := openTestdata(t, "logs/messages-mixed.log")
+	ref := utc("2026-11-27T08:30:00Z")
+	opts := []ScanOptions{
+		{Ref: ref},
+		{Ref: ref, Idents: KubeletIdents},
+		{Ref: ref, Idents: []string{"kernel"}, Since: utc("2026-11-27T08:03:00Z")},
+	}
+	sums, err := ScanLogs(bytes.NewReader(data), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != len(opts) {
+		t.Fatalf("%d summaries for %d option sets", len(sums), len(opts))
+	}
+	for i, o := range opts {
+		one, err := ScanLog(bytes.NewReader(data), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := summaryKey(sums[i]), summaryKey(one); got != want {
+			t.Errorf("option set %d: ScanLogs gives\n%s\nScanLog gives\n%s", i, got, want)
+		}
+	}
+	if sums[2].Signal(OOMKill).Count != 1 || sums[2].Signal(HungTask).Count != 1 {
+		t.Errorf("kernel since 08:03: OOM %d, hung %d; want 1, 1", sums[2].Signal(OOMKill).Count, sums[2].Signal(HungTask).Count)
+	}
+}
+
+// summaryKey renders what a summary says, for comparisons.
+func summaryKey(s *LogSummary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lines=%d bytes=%d long=%d first=%v last=%v\n", s.Lines, s.Bytes, s.LongLines, s.First, s.Last)
+	for sig := Signal(1); sig < signalEnd; sig <<= 1 {
+		if st, ok := s.Signals[sig]; ok {
+			fmt.Fprintf(&b, "%s count=%d first=%v last=%v ops=%v objects=%d stale=%v samples=%q\n",
+				sig, st.Count, st.First, st.Last, st.Operations, len(st.Objects), st.MaxStale, st.Samples)
+		}
+	}
+	return b.String()
 }

@@ -63,6 +63,7 @@ func TestDiagnose(t *testing.T) {
 	}{
 		{node: "healthy", exit: 0, verdict: "healthy"},
 		{node: "pleg-stalled", exit: 3, verdict: "pleg-unhealthy", top: "pleg-relist-stalled"},
+		{node: "tardy-kubelet", exit: 3, verdict: "pleg-unhealthy", top: "pleg-relist-stalled"}, // 200ms per kubelet request
 		{node: "runtime-hung", exit: 3, verdict: "pleg-unhealthy", top: "runtime-unresponsive",
 			check: func(t *testing.T, d Diagnosis) {
 				// The kubelet answers /stats/summary with a 500 here.

@@ -6,11 +6,13 @@
 # Against the lab node $BENCH_NODE (default tardy-kubelet: PLEG stale, every
 # kubelet answer 200ms late) it times, $BENCH_RUNS times each (default 10, after
 # $BENCH_WARMUP warm-up runs, default 1), with hyperfine when it can be had
-# (Debian package `hyperfine`), else with a loop over `date +%s.%N`:
+# (Debian package `hyperfine`), else (or with BENCH_TIMER=loop) with a loop over `date +%s.%N`:
 #   a. kubectl pleg diagnose NODE -o json   (all sources collected concurrently)
 #   b. bench/by-hand.sh NODE                (describe node, then the kubelet's log,
 #                                            metrics and stats, one after another)
 #   c. each of those three kubelet requests alone; the slowest is the floor
+#   and, for reference, diagnose on $BENCH_BASE_NODE (default pleg-stalled: the
+#   same node without latency), i.e. the plugin's own cost
 # and prints mean ± stddev, the ratios a/b (goal ≤ 0.5) and a/c (goal ≤ 1.5),
 # the API requests of one diagnosis (from the lab's audit log) and its peak RSS.
 #
@@ -28,6 +30,8 @@ STATE=$PLEG_LAB_DIR
 NODE="${BENCH_NODE:-tardy-kubelet}"
 RUNS="${BENCH_RUNS:-10}"
 WARMUP="${BENCH_WARMUP:-1}"
+BASE="${BENCH_BASE_NODE:-pleg-stalled}"
+TIMER="${BENCH_TIMER:-hyperfine}"
 
 log() { echo "bench: $*" >&2; }
 die() {
@@ -57,7 +61,7 @@ apt_install() {
 }
 
 command -v jq >/dev/null || apt_install jq || die "jq is needed (apt-get install jq)"
-if ! command -v hyperfine >/dev/null; then
+if [[ $TIMER == hyperfine ]] && ! command -v hyperfine >/dev/null; then
 	log "installing hyperfine"
 	apt_install hyperfine || log "no hyperfine: timing with a date +%s.%N loop instead"
 fi
@@ -115,8 +119,21 @@ cmds=(
 	"kubectl get --raw ${req[metrics]}"
 	"kubectl get --raw ${req[stats]}"
 )
+# The reference row is optional: skipped when the lab has no such node.
+if [[ -n $BASE && $BASE != "$NODE" ]]; then
+	set +e
+	kubectl pleg diagnose "$BASE" -o json >/dev/null 2>&1
+	rc=$?
+	set -e
+	if [[ $rc -eq 0 || $rc -eq 2 || $rc -eq 3 ]]; then
+		names+=(base)
+		cmds+=("kubectl pleg diagnose $BASE -o json")
+	else
+		log "no reference row: kubectl pleg diagnose $BASE exits $rc"
+	fi
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if command -v hyperfine >/dev/null; then
+if [[ $TIMER == hyperfine ]] && command -v hyperfine >/dev/null; then
 	tool="hyperfine $(hyperfine --version | awk '{print $2}')"
 	args=()
 	for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
@@ -182,10 +199,10 @@ rss_kubectl=$(rss "$tmp/rss2" "${diag[@]}") || rss_kubectl=""
 awk -F'\t' -v node="$NODE" -v latency="${latency:-none}" -v runs="$RUNS" -v warmup="$WARMUP" \
 	-v tool="$tool" -v cpus="$(nproc)" -v lb="$load_before" -v la="$load_after" \
 	-v napi="$napi" -v nnode="$nnode" -v verbs="$verbs" -v verdict="$verdict" \
-	-v rssp="$rss_plugin" -v rssk="$rss_kubectl" -v rsstool="$rss_tool" '
+	-v rssp="$rss_plugin" -v rssk="$rss_kubectl" -v rsstool="$rss_tool" -v base="$BASE" '
 	{ mean[$1] = $2; sd[$1] = $3; mn[$1] = $4; mx[$1] = $5; n[$1] = $6 }
 	function row(label, k) {
-		printf "  %-44s %7.3f s ± %5.3f s   %6.3f … %6.3f s  (%d runs)\n", label, mean[k], sd[k], mn[k], mx[k], n[k]
+		printf "  %-50s %8.3f ± %5.3f   %6.3f … %6.3f  (%d runs)\n", label, mean[k], sd[k], mn[k], mx[k], n[k]
 	}
 	function goal(r, g) { return sprintf("%.2f  (goal ≤ %.1f: %s)", r, g, r <= g ? "met" : "NOT met") }
 	END {
@@ -196,12 +213,13 @@ awk -F'\t' -v node="$NODE" -v latency="${latency:-none}" -v runs="$RUNS" -v warm
 		printf "kubectl-pleg bench: node %s (kubelet latency %s per request), %d runs + %d warm-up each, %s\n", node, latency, runs, warmup, tool
 		printf "machine: %d CPUs, load average %s before, %s after\n", cpus, lb, la
 		printf "diagnosis: %s\n\n", verdict
-		printf "  %-44s %-20s %s\n", "", "wall time mean ± sd", "min … max"
+		printf "  %-50s %s\n", "wall time (s)", "    mean ±    sd      min …    max"
 		row("a. kubectl pleg diagnose -o json", "diagnose")
 		row("b. by hand: describe, logs, metrics, stats", "by-hand")
 		row("c. slowest request alone: " label[slow], slow)
 		split("logs metrics stats", ks, " ")
 		for (i = 1; i <= 3; i++) if (ks[i] != slow) row("   (" label[ks[i]] " alone)", ks[i])
+		if ("base" in mean) row("   (reference: diagnose " base ", no latency)", "base")
 		printf "\n  diagnose / by hand          = %s\n", goal(mean["diagnose"] / mean["by-hand"], 0.5)
 		printf "  diagnose / slowest request  = %s\n", goal(mean["diagnose"] / mean[slow], 1.5)
 		printf "  API requests per diagnosis  = %d (%s; %d name the node)  [audit log, userAgent kubectl-pleg*, ResponseComplete]\n", napi, verbs, nnode
