@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -15,15 +16,15 @@ import (
 type fileKind int
 
 const (
-	kindUnknown fileKind = iota
-	kindObjects          // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
-	kindDescribe         // kubectl describe node text
-	kindMetrics          // kubelet /metrics (Prometheus text)
-	kindStats            // kubelet /stats/summary JSON
-	kindConfigz          // kubelet /configz JSON
-	kindHealthz          // kubelet /healthz answer
-	kindManifest         // a bundle's manifest.json
-	kindLog              // a log; which one is told by kubelet.SniffLog
+	kindUnknown  fileKind = iota
+	kindObjects           // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
+	kindDescribe          // kubectl describe node text
+	kindMetrics           // kubelet /metrics (Prometheus text)
+	kindStats             // kubelet /stats/summary JSON
+	kindConfigz           // kubelet /configz JSON
+	kindHealthz           // kubelet /healthz answer
+	kindManifest          // a bundle's manifest.json
+	kindLog               // a log; which one is told by kubelet.SniffLog
 )
 
 var kindNames = map[fileKind]string{
@@ -58,11 +59,11 @@ func detect(head []byte) (fileKind, kubelet.LogKind, error) {
 	if lk := kubelet.SniffLog(head); lk != kubelet.NotALog {
 		return kindLog, lk, nil
 	}
-	if looksLikePrometheus(head) {
-		return kindMetrics, 0, nil
-	}
 	if looksLikeHealthz(trimmed) {
 		return kindHealthz, 0, nil
+	}
+	if looksLikePrometheus(head) {
+		return kindMetrics, 0, nil
 	}
 	if looksLikeYAMLObjects(head) {
 		return kindObjects, 0, nil
@@ -133,18 +134,42 @@ func looksLikePrometheus(head []byte) bool {
 		case strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE "):
 			return true
 		case strings.HasPrefix(line, "#"):
+		case !isSample(line):
+			return false
 		default:
-			fields := strings.Fields(line)
-			if len(fields) < 2 || strings.ContainsAny(fields[0][:1], "0123456789") {
-				return false
-			}
-			samples++
-			if samples >= 3 {
+			if samples++; samples >= 3 {
 				return true
 			}
 		}
 	}
 	return samples > 0
+}
+
+// isSample reports whether line reads as `name{labels} value [timestamp]`.
+func isSample(line string) bool {
+	name := line
+	if i := strings.IndexAny(line, "{ "); i > 0 {
+		name = line[:i]
+	}
+	for i, r := range name {
+		if !(r == '_' || r == ':' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	rest := line[len(name):]
+	if strings.HasPrefix(rest, "{") {
+		end := strings.LastIndexByte(rest, '}')
+		if end < 0 {
+			return false
+		}
+		rest = rest[end+1:]
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 || len(fields) > 2 {
+		return false
+	}
+	_, err := strconv.ParseFloat(fields[0], 64)
+	return err == nil
 }
 
 // looksLikeHealthz accepts the kubelet's "ok" and its verbose check list.

@@ -22,7 +22,9 @@ func plegThreshold(s *snapshot.Snapshot) time.Duration {
 // metricsStaleness is how long before the collection the kubelet last
 // relisted, by kubelet_pleg_last_seen_seconds; ok is false without the metric.
 func metricsStaleness(s *snapshot.Snapshot) (time.Duration, bool) {
-	if s.Metrics == nil || s.Metrics.PLEGLastSeen == nil {
+	// Offline data may carry no capture time: then the gauge cannot be
+	// judged, and today's clock must not stand in for it.
+	if s.Metrics == nil || s.Metrics.PLEGLastSeen == nil || s.CollectedAt.IsZero() {
 		return 0, false
 	}
 	return s.CollectedAt.Sub(*s.Metrics.PLEGLastSeen), true

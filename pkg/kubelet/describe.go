@@ -56,8 +56,8 @@ type DescribedPod struct {
 // the only long lines and they are skipped, so a longer line is cut.
 const describeLineMax = 64 << 10
 
-// describeRowsMax bounds the rows kept per table, so a hostile file cannot
-// grow the result without bound.
+// describeRowsMax bounds the rows kept per table (and labels, taints), so a
+// hostile file cannot grow the result without bound.
 const describeRowsMax = 20000
 
 // LooksLikeDescribeNode reports whether the start of a file is describe-node text.
@@ -364,20 +364,7 @@ func (p *describeParser) sub(s string) {
 		if !ok {
 			return
 		}
-		info := &n.Status.NodeInfo
-		field := map[string]*string{
-			"machine id":                &info.MachineID,
-			"system uuid":               &info.SystemUUID,
-			"boot id":                   &info.BootID,
-			"kernel version":            &info.KernelVersion,
-			"os image":                  &info.OSImage,
-			"operating system":          &info.OperatingSystem,
-			"architecture":              &info.Architecture,
-			"container runtime version": &info.ContainerRuntimeVersion,
-			"kubelet version":           &info.KubeletVersion,
-			"kube-proxy version":        &info.KubeProxyVersion,
-		}[strings.ToLower(key)]
-		if field != nil {
+		if field := systemInfoField(&n.Status.NodeInfo, key); field != nil {
 			*field = v
 			p.mark(p.section)
 		}
@@ -392,6 +379,34 @@ func (p *describeParser) sub(s string) {
 	}
 }
 
+// systemInfoField is the field a "System Info:" line sets, nil for one this
+// parser does not know.
+func systemInfoField(info *corev1.NodeSystemInfo, key string) *string {
+	switch strings.ToLower(key) {
+	case "machine id":
+		return &info.MachineID
+	case "system uuid":
+		return &info.SystemUUID
+	case "boot id":
+		return &info.BootID
+	case "kernel version":
+		return &info.KernelVersion
+	case "os image":
+		return &info.OSImage
+	case "operating system":
+		return &info.OperatingSystem
+	case "architecture":
+		return &info.Architecture
+	case "container runtime version":
+		return &info.ContainerRuntimeVersion
+	case "kubelet version":
+		return &info.KubeletVersion
+	case "kube-proxy version":
+		return &info.KubeProxyVersion
+	}
+	return nil
+}
+
 // describeSubKey splits "Key:  value" (the value may be empty).
 func describeSubKey(s string) (key, val string, ok bool) {
 	key, val, ok = strings.Cut(s, ":")
@@ -399,7 +414,7 @@ func describeSubKey(s string) (key, val string, ok bool) {
 		return "", "", false
 	}
 	if val != "" && val[0] != ' ' && val[0] != '\t' {
-		return "", "", false // "10.0.0.3" in no case, but an IPv6 address or URL is not a key
+		return "", "", false // the colon of "fd00::3" or "aws:///...": a value, not a key
 	}
 	return strings.TrimSpace(key), strings.TrimSpace(val), true
 }
@@ -416,6 +431,9 @@ func (p *describeParser) label(s string) {
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
+	if len(n.Labels) >= describeRowsMax {
+		return
+	}
 	n.Labels[k] = v
 	p.mark(p.section)
 }
@@ -426,7 +444,7 @@ func (p *describeParser) taint(s string) {
 		return
 	}
 	i := strings.LastIndexByte(s, ':')
-	if i <= 0 {
+	if i <= 0 || len(p.out.Node.Spec.Taints) >= describeRowsMax {
 		return
 	}
 	t := corev1.Taint{Effect: corev1.TaintEffect(s[i+1:])}
@@ -461,6 +479,9 @@ func (p *describeParser) address(typ corev1.NodeAddressType, addr string) {
 		return
 	}
 	n := p.out.Node
+	if len(n.Status.Addresses) >= 64 {
+		return // a node has a handful; the check below is quadratic
+	}
 	for _, a := range n.Status.Addresses {
 		if a.Type == typ && a.Address == addr {
 			return
@@ -586,10 +607,8 @@ func describeCells(s string) []describeCell {
 			if cur == nil {
 				cur = &describeCell{col: col, off: i}
 			}
-			last = i + utf8.RuneLen(r)
-			if r == utf8.RuneError {
-				last = i + 1
-			}
+			_, size := utf8.DecodeRuneInString(s[i:])
+			last = i + size
 		}
 		col++
 	}

@@ -469,6 +469,30 @@ func TestParseDescribeNodeVariants(t *testing.T) {
 			}
 		},
 	}, {
+		name: "multi-line event message, prompt pasted after",
+		in: head + "Events:\n" +
+			"  Type     Reason          Age   From     Message\n" +
+			"  ----     ------          ----  ----     -------\n" +
+			"  Warning  SystemOOM       5m    kubelet  System OOM encountered, victim process: java, pid: 4242\n" +
+			"  Warning  InvalidCapacity 4m    kubelet  first line of the message\n" +
+			"second line, printed from column 0\n" +
+			"  Normal   NodeNotReady    3m    kubelet  Node worker-7 status is now: NodeNotReady\n" +
+			"[root@master ~]# \n",
+		check: func(t *testing.T, d *DescribedNode) {
+			var got []string
+			for _, e := range d.Events {
+				got = append(got, e.Reason+": "+e.Message)
+			}
+			want := []string{
+				"SystemOOM: System OOM encountered, victim process: java, pid: 4242",
+				"InvalidCapacity: first line of the message",
+				"NodeNotReady: Node worker-7 status is now: NodeNotReady",
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("events = %q, want %q", got, want)
+			}
+		},
+	}, {
 		name: "no conditions: no capture time, so no event times",
 		in:   head + "Labels:  a=b\nEvents:\n  Type    Reason    Age  From     Message\n  ----    ------    ---- ----     -------\n  Normal  Starting  3m   kubelet  Starting kubelet.\n",
 		check: func(t *testing.T, d *DescribedNode) {

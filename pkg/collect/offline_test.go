@@ -1,0 +1,255 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// testdata reads a sample shipped with the parsers.
+func testdata(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "kubelet", "testdata", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDetectTellsKindsByContent(t *testing.T) {
+	tests := []struct {
+		name    string
+		content []byte
+		want    fileKind
+		log     kubelet.LogKind
+	}{
+		{"node json", []byte(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"w"}}`), kindObjects, 0},
+		{"node yaml", []byte("apiVersion: v1\nkind: Node\nmetadata:\n  name: w\n"), kindObjects, 0},
+		{"list yaml", []byte("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\nkind: List\n"), kindObjects, 0},
+		{"configz", []byte(`{"kubeletconfig":{"maxPods":110}}`), kindConfigz, 0},
+		{"stats", []byte(`{"node":{"nodeName":"w"},"pods":[]}`), kindStats, 0},
+		{"manifest", []byte(`{"apiVersion":"pleg.kubectl.io/v1alpha1","kind":"Bundle"}`), kindManifest, 0},
+		{"healthz", []byte("ok"), kindHealthz, 0},
+		{"healthz verbose", []byte("[+]ping ok\n[-]syncloop failed\n"), kindHealthz, 0},
+		{"metrics 1.28", testdata(t, "metrics/kubelet-1.28.txt"), kindMetrics, 0},
+		{"metrics 1.13", testdata(t, "metrics/kubelet-1.13.txt"), kindMetrics, 0},
+		{"describe current", testdata(t, "describe/current-pleg-notready.txt"), kindDescribe, 0},
+		{"describe old", testdata(t, "describe/old-1.6-pleg.txt"), kindDescribe, 0},
+		{"kubelet journal", testdata(t, "logs/k1.28-structured.log"), kindLog, kubelet.KubeletLog},
+		{"json logging", testdata(t, "logs/json.log"), kindLog, 0},
+		{"messages", testdata(t, "logs/messages-mixed.log"), kindLog, kubelet.SystemLog},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			kind, lk, err := detect(tc.content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind != tc.want || (tc.log != 0 && lk != tc.log) {
+				t.Errorf("detected %v/%v, want %v/%v", kind, lk, tc.want, tc.log)
+			}
+		})
+	}
+}
+
+func TestDetectRejectsWhatItCannotRead(t *testing.T) {
+	for name, content := range map[string][]byte{
+		"empty":   nil,
+		"blank":   []byte("\n\n  \n"),
+		"binary":  {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00},
+		"garbage": []byte("hello, this is a shopping list\nmilk\neggs\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := detect(content)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if name != "binary" && !strings.Contains(err.Error(), "expected a Node") {
+				t.Errorf("error %q does not say what was expected", err)
+			}
+		})
+	}
+}
+
+func inputs(files map[string][]byte) []Input {
+	var out []Input
+	for _, name := range []string{"node", "describe", "events", "pods", "kubelet", "messages", "metrics", "stats", "configz", "bad", "truncated"} {
+		if b, ok := files[name]; ok {
+			out = append(out, Input{Name: name, R: bytes.NewReader(b)})
+		}
+	}
+	return out
+}
+
+// far is a clock that must never matter offline.
+var far = time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC)
+
+func TestFromFilesDescribeAndJournal(t *testing.T) {
+	snap, err := FromFiles(inputs(map[string][]byte{
+		"describe": testdata(t, "describe/current-pleg-notready.txt"),
+		"kubelet":  testdata(t, "logs/k1.28-structured.log"),
+	}), "", far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Node == nil || snap.Ready() == nil || snap.Ready().Status != corev1.ConditionFalse {
+		t.Fatalf("node from describe not read: %+v", snap.Node)
+	}
+	if snap.CollectedAt.IsZero() || snap.CollectedAt.Year() == far.Year() {
+		t.Errorf("capture time %v must come from the data, not the clock", snap.CollectedAt)
+	}
+	if !snap.Has(snapshot.SourcePods) || len(snap.Pods) == 0 {
+		t.Errorf("pods of the describe output not read: %v", snap.Sources)
+	}
+	if snap.KubeletLog == nil || snap.KubeletLog.Signal(kubelet.PLEGUnhealthy).Count == 0 {
+		t.Errorf("kubelet journal not scanned")
+	}
+	if src, _ := snap.Source(snapshot.SourceMetrics); src.Status != snapshot.StatusNotFound || !strings.Contains(src.Reason, "not in the files") {
+		t.Errorf("a source no file gave must say so, got %+v", src)
+	}
+}
+
+func TestFromFilesOldMetricsAreNotStaleForYears(t *testing.T) {
+	snap, err := FromFiles(inputs(map[string][]byte{"metrics": testdata(t, "metrics/kubelet-1.28.txt")}), "", far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !snap.CollectedAt.IsZero() {
+		t.Errorf("metrics alone carry no capture time, got %v", snap.CollectedAt)
+	}
+}
+
+func TestFromFilesReportsBadFilesAndKeepsTheRest(t *testing.T) {
+	node := []byte(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"w"},"status":{"conditions":[{"type":"Ready","status":"True","lastHeartbeatTime":"2024-03-01T10:00:00Z","lastTransitionTime":"2024-02-01T10:00:00Z"}]}}`)
+	snap, err := FromFiles(inputs(map[string][]byte{
+		"node":      node,
+		"bad":       {0, 1, 2, 3},
+		"truncated": []byte(`{"apiVersion":"v1","kind":"PodList","items":[{"metadata":{"name":"a"`),
+	}), "", far)
+	if snap == nil {
+		t.Fatalf("the good file must still be diagnosed: %v", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "bad: binary data") || !strings.Contains(err.Error(), "truncated:") {
+		t.Errorf("problems not reported per file: %v", err)
+	}
+	if !snap.CollectedAt.Equal(time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("capture time %v, want the newest heartbeat", snap.CollectedAt)
+	}
+
+	_, err = FromFiles(inputs(map[string][]byte{"bad": []byte("just some words\n")}), "", far)
+	if err == nil || !strings.Contains(err.Error(), "nothing usable") {
+		t.Errorf("nothing usable must fail clearly, got %v", err)
+	}
+}
+
+func TestFromFilesPicksTheNamedNode(t *testing.T) {
+	list := []byte(`{"apiVersion":"v1","kind":"NodeList","items":[
+{"apiVersion":"v1","kind":"Node","metadata":{"name":"a"}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"b"}}]}`)
+	if _, err := FromFiles(inputs(map[string][]byte{"node": list}), "", far); err == nil || !strings.Contains(err.Error(), "2 nodes (a, b)") {
+		t.Errorf("several nodes without a name: err = %v", err)
+	}
+	snap, err := FromFiles(inputs(map[string][]byte{"node": list}), "b", far)
+	if err != nil || snap.NodeName != "b" {
+		t.Errorf("named node: %v, %v", snap, err)
+	}
+}
+
+func TestFromFilesReadsKubeletLinesOutOfMessages(t *testing.T) {
+	snap, err := FromFiles(inputs(map[string][]byte{"messages": testdata(t, "logs/messages-mixed.log")}), "", far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.SystemLog == nil || snap.KubeletLog == nil {
+		t.Fatalf("a syslog feeds both the system log and the kubelet log: %v", snap.Sources)
+	}
+	if snap.KubeletLog.Lines != snap.SystemLog.Lines {
+		t.Errorf("one pass reads the same lines for both: %d vs %d", snap.KubeletLog.Lines, snap.SystemLog.Lines)
+	}
+}
+
+func TestBundleRoundTripGivesTheLiveDiagnosisInput(t *testing.T) {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-1",
+			Annotations: map[string]string{lastAppliedAnnotation: `{"env":"s3cret-in-annotation"}`}},
+		Spec: corev1.PodSpec{NodeName: "worker-3", Containers: []corev1.Container{{
+			Name: "c", Image: "nginx", Env: []corev1.EnvVar{{Name: "DB_PASSWORD", Value: "s3cret-value"}},
+		}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	c := New(testClient(t, testNode("containerd://1.7.2"), pod), proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
+	for _, archive := range []bool{false, true} {
+		dest := filepath.Join(t.TempDir(), "bundle")
+		if archive {
+			dest += ".tar.gz"
+		}
+		live, err := c.WriteBundle(context.Background(), "worker-3", dest, archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := FromDir(dest, far)
+		if err != nil {
+			t.Fatalf("archive=%v: %v", archive, err)
+		}
+		if !back.CollectedAt.Equal(live.CollectedAt) || back.NodeName != "worker-3" || len(back.Sources) != len(live.Sources) {
+			t.Errorf("archive=%v: bundle reads back as %v %s %d sources, live %v %d", archive, back.CollectedAt, back.NodeName, len(back.Sources), live.CollectedAt, len(live.Sources))
+		}
+		for _, sig := range []kubelet.Signal{kubelet.PLEGUnhealthy, kubelet.RuntimeTimeout} {
+			if a, b := live.KubeletLog.Signal(sig).Count, back.KubeletLog.Signal(sig).Count; a != b || a == 0 {
+				t.Errorf("archive=%v: %v live %d, from bundle %d", archive, sig, a, b)
+			}
+		}
+		if back.Metrics == nil || back.Stats == nil || back.Config == nil || back.Healthz == nil || len(back.Pods) != 1 {
+			t.Errorf("archive=%v: kubelet data lost in the bundle", archive)
+		}
+		if !archive {
+			assertNoSecrets(t, dest)
+		}
+	}
+}
+
+func assertNoSecrets(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if bytes.Contains(b, []byte("s3cret")) {
+			t.Errorf("%s carries a secret value", e.Name())
+		}
+	}
+}
+
+func TestBundleIsNeverHalfWritten(t *testing.T) {
+	parent := t.TempDir()
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	c := New(testClient(t), proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
+	if _, err := c.WriteBundle(context.Background(), "worker-3", filepath.Join(parent, "b"), false); err == nil {
+		t.Fatal("a missing node must fail the bundle")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl-C before anything arrived
+	c = New(testClient(t, testNode("containerd://1.7.2")), proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
+	if _, err := c.WriteBundle(ctx, "worker-3", filepath.Join(parent, "c"), false); err == nil {
+		t.Fatal("an interrupted collection must not write a bundle")
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+	existing := filepath.Join(parent, "exists")
+	if err := os.Mkdir(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WriteBundle(context.Background(), "worker-3", existing, false); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("writing over an existing bundle: %v", err)
+	}
+}
