@@ -3,7 +3,10 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,5 +148,63 @@ func TestBotHelpers(t *testing.T) {
 		if got := versionFromTag(tag); got != want {
 			t.Errorf("versionFromTag(%q) = %q, want %q", tag, got, want)
 		}
+	}
+}
+
+// TestServe renders for a loopback server, runs a command while it serves
+// and passes the command's exit status through; the command downloads one
+// archive with the URI and checks it against the rendered sha256.
+func TestServe(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("needs sh")
+	}
+	const tag = "v0.0.0"
+	dist, _ := fakeDist(t, tag)
+	manifest := filepath.Join(t.TempDir(), "pleg.yaml")
+	o := options{template: "../../krew/plugin.yaml", dist: dist, tag: tag, out: manifest, serve: true,
+		command: []string{os.Args[0], "-test.run=^TestHelperFetch$"}}
+	t.Setenv("KREW_RENDER_HELPER_MANIFEST", manifest)
+	code, err := o.run()
+	if err != nil || code != 0 {
+		t.Fatalf("run = %d, %v; want the helper to fetch and verify the archive", code, err)
+	}
+	o.command = []string{"sh", "-c", "exit 7"}
+	if code, err := o.run(); err != nil || code != 7 {
+		t.Errorf("run = %d, %v; want the command's status 7", code, err)
+	}
+	o.command = nil
+	if _, err := o.run(); err == nil {
+		t.Error("-serve without a command: want an error")
+	}
+}
+
+// TestHelperFetch runs inside TestServe's command: it downloads the linux
+// amd64 archive from the served URI and compares its sha256.
+func TestHelperFetch(t *testing.T) {
+	name := os.Getenv("KREW_RENDER_HELPER_MANIFEST")
+	if name == "" {
+		t.Skip("helper for TestServe")
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Spec.Platforms[0]
+	if !strings.HasPrefix(p.URI, "http://127.0.0.1:") {
+		t.Fatalf("uri %s is not the loopback server", p.URI)
+	}
+	resp, err := http.Get(p.URI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	sum := sha256.Sum256(body)
+	if resp.StatusCode != http.StatusOK || hex.EncodeToString(sum[:]) != p.Sha256 {
+		t.Fatalf("GET %s: %s, sha256 %x, want %s", p.URI, resp.Status, sum, p.Sha256)
 	}
 }

@@ -47,6 +47,9 @@ const (
 	RuntimeTimeoutsCritical = 10
 	// StuckObjectMin is how often one container must time out to be called stuck.
 	StuckObjectMin = 3
+	// DominantShare is the share of all runtime timeouts above which one
+	// container is the cause rather than the runtime.
+	DominantShare = 0.5
 	// RuntimeErrorsMin counts runtime connection errors worth a finding.
 	RuntimeErrorsMin = 3
 	// FlapsWarning counts NotReady transitions in the window.

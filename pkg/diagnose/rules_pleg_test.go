@@ -42,7 +42,7 @@ func TestPLEGRelistStalled(t *testing.T) {
 		{
 			name: "Ready=False PLEG, trailing dot of a provider",
 			snap: mod(onNode(notReady("PLEG is not healthy: pleg was last seen active 90h19m2.19s ago; threshold is 3m0s.", 90*time.Hour))),
-			want: &want{sev: Critical, conf: Medium, evidence: []string{"relist last seen 90h19m ago; threshold 3m"}},
+			want: &want{sev: Critical, conf: Medium, evidence: []string{"relist last seen 3d18h ago; threshold 3m"}},
 		},
 		{
 			name: "Ready=False PLEG and the kubelet log",

@@ -149,7 +149,7 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	if dockerTimeouts > 0 {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_docker_operations_timeout: %.0f since kubelet start", dockerTimeouts))
 	}
-	if id, n, share := dominantObject(st); share >= 0.5 && n >= StuckObjectMin {
+	if id, n, share := dominantObject(st); share > DominantShare && n >= StuckObjectMin {
 		// One container explains most timeouts: the runtime as a whole may be fine.
 		f.Confidence = Medium
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%d%% of the timeouts name one container %s (see stuck-container)", int(share*100), shortID(id)))
@@ -202,13 +202,16 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 		return stuck[i].id < stuck[j].id
 	})
 	_, _, share := dominantObject(st)
-	if len(stuck) > 3 && share < 0.5 {
+	if len(stuck) > 3 && share <= DominantShare {
 		// Many containers time out alike: that is the runtime, not one container.
 		return nil
 	}
 	owner := podsByContainerID(s)
 	f := &Finding{Severity: Critical, Confidence: Medium}
-	if share >= 0.8 {
+	// When one container names most timeouts, it — not the runtime as a
+	// whole — is the first thing to look at (runtime-unresponsive then drops
+	// to medium confidence).
+	if share > DominantShare {
 		f.Confidence = High
 	}
 	top := stuck[0]

@@ -326,9 +326,9 @@ func TestStuckContainer(t *testing.T) {
 		{name: "many containers time out alike", snap: mod(times(3, 3, 3, 3, 3))},
 		{name: "four containers time out alike", snap: mod(times(3, 3, 3, 3))},
 		{
-			name: "many containers, one dominant",
+			name: "many containers, one dominant (20 of 32: above DominantShare)",
 			snap: mod(times(20, 3, 3, 3, 3)),
-			want: &want{sev: Critical, conf: Medium, evidence: []string{"0001e3b0c442e… timed out 20×"}, notEvidence: []string{"0005e3b0c442e"}},
+			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442e… timed out 20×"}, notEvidence: []string{"0005e3b0c442e"}},
 		},
 	})
 }

@@ -21,8 +21,15 @@ func Duration(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	case d < 24*time.Hour:
 		d = d.Round(time.Second)
-	default:
+	case d < 48*time.Hour:
 		d = d.Round(time.Minute)
+	default: // "12d3h": minutes no longer matter
+		d = d.Round(time.Hour)
+		days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+		if hours == 0 {
+			return fmt.Sprintf("%dd", days)
+		}
+		return fmt.Sprintf("%dd%dh", days, hours)
 	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {

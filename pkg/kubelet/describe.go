@@ -22,7 +22,9 @@ type DescribedNode struct {
 	// Node holds what the text shows of the object: name, labels, creation time,
 	// taints, unschedulable, conditions, addresses, capacity, allocatable, system
 	// info, pod CIDRs and provider ID. Times are in UTC.
-	Node   *corev1.Node
+	Node *corev1.Node
+	// Events is empty for "Events: <none>" and nil when the text has no
+	// Events section (cut short before it): no events is not unknown events.
 	Events []DescribedEvent
 	Pods   []DescribedPod
 	// PodsTotal is the "(N in total)" of the Non-terminated Pods section (-1 when absent).
@@ -305,6 +307,9 @@ func (p *describeParser) start(key, val string) {
 		}
 		p.table = newDescribeTable(p.section, "namespace", "name")
 	case "events":
+		if p.out.Events == nil {
+			p.out.Events = []DescribedEvent{}
+		}
 		if val == "<none>" {
 			p.mark(p.section)
 			return

@@ -315,13 +315,16 @@ func TestParseDescribeNodeSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkDescribed(t, d, want)
+			if d.Events == nil {
+				t.Error("Events is nil: the Events section was read as missing")
+			}
 		})
 	}
 }
 
-// expandTabs does what a terminal does to tabs, as when output is copied
+// describeExpandTabs does what a terminal does to tabs, as when output is copied
 // from a terminal window.
-func expandTabs(s string) string {
+func describeExpandTabs(s string) string {
 	var b strings.Builder
 	col := 0
 	for _, r := range s {
@@ -349,7 +352,7 @@ func expandTabs(s string) string {
 func TestParseDescribeNodeTransport(t *testing.T) {
 	transforms := map[string]func(string) string{
 		"CRLF":                   func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") },
-		"copied from a terminal": expandTabs,
+		"copied from a terminal": describeExpandTabs,
 		"with the command line and a BOM": func(s string) string {
 			return "\xef\xbb\xbf$ kubectl describe node x\n\n" + s
 		},
@@ -621,8 +624,8 @@ func TestParseDescribeNodeTruncated(t *testing.T) {
 	}
 	row := lines[3+50]
 	d := parseDescribeString(t, data[:i+40])
-	if d.PodsTotal != 108 || len(d.Pods) != 51 || len(d.Events) != 0 || len(d.Node.Status.Conditions) != 4 {
-		t.Fatalf("PodsTotal %d, pods %d, events %d, conditions %d; want 108, 51, 0, 4", d.PodsTotal, len(d.Pods), len(d.Events), len(d.Node.Status.Conditions))
+	if d.PodsTotal != 108 || len(d.Pods) != 51 || d.Events != nil || len(d.Node.Status.Conditions) != 4 {
+		t.Fatalf("PodsTotal %d, pods %d, events %v, conditions %d; want 108, 51, nil (not seen), 4", d.PodsTotal, len(d.Pods), d.Events, len(d.Node.Status.Conditions))
 	}
 	want := DescribedPod{Namespace: strings.Fields(row)[0], Name: strings.Fields(row[:40])[1]}
 	if last := d.Pods[50]; last != want || !strings.HasPrefix(strings.Fields(row)[1], last.Name) || len(last.Name) >= len(strings.Fields(row)[1]) {
@@ -701,7 +704,7 @@ func FuzzParseDescribeNode(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
-		f.Add([]byte(expandTabs(string(b))))
+		f.Add([]byte(describeExpandTabs(string(b))))
 	}
 	f.Add([]byte("Name: x\nEvents:\n  Type\tReason\tAge\n  a\tb\t99999999999y (x99999999999 over 1s)\nConditions:\n  Type Status\n  \xff\t\xfe  x\n"))
 	f.Add([]byte("Name:\tx\nEvents:\n  FirstSeen\tLastSeen\tCount\tFrom\tSubObjectPath\tType\tReason\tMessage\n  1s\t\tWarning\t\t\t\tNormal\n"))
