@@ -75,3 +75,16 @@ func nodeNameCompleter(newClient func() (kubernetes.Interface, error)) cobra.Com
 		return names, directive
 	}
 }
+
+// completeOneNodeName is completeNodeNames for commands that take exactly
+// one node (`kubectl pleg collect NODE`): once a node is given it offers
+// nothing, without asking the cluster.
+func completeOneNodeName(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
+	all := completeNodeNames(flags)
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return all(cmd, args, toComplete)
+	}
+}

@@ -110,10 +110,15 @@ func TestCompleteNodeNamesThroughCobra(t *testing.T) {
 		flags := genericclioptions.NewConfigFlags(true)
 		root := &cobra.Command{Use: "kubectl-pleg"}
 		flags.AddFlags(root.PersistentFlags())
+		mustNotRun := func(*cobra.Command, []string) error { return errors.New("must not run") }
 		root.AddCommand(&cobra.Command{
 			Use:               "diagnose NODE [NODE...]",
 			ValidArgsFunction: completeNodeNames(flags),
-			RunE:              func(*cobra.Command, []string) error { return errors.New("must not run") },
+			RunE:              mustNotRun,
+		}, &cobra.Command{
+			Use:               "collect NODE",
+			ValidArgsFunction: completeOneNodeName(flags),
+			RunE:              mustNotRun,
 		})
 		var out bytes.Buffer
 		root.SetOut(&out)
@@ -128,8 +133,15 @@ func TestCompleteNodeNamesThroughCobra(t *testing.T) {
 	if got, want := run("--server", srv.URL, "diagnose", "worker-3", "w"), "worker-7\n:4\n"; got != want {
 		t.Errorf("__complete diagnose worker-3 w =\n%s\nwant\n%s", got, want)
 	}
-	if lists.Load() != 1 {
-		t.Errorf("node LISTs = %d, want 1", lists.Load())
+	if got, want := run("--server", srv.URL, "collect", ""), "control-1\nworker-3\nworker-7\n:4\n"; got != want {
+		t.Errorf("__complete collect '' =\n%s\nwant\n%s", got, want)
+	}
+	// collect takes one node: nothing more to offer, and no LIST for it.
+	if got, want := run("--server", srv.URL, "collect", "worker-3", ""), ":4\n"; got != want {
+		t.Errorf("__complete collect worker-3 '' =\n%s\nwant\n%s", got, want)
+	}
+	if lists.Load() != 2 {
+		t.Errorf("node LISTs = %d, want 2", lists.Load())
 	}
 	// No API server answering: no suggestions, no file names, no error for
 	// the shell to print.

@@ -1,22 +1,22 @@
 package kubelet
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 )
 
 // Bounds that keep a LogSummary small whatever the size of the log.
 const (
-	maxSampleLen   = 400  // bytes of a sample line kept
-	newestSamples  = 3    // newest sample lines kept per signal (plus the first one)
-	maxTimes       = 64   // newest occurrence times kept per signal
-	maxObjects     = 1024 // distinct container/sandbox IDs tracked per signal
-	maxLineLen     = 64 << 10
-	scanBufferSize = 256 << 10
+	maxSampleLen  = 400  // bytes of a sample line kept
+	newestSamples = 3    // newest sample lines kept per signal (plus the first one)
+	maxTimes      = 64   // newest occurrence times kept per signal
+	maxObjects    = 1024 // distinct container/sandbox IDs tracked per signal
+	maxLineLen    = 64 << 10
 )
 
 // LogSummary is everything the rules need from one log, in bounded memory.
@@ -74,13 +74,10 @@ type ScanOptions struct {
 // KubeletIdents are the syslog identifiers under which kubelets log.
 var KubeletIdents = []string{"kubelet", "kubelet.service", "k3s", "hyperkube", "kubenswrapper", "k0s", "rke2", "microk8s.daemon-kubelite"}
 
-// LogScanner builds a LogSummary one line at a time.
+// LogScanner builds a LogSummary.
 type LogScanner struct {
 	opts    ScanOptions
 	summary LogSummary
-	// last is the start of the latest line: its time becomes Last without
-	// parsing the time of every line.
-	last []byte
 }
 
 // NewLogScanner starts an empty summary.
@@ -88,54 +85,58 @@ func NewLogScanner(opts ScanOptions) *LogScanner {
 	return &LogScanner{opts: opts, summary: LogSummary{Signals: map[Signal]*SignalStats{}}}
 }
 
-// Line adds one line (without its newline). The scanner keeps no reference to line.
+// Line adds one line (without its newline). The scanner keeps no reference
+// to line. ScanLogs does the same work for a whole stream without looking at
+// every line; Line is for callers that have lines one by one.
 func (s *LogScanner) Line(line []byte) {
-	sum := &s.summary
-	sum.Lines++
-	sum.Bytes += int64(len(line)) + 1
-	s.last = append(s.last[:0], line[:min(len(line), 256)]...)
+	s.summary.Lines++
+	s.summary.Bytes += int64(len(line)) + 1
+	if !s.signalLine(line) {
+		s.noteTime(line)
+	}
+}
+
+// noteTime widens First and Last with the line's time, if it has one.
+func (s *LogScanner) noteTime(line []byte) bool {
+	h, ok := parseHeader(line, s.opts.Ref)
+	if ok {
+		s.widen(h.time)
+	}
+	return ok
+}
+
+func (s *LogScanner) widen(t time.Time) {
+	if s.summary.First.IsZero() || t.Before(s.summary.First) {
+		s.summary.First = t
+	}
+	if t.After(s.summary.Last) {
+		s.summary.Last = t
+	}
+}
+
+// signalLine records the signals a line carries, if any, and reports
+// whether it had any (its time then widened First and Last too).
+func (s *LogScanner) signalLine(line []byte) bool {
 	sigs := Classify(line)
-	if sigs == 0 && sum.Lines > 1 && !sum.First.IsZero() {
-		// The common case: nothing to record but the time. First and Last
-		// take the time of every timestamped line, not only the final
-		// line's: a log ending in lines without a time (a crashed kubelet's
-		// goroutine dump) left Last at the last signal's time, minutes early.
-		if h, ok := parseHeader(line, s.opts.Ref); ok {
-			if h.time.Before(sum.First) {
-				sum.First = h.time
-			}
-			if h.time.After(sum.Last) {
-				sum.Last = h.time
-			}
-		}
-		return
+	if sigs == 0 {
+		return false
 	}
 	h, hasTime := parseHeader(line, s.opts.Ref)
 	if hasTime {
-		if sum.First.IsZero() || h.time.Before(sum.First) {
-			sum.First = h.time
-		}
-		if h.time.After(sum.Last) {
-			sum.Last = h.time
-		}
+		s.widen(h.time)
 	}
 	if len(s.opts.Idents) > 0 && h.ident != "" && !contains(s.opts.Idents, h.ident) {
-		return
+		return true
 	}
 	if hasTime && !s.opts.Since.IsZero() && h.time.Before(s.opts.Since) {
-		return
+		return true
 	}
 	sigs.Each(func(sig Signal) { s.record(sig, line, h.time) })
+	return true
 }
 
-// Finish closes the summary: the final line's time sets Last (matches
-// already refreshed it along the way).
-func (s *LogScanner) Finish() *LogSummary {
-	if h, ok := parseHeader(s.last, s.opts.Ref); ok && h.time.After(s.summary.Last) {
-		s.summary.Last = h.time
-	}
-	return &s.summary
-}
+// Finish closes the summary.
+func (s *LogScanner) Finish() *LogSummary { return &s.summary }
 
 func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 	st, ok := s.summary.Signals[sig]
@@ -266,63 +267,299 @@ func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
 
 // ScanLogs reads a log stream once into one summary per options: a syslog
 // yields both the system log and, filtered by identifier, the kubelet's own.
+//
+// A reader cuts the stream into blocks of whole lines; workers, one per CPU,
+// let a multi-pattern search (prefilter) find the few lines of a block that
+// carry a signal, count the others without looking at them, and parse only
+// the first and last timestamped lines of the block; the block summaries are
+// merged in stream order. Memory is a few blocks, whatever the log's size.
 func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	blocks := make(chan logBlock, workers)
+	results := make(chan blockResult, workers)
+	var readErr error
+	go func() {
+		defer close(blocks)
+		readErr = readBlocks(r, blocks)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range blocks {
+				results <- blockResult{seq: b.seq, sums: scanBlock(b, opts)}
+				blockPool.Put(b.buf)
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	total := make([]*LogSummary, len(opts))
+	for i := range total {
+		total[i] = &LogSummary{Signals: map[Signal]*SignalStats{}}
+	}
+	pending := map[int][]*LogSummary{}
+	next := 0
+	for res := range results {
+		pending[res.seq] = res.sums
+		for sums, ok := pending[next]; ok; sums, ok = pending[next] {
+			for i := range total {
+				total[i].merge(sums[i])
+			}
+			delete(pending, next)
+			next++
+		}
+	}
+	if errors.Is(readErr, ErrBinary) {
+		return nil, readErr
+	}
+	return total, readErr
+}
+
+// blockSize is how much of a log one worker takes at a time.
+const blockSize = 256 << 10
+
+// logBlock is a run of whole lines; cut says its only line was longer than a
+// block and cut, its tail skipped by the reader.
+type logBlock struct {
+	seq  int
+	data []byte
+	cut  bool
+	buf  *[]byte // data's backing buffer, returned to blockPool once scanned
+}
+
+// blockPool recycles block buffers: a log of any size cycles through a few.
+var blockPool = sync.Pool{New: func() any { b := make([]byte, blockSize); return &b }}
+
+type blockResult struct {
+	seq  int
+	sums []*LogSummary
+}
+
+// readBlocks cuts r into blocks that end at line ends. The whole lines read
+// before an error are still sent; the error is returned.
+func readBlocks(r io.Reader, out chan<- logBlock) error {
+	seq, skipping := 0, false
+	var carry []byte // the start of a line the previous block ended in
+	for {
+		bp := blockPool.Get().(*[]byte)
+		buf := *bp
+		c := copy(buf, carry) // carry is shorter than a block: longer lines are cut
+		n, err := io.ReadFull(r, buf[c:])
+		data := buf[:c+n]
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			end := bytes.LastIndexByte(data, '\n') + 1
+			if end > 0 && !skipping {
+				out <- logBlock{seq: seq, data: data[:end], buf: bp}
+			}
+			return fmt.Errorf("reading log: %w", err)
+		}
+		if seq == 0 && !skipping {
+			firstLine, _, _ := bytes.Cut(data, []byte{'\n'})
+			if bytes.IndexByte(firstLine, 0) >= 0 {
+				return ErrBinary
+			}
+		}
+		if skipping { // the tail of a cut line: drop it up to its end
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				blockPool.Put(bp)
+				if eof {
+					return nil
+				}
+				carry = nil
+				continue
+			}
+			data, skipping = data[i+1:], false
+		}
+		end := bytes.LastIndexByte(data, '\n') + 1
+		switch {
+		case eof:
+			end = len(data)
+		case end == 0 && len(data) >= blockSize: // one line fills a block: cut it
+			out <- logBlock{seq: seq, data: data[:maxLineLen], cut: true, buf: bp}
+			seq++
+			carry, skipping = nil, true
+			continue
+		}
+		// The unfinished line moves to the next block before this one is
+		// handed to a worker, which recycles its buffer.
+		carry = append(carry[:0], data[end:]...)
+		if end > 0 {
+			out <- logBlock{seq: seq, data: data[:end], buf: bp}
+			seq++
+		} else {
+			blockPool.Put(bp)
+		}
+		if eof {
+			return nil
+		}
+	}
+}
+
+// scanBlock summarizes one block, once per options.
+func scanBlock(b logBlock, opts []ScanOptions) []*LogSummary {
 	scanners := make([]*LogScanner, len(opts))
 	for i, o := range opts {
 		scanners[i] = NewLogScanner(o)
 	}
-	each := func(fn func(*LogScanner)) {
+	data := b.data
+	lines := int64(bytes.Count(data, []byte{'\n'}))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++
+	}
+	for _, sc := range scanners {
+		sc.summary.Lines, sc.summary.Bytes = lines, int64(len(data))
+		if b.cut {
+			sc.summary.LongLines = 1
+		}
+	}
+	// Long lines are cut to maxLineLen before anything looks at them, so
+	// that whether a signal far into a line counts never depends on buffers.
+	if hasLongLine(data) {
+		data = cutLongLines(data, scanners)
+	}
+	firstAndLastTimes(data, scanners)
+	signalPrefilter.lines(data, func(line []byte) {
+		line = bytes.TrimRight(line, "\r")
 		for _, sc := range scanners {
-			fn(sc)
+			sc.signalLine(line)
 		}
+	})
+	out := make([]*LogSummary, len(scanners))
+	for i, sc := range scanners {
+		out[i] = sc.Finish()
 	}
-	finish := func() []*LogSummary {
-		out := make([]*LogSummary, len(scanners))
-		for i, sc := range scanners {
-			out[i] = sc.Finish()
-		}
-		return out
+	return out
+}
+
+// merge adds the summary of the log's next stretch to s.
+func (s *LogSummary) merge(next *LogSummary) {
+	s.Lines += next.Lines
+	s.Bytes += next.Bytes
+	s.LongLines += next.LongLines
+	s.Truncated = s.Truncated || next.Truncated
+	if !next.First.IsZero() && (s.First.IsZero() || next.First.Before(s.First)) {
+		s.First = next.First
 	}
-	br := bufio.NewReaderSize(r, scanBufferSize)
-	var lines int64
-	long := false
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(chunk) > 0 {
-			if lines == 0 && !long && bytes.IndexByte(chunk, 0) >= 0 {
-				return nil, ErrBinary
-			}
-			full := bytes.HasSuffix(chunk, []byte("\n"))
-			line := bytes.TrimRight(chunk, "\r\n")
-			// A line longer than maxLineLen is cut and counted, whether or not
-			// it fits the read buffer, so that whether a signal far into a line
-			// counts never depends on the buffer size.
-			cut := errors.Is(err, bufio.ErrBufferFull) || len(line) > maxLineLen
-			switch {
-			case long: // the tail of a line already cut
-			default:
-				lines++
-				if cut {
-					line = line[:min(len(line), maxLineLen)]
-				}
-				each(func(sc *LogScanner) {
-					if cut {
-						sc.summary.LongLines++
-					}
-					sc.Line(line)
-				})
-				long = errors.Is(err, bufio.ErrBufferFull)
-			}
-			if full {
-				long = false
-			}
-		}
-		if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+	if next.Last.After(s.Last) {
+		s.Last = next.Last
+	}
+	for sig, st := range next.Signals {
+		have, ok := s.Signals[sig]
+		if !ok {
+			s.Signals[sig] = st
 			continue
 		}
-		if errors.Is(err, io.EOF) {
-			return finish(), nil
-		}
-		return finish(), fmt.Errorf("reading log: %w", err)
+		have.merge(st)
 	}
+}
+
+// merge adds the statistics of a later stretch of the same log.
+func (st *SignalStats) merge(next *SignalStats) {
+	st.Count += next.Count
+	if !next.First.IsZero() && (st.First.IsZero() || next.First.Before(st.First)) {
+		st.First = next.First
+	}
+	if next.Last.After(st.Last) {
+		st.Last = next.Last
+	}
+	// The first sample stays the log's first; the newest come from the end.
+	newest := append(append([]string{}, st.Samples[1:]...), next.Samples...)
+	st.Samples = append(st.Samples[:1], newest[max(0, len(newest)-newestSamples):]...)
+	st.Times = append(st.Times, next.Times...)
+	st.Times = st.Times[max(0, len(st.Times)-maxTimes):]
+	for op, n := range next.Operations {
+		if st.Operations == nil {
+			st.Operations = map[string]int{}
+		}
+		st.Operations[op] += n
+	}
+	for id, n := range next.Objects {
+		if st.Objects == nil {
+			st.Objects = map[string]int{}
+		}
+		if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
+			st.Objects[id] += n
+		}
+	}
+	st.MaxStale = max(st.MaxStale, next.MaxStale)
+	if next.Threshold > 0 {
+		st.Threshold = next.Threshold
+	}
+}
+
+// hasLongLine reports whether any line of data is longer than maxLineLen:
+// whether some maxLineLen+1 bytes in a row hold no newline. It jumps a window
+// at a time, not a line at a time.
+func hasLongLine(data []byte) bool {
+	for len(data) > maxLineLen {
+		i := bytes.LastIndexByte(data[:maxLineLen+1], '\n')
+		if i < 0 {
+			return true
+		}
+		data = data[i+1:]
+	}
+	return false
+}
+
+// cutLongLines returns data with every line cut to maxLineLen, counting each cut.
+func cutLongLines(data []byte, scanners []*LogScanner) []byte {
+	var out []byte
+	for len(data) > 0 {
+		line, rest, found := bytes.Cut(data, []byte{'\n'})
+		if len(line) > maxLineLen {
+			line = line[:maxLineLen]
+			for _, sc := range scanners {
+				sc.summary.LongLines++
+			}
+		}
+		out = append(append(out, line...), '\n')
+		data = rest
+		if !found {
+			break
+		}
+	}
+	return out
+}
+
+// firstAndLastTimes widens First and Last with the first and the last
+// timestamped line of the block: the times in between cannot be outside.
+// (Log times can go backwards, but by seconds, not across a block.)
+func firstAndLastTimes(data []byte, scanners []*LogScanner) {
+	const tries = 16 // lines tried from each end: goroutine dumps have no time
+	rest := data
+	for i := 0; i < tries && len(rest) > 0; i++ {
+		line, next, _ := bytes.Cut(rest, []byte{'\n'})
+		if noteAll(scanners, line) {
+			break
+		}
+		rest = next
+	}
+	end := len(data)
+	for i := 0; i < tries && end > 0; i++ {
+		lineEnd := end
+		if data[lineEnd-1] == '\n' {
+			lineEnd--
+		}
+		start := bytes.LastIndexByte(data[:lineEnd], '\n') + 1
+		if noteAll(scanners, data[start:lineEnd]) {
+			break
+		}
+		end = start
+	}
+}
+
+func noteAll(scanners []*LogScanner, line []byte) bool {
+	line = bytes.TrimRight(line, "\r")
+	ok := false
+	for _, sc := range scanners {
+		ok = sc.noteTime(line) || ok
+	}
+	return ok
 }

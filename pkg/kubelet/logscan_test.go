@@ -475,7 +475,7 @@ func TestScanLogLongLine(t *testing.T) {
 	}{
 		{"300 KiB, over the read buffer", 300 << 10, 1},
 		{"1 MiB", 1 << 20, 1},
-		{"exactly the read buffer", scanBufferSize, 1},
+		{"exactly the read buffer", blockSize, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -505,7 +505,7 @@ func TestScanLogLongLine(t *testing.T) {
 // A long line is cut at maxLineLen for every purpose, whether or not it fits
 // the read buffer: a signal past the cut is not seen.
 func TestScanLogLongLineCut(t *testing.T) {
-	for _, n := range []int{maxLineLen + 10, scanBufferSize + 10} {
+	for _, n := range []int{maxLineLen + 10, blockSize + 10} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			line := strings.Repeat("y", n-len("PLEG is not healthy")) + "PLEG is not healthy"
 			got, err := ScanLog(strings.NewReader(line+"\n"), ScanOptions{})
