@@ -8,7 +8,7 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
-.PHONY: build install test unit e2e lint fuzz lab lab-down clean bench
+.PHONY: build install test unit e2e lint fuzz lab lab-down clean bench bench-logs bench-lab
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -50,8 +50,50 @@ lab-down:
 # Times one diagnosis against the lab's slow node (tardy-kubelet, 200ms per
 # kubelet request) next to the same reads done by hand, one after another;
 # prints figures, never fails on them. Brings a lab up (and down) if none runs.
-bench:
+# Benchmarks print figures and never fail on them (see README, Performance).
+bench: bench-logs bench-lab
+
+# Log analysis of a generated 500 MB kubelet log, beside grep -c.
+bench-logs:
+	hack/bench-logs.sh
+
+# One diagnosis against the lab with 200 ms kubelet latency, beside the by-hand commands.
+bench-lab:
 	test/e2e/bench/bench.sh
 
 clean:
 	rm -rf $(BIN)
+
+# --- Release: goreleaser archives, the krew manifest, the install test ---
+# Pinned tools come from hack/tools.sh (built from the Go module proxy when
+# missing). See README.md, "Install with krew".
+.PHONY: release-check snapshot krew-validate install-test completion-lab-test
+
+# goreleaser's own validation of .goreleaser.yaml.
+release-check:
+	"$$(hack/tools.sh goreleaser)" check
+
+# The six platforms' archives and checksums in dist/, as a release makes them.
+snapshot:
+	"$$(hack/tools.sh goreleaser)" release --snapshot --clean
+
+# krew/plugin.yaml rendered for the archives in dist/ (make snapshot), checked
+# by krew's validate-krew-manifest: structure, then every platform installed.
+krew-validate:
+	@test -f dist/metadata.json || { echo "no dist/metadata.json: run make snapshot first"; exit 1; }
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	  mkdir "$$d/served" && ln -s "$$(hack/tools.sh krew)" "$$d/kubectl-krew" && \
+	  vkm="$$(hack/tools.sh validate-krew-manifest)" && \
+	  $(GO) run ./hack/krew-render -dist dist -o "$$d/pleg.yaml" && \
+	  "$$vkm" -manifest "$$d/pleg.yaml" -skip-install && \
+	  PATH="$$d:$$PATH" $(GO) run ./hack/krew-render -dist dist -o "$$d/served/pleg.yaml" -serve \
+	    "$$vkm" -manifest "$$d/served/pleg.yaml"
+
+# Build the release archives, then install them with krew into a temporary
+# KREW_ROOT and run the plugin through kubectl, as a user would. CI runs this.
+install-test:
+	test/install/install-test.sh
+
+# Node-name completion through kubectl against the e2e lab (make lab first).
+completion-lab-test:
+	INSTALL_TEST_KUBECONFIG=$${PLEG_LAB_DIR:-/tmp/pleg-lab}/admin.kubeconfig test/install/install-test.sh

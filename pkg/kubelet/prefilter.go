@@ -13,14 +13,16 @@ type prefilter struct {
 	m        int
 	shift    [1 << 16]uint8
 	patterns [][]byte
-	// byBlock lists, per end block of a window, the patterns to verify there.
-	byBlock map[uint16][]int
+	// endBlock maps the end block of a window to 1 + its index in lists, or 0
+	// when no pattern ends its first m bytes with that block.
+	endBlock [1 << 16]uint8
+	lists    [][]int
 }
 
 func block(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
 
 func newPrefilter(patterns [][]byte) *prefilter {
-	p := &prefilter{m: len(patterns[0]), patterns: patterns, byBlock: map[uint16][]int{}}
+	p := &prefilter{m: len(patterns[0]), patterns: patterns}
 	for _, pat := range patterns {
 		p.m = min(p.m, len(pat))
 	}
@@ -37,45 +39,60 @@ func newPrefilter(patterns [][]byte) *prefilter {
 			}
 		}
 		h := block(pat[p.m-2], pat[p.m-1])
-		p.byBlock[h] = append(p.byBlock[h], idx)
+		if p.endBlock[h] == 0 {
+			p.lists = append(p.lists, nil)
+			p.endBlock[h] = uint8(len(p.lists))
+		}
+		p.lists[p.endBlock[h]-1] = append(p.lists[p.endBlock[h]-1], idx)
 	}
 	return p
 }
 
-// lines calls fn with each line of text (no newline) that holds a pattern,
-// once per line, in order. text should end at a line boundary.
-func (p *prefilter) lines(text []byte, fn func(line []byte)) {
-	lastStart := -1
+// search calls hit for each occurrence of a pattern in text, with its start
+// and the pattern's index; hit returns the position to go on from (anything
+// at or before the occurrence means "the next byte").
+func (p *prefilter) search(text []byte, hit func(start, idx int) int) {
 	for pos := p.m - 1; pos < len(text); {
-		s := p.shift[block(text[pos-1], text[pos])]
-		if s > 0 {
+		h := block(text[pos-1], text[pos])
+		if s := p.shift[h]; s > 0 {
 			pos += int(s)
 			continue
 		}
-		start := pos - p.m + 1
-		for _, idx := range p.byBlock[block(text[pos-1], text[pos])] {
-			if !bytes.HasPrefix(text[start:], p.patterns[idx]) {
-				continue
+		start, next := pos-p.m+1, pos+1
+		if l := p.endBlock[h]; l > 0 {
+			for _, idx := range p.lists[l-1] {
+				if bytes.HasPrefix(text[start:], p.patterns[idx]) {
+					next = max(next, hit(start, idx))
+				}
 			}
-			ls := bytes.LastIndexByte(text[:start], '\n') + 1
-			le := bytes.IndexByte(text[start:], '\n')
-			if le < 0 {
-				le = len(text)
-			} else {
-				le += start
-			}
-			if ls != lastStart {
-				fn(text[ls:le])
-				lastStart = ls
-			}
-			// The rest of this line can hold no new line to report.
-			pos = le + p.m
-			break
 		}
-		if start >= 0 && pos == start+p.m-1 {
-			pos++
-		}
+		pos = next
 	}
+}
+
+// each calls fn with the index of every pattern occurring in text.
+func (p *prefilter) each(text []byte, fn func(idx int)) {
+	p.search(text, func(_, idx int) int {
+		fn(idx)
+		return 0
+	})
+}
+
+// lines calls fn with each line of text (no newline) that holds a pattern,
+// once per line, in order.
+func (p *prefilter) lines(text []byte, fn func(line []byte)) {
+	p.search(text, func(start, _ int) int {
+		ls := bytes.LastIndexByte(text[:start], '\n') + 1
+		le := bytes.IndexByte(text[start:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += start
+		}
+		fn(text[ls:le])
+		// Nothing more on this line needs reporting: go on from the next one.
+		return le + p.m
+	})
 }
 
 // signalPrefilter searches for every matcher text.

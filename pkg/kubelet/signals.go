@@ -166,16 +166,15 @@ var matchers = []matcher{
 // Classify returns the signals that text (one log line or one condition message) carries.
 func Classify(text []byte) Signals {
 	var s Signals
-	for i := range matchers {
+	// The prefilter finds which matcher texts occur in one pass over text,
+	// instead of one search per matcher.
+	signalPrefilter.each(text, func(i int) {
 		mt := &matchers[i]
-		if s.Has(mt.signal) {
-			continue // already proven by an earlier string
-		}
-		if bytes.Contains(text, mt.text) && containsAny(text, mt.context) &&
+		if !s.Has(mt.signal) && containsAny(text, mt.context) &&
 			(len(mt.except) == 0 || !containsAny(text, mt.except)) {
 			s |= Signals(mt.signal)
 		}
-	}
+	})
 	return s
 }
 

@@ -12,9 +12,10 @@
 #      (kubectl_complete-pleg, linked as the manifest's caveats say), and
 #      `kubectl krew uninstall pleg`
 #
-# Tools are pinned and built from the Go module proxy into $TOOLS_BIN (default
-# $(go env GOPATH)/bin) when missing or at another version, so CI needs nothing
-# but Go. Cold on 2 cores goreleaser takes ~6 min to build; reruns reuse it.
+# krew v0.4.3, validate-krew-manifest and goreleaser v2.15.1 are built from the
+# Go module proxy by hack/tools.sh when missing (into $TOOLS_BIN, default
+# $(go env GOPATH)/bin), so CI needs only Go, kubectl, jq and unzip. Cold,
+# goreleaser takes ~6 min to build on 2 idle cores; reruns reuse it.
 #
 # Optional: INSTALL_TEST_KUBECONFIG=<kubeconfig of a cluster, e.g. the e2e lab>
 # also checks that `kubectl pleg diagnose <TAB>` offers that cluster's nodes.
@@ -23,9 +24,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-KREW_VERSION=v0.4.3
-GORELEASER_VERSION=v2.15.1
-TOOLS_BIN="${TOOLS_BIN:-$(go env GOPATH)/bin}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
 
@@ -33,21 +31,6 @@ log() { printf '\n== %s\n' "$*" >&2; }
 fail() { printf 'install-test: FAIL: %s\n' "$*" >&2; exit 1; }
 # bounded runs every step under a time limit, so CI never hangs on one.
 bounded() { local limit=$1; shift; timeout --kill-after=30s "$limit" "$@"; }
-
-# tool NAME MODULE-PATH VERSION: build a pinned tool unless it is already there.
-tool() {
-	local name=$1 pkg=$2 version=$3 have=""
-	if [[ -x "$TOOLS_BIN/$name" ]]; then
-		have="$(go version -m "$TOOLS_BIN/$name" | awk '$1 == "mod" { print $3; exit }')"
-	fi
-	if [[ "$have" == "$version" ]]; then
-		return
-	fi
-	log "building $name $version from the Go module proxy (have: ${have:-none})"
-	local start=$SECONDS
-	GOBIN="$TOOLS_BIN" bounded 30m go install "$pkg@$version"
-	echo "built $name in $((SECONDS - start))s" >&2
-}
 
 for cmd in go kubectl jq tar unzip sha256sum timeout; do
 	command -v "$cmd" >/dev/null || fail "needs $cmd on PATH (Debian: apt-get install jq unzip)"
@@ -57,12 +40,13 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/pleg-install-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/bin" "$WORK/manifest" "$WORK/served"
 
-tool krew sigs.k8s.io/krew/cmd/krew "$KREW_VERSION"
-tool validate-krew-manifest sigs.k8s.io/krew/cmd/validate-krew-manifest "$KREW_VERSION"
-tool goreleaser github.com/goreleaser/goreleaser/v2 "$GORELEASER_VERSION"
+# Pinned tools, built from the Go module proxy when missing (hack/tools.sh).
+for t in krew validate-krew-manifest goreleaser; do
+	ln -sf "$(hack/tools.sh "$t")" "$WORK/bin/$t"
+done
 # kubectl finds plugins by file name: krew is `kubectl krew` as kubectl-krew.
-ln -sf "$TOOLS_BIN/krew" "$WORK/bin/kubectl-krew"
-export PATH="$WORK/bin:$TOOLS_BIN:$PATH"
+ln -sf "$(hack/tools.sh krew)" "$WORK/bin/kubectl-krew"
+export PATH="$WORK/bin:$PATH"
 
 log "goreleaser check"
 bounded 2m goreleaser check
