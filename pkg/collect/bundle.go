@@ -51,6 +51,9 @@ type Manifest struct {
 	Node          string            `json:"node"`
 	CollectedAt   time.Time         `json:"collectedAt"`
 	Since         string            `json:"since"`
+	// MaxLogBytes is the log cap of the collection: read back with the same
+	// cap, the bundle's logs give the same summaries as live.
+	MaxLogBytes int64 `json:"maxLogBytes"`
 	Sources       []snapshot.Source `json:"sources"`
 	// Files maps each source that was read to its file in the bundle.
 	Files map[snapshot.SourceName]string `json:"files"`
@@ -92,6 +95,32 @@ func writeFile(path string, data io.Reader) error {
 		return err
 	}
 	return f.Close()
+}
+
+// partFile starts a file in the bundle for a log that may or may not end up
+// as a source's; keepRaw names it when it does, and the rest are removed.
+func (r *dirRecorder) partFile() (*os.File, error) {
+	return os.CreateTemp(r.dir, partPrefix+"*")
+}
+
+// partPrefix marks log files not (yet) kept by a source.
+const partPrefix = ".part-"
+
+// keepRaw makes a log read for a bundle the file of its source.
+func (c *Collector) keepRaw(name snapshot.SourceName, path string) {
+	if c.rec == nil || path == "" {
+		return
+	}
+	r := c.rec
+	err := os.Rename(path, filepath.Join(r.dir, bundleFiles[name]))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("writing %s to the bundle: %w", bundleFiles[name], err)
+	}
+	if err == nil {
+		r.saved[name] = bundleFiles[name]
+	}
 }
 
 // save hands raw source data to the recorder, when there is one.
@@ -141,12 +170,16 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	if rec.err != nil {
 		return nil, rec.err
 	}
+	parts, _ := filepath.Glob(filepath.Join(tmp, partPrefix+"*"))
+	for _, p := range parts {
+		os.Remove(p) // log reads that no source kept (a fallback was used)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collection interrupted, no bundle written: %w", err)
 	}
 	m := Manifest{
 		APIVersion: "pleg.kubectl.io/v1alpha1", Kind: BundleKind, PluginVersion: version.Version,
-		Node: nodeName, CollectedAt: snap.CollectedAt, Since: c.opts.Since.String(),
+		Node: nodeName, CollectedAt: snap.CollectedAt, Since: c.opts.Since.String(), MaxLogBytes: c.opts.MaxLogBytes,
 		Sources: snap.Sources, Files: rec.saved,
 	}
 	b, err := json.MarshalIndent(m, "", "  ")

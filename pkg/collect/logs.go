@@ -21,8 +21,8 @@ import (
 // A logRead is the outcome of reading one log from the kubelet.
 type logRead struct {
 	summary *kubelet.LogSummary
-	// raw holds the bytes analyzed, for a bundle.
-	raw *tailBuffer
+	// raw is the file the bytes read went to, when a bundle is written.
+	raw string
 	// queryOff says the kubelet answered a node log query with its /var/log
 	// listing: the NodeLogQuery feature gate or enableSystemLogQuery is off.
 	queryOff bool
@@ -39,7 +39,7 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 	// come from, so that the same filter applies to a bundle read back later.
 	q := c.logQuery(ctx, node, "kubelet", kubelet.KubeletIdents, now, since)
 	if q.err == nil && !q.queryOff && !q.empty {
-		c.save(snapshot.SourceKubeletLog, q.raw.Reader())
+		c.keepRaw(snapshot.SourceKubeletLog, q.raw)
 		return q.summary, ok(name, "node log query (journal, unit kubelet), last %s, %s", humanize.Duration(c.opts.Since), linesRead(q.summary))
 	}
 	if q.err != nil && !isFallbackWorthy(q.err) {
@@ -55,7 +55,7 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 	for _, path := range []string{"kubelet.log", "messages", "syslog"} {
 		r := c.logFile(ctx, node, path, kubelet.KubeletIdents, now, since)
 		if r.err == nil {
-			c.save(snapshot.SourceKubeletLog, r.raw.Reader())
+			c.keepRaw(snapshot.SourceKubeletLog, r.raw)
 			return r.summary, ok(name, "/var/log/%s (%s), last %s, %s", path, why, humanize.Duration(c.opts.Since), linesRead(r.summary))
 		}
 		if !isFallbackWorthy(r.err) {
@@ -84,7 +84,7 @@ func (c *Collector) runtimeLog(ctx context.Context, node, unit string, now, sinc
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusNotFound,
 			Reason: "the journal has no " + unit + " unit on this node"}
 	}
-	c.save(snapshot.SourceRuntimeLog, q.raw.Reader())
+	c.keepRaw(snapshot.SourceRuntimeLog, q.raw)
 	return q.summary, ok(name, "node log query (journal, unit %s), last %s, %s", unit, humanize.Duration(c.opts.Since), linesRead(q.summary))
 }
 
@@ -96,7 +96,7 @@ func (c *Collector) systemLog(ctx context.Context, node string, now, since time.
 	for _, path := range []string{"messages", "syslog"} {
 		r := c.logFile(ctx, node, path, nil, now, since)
 		if r.err == nil {
-			c.save(snapshot.SourceSystemLog, r.raw.Reader())
+			c.keepRaw(snapshot.SourceSystemLog, r.raw)
 			return r.summary, ok(name, "/var/log/%s, last %s, %s", path, humanize.Duration(c.opts.Since), linesRead(r.summary))
 		}
 		if !isFallbackWorthy(r.err) {
@@ -154,23 +154,29 @@ const avgLogLineBytes = 200
 // node log query answers 406 Not Acceptable.
 const maxTailLines = 100000
 
-// scanTail keeps the newest MaxLogBytes of a stream and scans them. A stream
-// cut by the source timeout is still scanned, and the error says so.
+// scanTail scans a log stream as it arrives, keeping the summary of its
+// newest MaxLogBytes only, so memory stays small whatever the log's size.
+// For a bundle, the bytes also go to a file, which the source keeps if this
+// read is the one it uses. A stream cut by the source timeout is still
+// scanned, and the error says so.
 func (c *Collector) scanTail(ctx context.Context, r io.Reader, opts kubelet.ScanOptions) logRead {
-	tail := newTailBuffer(c.opts.MaxLogBytes)
-	_, copyErr := io.Copy(tail, r)
-	sum, err := kubelet.ScanLog(tail.Reader(), opts)
-	if err != nil {
+	var raw string
+	if c.rec != nil {
+		f, err := c.rec.partFile()
+		if err != nil {
+			return logRead{err: err}
+		}
+		defer f.Close()
+		raw, r = f.Name(), io.TeeReader(r, f)
+	}
+	sums, err := kubelet.ScanLogTail(r, c.opts.MaxLogBytes, opts)
+	if sums == nil {
 		return logRead{err: err}
 	}
-	sum.Truncated = tail.Dropped() > 0
-	if copyErr != nil {
-		if ctx.Err() != nil {
-			copyErr = ctx.Err()
-		}
-		return logRead{summary: sum, raw: tail, err: copyErr}
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err()
 	}
-	return logRead{summary: sum, raw: tail}
+	return logRead{summary: sums[0], raw: raw, err: err}
 }
 
 // failedRead records a log read that failed, perhaps after part of the log

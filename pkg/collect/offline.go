@@ -55,6 +55,8 @@ type offline struct {
 	logs    []pendingLog
 	sources map[snapshot.SourceName]string // source → file it came from
 	capture time.Time
+	// logCap keeps only the newest bytes of each log, as a bundle's collection did (0: all).
+	logCap int64
 	// problems are files or parts that could not be used; they are reported
 	// but do not stop the diagnosis of the rest.
 	problems []error
@@ -409,23 +411,26 @@ func (o *offline) scanLogs(snap *snapshot.Snapshot, ref, since time.Time) {
 	}
 	for _, l := range o.logs {
 		opts := kubelet.ScanOptions{Ref: ref, Since: since}
+		kopts := opts
+		kopts.Idents = kubelet.KubeletIdents
 		var sum, kubeletPart *kubelet.LogSummary
 		var err error
+		var sums []*kubelet.LogSummary
+		// A bundle's cap is the live collection's, so its logs read the same.
 		switch {
 		case l.kind == kubelet.SystemLog && !haveKubelet:
 			// A syslog is also where the kubelet's lines are when it has no log of its own.
-			kopts := opts
-			kopts.Idents = kubelet.KubeletIdents
-			sums, serr := kubelet.ScanLogs(l.r, opts, kopts)
-			if serr == nil {
+			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, opts, kopts); err == nil {
 				sum, kubeletPart = sums[0], sums[1]
 			}
-			err = serr
 		case l.kind == kubelet.KubeletLog:
-			opts.Idents = kubelet.KubeletIdents
-			kubeletPart, err = kubelet.ScanLog(l.r, opts)
+			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, kopts); err == nil {
+				kubeletPart = sums[0]
+			}
 		default:
-			sum, err = kubelet.ScanLog(l.r, opts)
+			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, opts); err == nil {
+				sum = sums[0]
+			}
 		}
 		if err != nil {
 			o.problem(l.name, err)
@@ -496,7 +501,7 @@ func FromDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: bad since %q", manifestFile, m.Since)
 	}
-	o := &offline{node: m.Node, sources: map[snapshot.SourceName]string{}, capture: m.CollectedAt.UTC()}
+	o := &offline{node: m.Node, sources: map[snapshot.SourceName]string{}, capture: m.CollectedAt.UTC(), logCap: m.MaxLogBytes}
 	for _, name := range sourceOrder {
 		file, ok := m.Files[name]
 		if !ok {

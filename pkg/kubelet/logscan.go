@@ -267,20 +267,33 @@ func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
 
 // ScanLogs reads a log stream once into one summary per options: a syslog
 // yields both the system log and, filtered by identifier, the kubelet's own.
+func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
+	return scanStream(r, 0, opts)
+}
+
+// ScanLogTail is ScanLogs over only the newest keepBytes of the stream (to
+// within one block), in memory independent of both: block summaries older
+// than the window are dropped as newer ones arrive, and Truncated says so.
+// The whole stream is still read, since its end is not known in advance.
+func ScanLogTail(r io.Reader, keepBytes int64, opts ...ScanOptions) ([]*LogSummary, error) {
+	return scanStream(r, keepBytes, opts)
+}
+
+// scanStream summarizes r; keepBytes > 0 keeps only its newest bytes.
 //
 // A reader cuts the stream into blocks of whole lines; workers, one per CPU,
 // let a multi-pattern search (prefilter) find the few lines of a block that
 // carry a signal, count the others without looking at them, and parse only
 // the first and last timestamped lines of the block; the block summaries are
 // merged in stream order. Memory is a few blocks, whatever the log's size.
-func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
+func scanStream(r io.Reader, keepBytes int64, opts []ScanOptions) ([]*LogSummary, error) {
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	blocks := make(chan logBlock, workers)
 	results := make(chan blockResult, workers)
 	var readErr error
 	go func() {
 		defer close(blocks)
-		readErr = readBlocks(r, blocks)
+		readErr = readBlocks(r, blocks, blockSizeFor(keepBytes))
 	}()
 	var wg sync.WaitGroup
 	for range workers {
@@ -298,17 +311,24 @@ func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
 		close(results)
 	}()
 
-	total := make([]*LogSummary, len(opts))
-	for i := range total {
-		total[i] = &LogSummary{Signals: map[Signal]*SignalStats{}}
-	}
+	// Block summaries arrive out of order; they join the window in stream
+	// order, and with a byte cap the oldest leave it.
+	var window [][]*LogSummary
+	var windowBytes int64
+	dropped := false
 	pending := map[int][]*LogSummary{}
 	next := 0
 	for res := range results {
 		pending[res.seq] = res.sums
 		for sums, ok := pending[next]; ok; sums, ok = pending[next] {
-			for i := range total {
-				total[i].merge(sums[i])
+			window = append(window, sums)
+			windowBytes += sums[0].Bytes
+			for keepBytes > 0 && windowBytes > keepBytes && len(window) > 1 {
+				windowBytes -= window[0][0].Bytes
+				window, dropped = window[1:], true
+			}
+			if keepBytes <= 0 { // no cap: fold at once, keeping nothing
+				window = [][]*LogSummary{mergeAll(window, len(opts))}
 			}
 			delete(pending, next)
 			next++
@@ -317,11 +337,37 @@ func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
 	if errors.Is(readErr, ErrBinary) {
 		return nil, readErr
 	}
+	total := mergeAll(window, len(opts))
+	for _, sum := range total {
+		sum.Truncated = sum.Truncated || dropped
+	}
 	return total, readErr
+}
+
+// mergeAll merges block summaries in order into one summary per options.
+func mergeAll(blocks [][]*LogSummary, n int) []*LogSummary {
+	total := make([]*LogSummary, n)
+	for i := range total {
+		total[i] = &LogSummary{Signals: map[Signal]*SignalStats{}}
+		for _, b := range blocks {
+			total[i].merge(b[i])
+		}
+	}
+	return total
 }
 
 // blockSize is how much of a log one worker takes at a time.
 const blockSize = 256 << 10
+
+// blockSizeFor makes blocks small enough that a byte cap keeps at least 7/8
+// of its bytes (the window moves a block at a time) and never more; a block
+// still holds a whole maxLineLen line.
+func blockSizeFor(keepBytes int64) int {
+	if keepBytes <= 0 {
+		return blockSize
+	}
+	return int(min(blockSize, max(maxLineLen, keepBytes/8)))
+}
 
 // logBlock is a run of whole lines; cut says its only line was longer than a
 // block and cut, its tail skipped by the reader.
@@ -342,12 +388,12 @@ type blockResult struct {
 
 // readBlocks cuts r into blocks that end at line ends. The whole lines read
 // before an error are still sent; the error is returned.
-func readBlocks(r io.Reader, out chan<- logBlock) error {
+func readBlocks(r io.Reader, out chan<- logBlock, size int) error {
 	seq, skipping := 0, false
 	var carry []byte // the start of a line the previous block ended in
 	for {
 		bp := blockPool.Get().(*[]byte)
-		buf := *bp
+		buf := (*bp)[:size]
 		c := copy(buf, carry) // carry is shorter than a block: longer lines are cut
 		n, err := io.ReadFull(r, buf[c:])
 		data := buf[:c+n]
@@ -381,7 +427,7 @@ func readBlocks(r io.Reader, out chan<- logBlock) error {
 		switch {
 		case eof:
 			end = len(data)
-		case end == 0 && len(data) >= blockSize: // one line fills a block: cut it
+		case end == 0 && len(data) >= size: // one line fills a block: cut it
 			out <- logBlock{seq: seq, data: data[:maxLineLen], cut: true, buf: bp}
 			seq++
 			carry, skipping = nil, true

@@ -758,3 +758,33 @@ func summaryKey(s *LogSummary) string {
 	}
 	return b.String()
 }
+
+func TestScanLogTailKeepsTheNewestBlocks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Nov 27 07:00:00.000000 w kubelet[1]: E1127 07:00:00.000000 1 kubelet.go:1] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 9m0s ago; threshold is 3m0s\"\n")
+	for b.Len() < 4*blockSize {
+		b.WriteString("Nov 27 07:30:00.000000 w kubelet[1]: I1127 07:30:00.000000 1 kubelet.go:2] \"SyncLoop (housekeeping)\"\n")
+	}
+	b.WriteString("Nov 27 08:29:00.000000 w kubelet[1]: E1127 08:29:00.000000 1 kubelet.go:1] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 4m0s ago; threshold is 3m0s\"\n")
+	log := b.String()
+	ref := time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
+
+	whole, err := ScanLogs(strings.NewReader(log), ScanOptions{Ref: ref})
+	if err != nil || whole[0].Signal(PLEGUnhealthy).Count != 2 || whole[0].Truncated {
+		t.Fatalf("whole log: %v count %d truncated %v", err, whole[0].Signal(PLEGUnhealthy).Count, whole[0].Truncated)
+	}
+	tail, err := ScanLogTail(strings.NewReader(log), 2*blockSize, ScanOptions{Ref: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tail[0]
+	if !got.Truncated || got.Bytes > 2*blockSize || got.Bytes < blockSize {
+		t.Errorf("tail kept %d bytes (truncated %v), want between one and two blocks", got.Bytes, got.Truncated)
+	}
+	if st := got.Signal(PLEGUnhealthy); st.Count != 1 || st.MaxStale != 4*time.Minute {
+		t.Errorf("tail PLEG lines: count %d max stale %v, want only the newest (4m)", st.Count, st.MaxStale)
+	}
+	if want := time.Date(2026, 11, 27, 8, 29, 0, 0, time.UTC); !got.Last.Equal(want) {
+		t.Errorf("Last = %v, want %v", got.Last, want)
+	}
+}

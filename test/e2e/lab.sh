@@ -47,6 +47,14 @@ build() {
 		done
 		(cd "$E2E" && go build -ldflags "$ldf" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
 	fi
+	build_tools
+}
+
+# build_tools builds this checkout's simulator and registration tool (seconds
+# from the build cache): a lab reused from another checkout is registered
+# with this checkout's scenarios.
+build_tools() {
+	mkdir -p "$BIN"
 	(cd "$E2E" && go build -o "$BIN/" ./kubeletsim ./register)
 }
 
@@ -162,6 +170,7 @@ EOF
 }
 
 register() {
+	build_tools
 	"$BIN/register" --kubeconfig "$STATE/admin.kubeconfig" --scenarios "$E2E/scenarios" 2>"$STATE/register.log" || {
 		cat "$STATE/register.log" >&2
 		return 1

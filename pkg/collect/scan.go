@@ -1,0 +1,261 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// ScanOptions bound a scan of many nodes.
+type ScanOptions struct {
+	// Selector is a label selector of the nodes to scan; empty scans all.
+	Selector string
+	// Concurrency bounds how many nodes' kubelets are read at once.
+	Concurrency int
+	// Deep also reads every node's logs, stats, configz and healthz, as
+	// diagnose does; otherwise only /metrics.
+	Deep bool
+	// Progress, when set, is called after each node with how many are done.
+	Progress func(done, total int)
+}
+
+// Scan reads every node matching opts.Selector and calls each with one
+// snapshot per node, from one goroutine at a time, in no particular order.
+//
+// Cluster objects take a constant number of paginated LISTs whatever the
+// number of nodes: nodes (by label selector), pods of every namespace (bound
+// to a node, reduced as each page arrives) and node events. Then each node's
+// kubelet is read through the node proxy, opts.Concurrency nodes at a time,
+// each source under SourceTimeout: /metrics only, or everything with Deep.
+// A non-deep scan records only the sources it read, so the checklist says
+// "not collected" for the others and no rule takes their absence as healthy.
+//
+// Scan fails only when the nodes cannot be listed; a failed pods or events
+// LIST, or an unreachable or forbidden kubelet, is a Source record of each
+// node's snapshot and the scan goes on.
+func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snapshot.Snapshot)) (int, error) {
+	nodes, err := c.listNodes(ctx, opts.Selector)
+	if err != nil {
+		return 0, err
+	}
+	if len(nodes) == 0 {
+		return 0, nil
+	}
+	byName := make(map[string]*scanNode, len(nodes))
+	for i := range nodes {
+		byName[nodes[i].Name] = &scanNode{node: &nodes[i]}
+	}
+
+	var wg sync.WaitGroup
+	var podsSrc, eventsSrc snapshot.Source
+	wg.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
+	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
+	wg.Wait()
+
+	work := make(chan *scanNode)
+	var mu sync.Mutex
+	done := 0
+	for range max(1, opts.Concurrency) {
+		wg.Go(func() {
+			for n := range work {
+				snap := c.scanOne(ctx, n, podsSrc, eventsSrc, opts.Deep)
+				mu.Lock()
+				each(snap)
+				done++
+				if opts.Progress != nil {
+					opts.Progress(done, len(nodes))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range nodes {
+		select {
+		case work <- byName[nodes[i].Name]:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return len(nodes), ctx.Err()
+}
+
+// scanNode gathers what the cluster-wide LISTs hold about one node.
+type scanNode struct {
+	node   *corev1.Node
+	pods   []snapshot.Pod
+	events []snapshot.Event
+}
+
+// listNodes lists the nodes page by page, keeping what the rules read.
+func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.Node, error) {
+	var out []corev1.Node
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: listPageSize}
+	for {
+		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+		list, err := c.client.CoreV1().Nodes().List(pctx, opts)
+		cancel()
+		if err != nil {
+			src := apiFailure(snapshot.SourceNode, "list", "nodes", err)
+			switch {
+			case apierrors.IsBadRequest(err):
+				return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
+			case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
+				return nil, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
+			}
+			return nil, fmt.Errorf("listing nodes: %s", src.Reason)
+		}
+		for i := range list.Items {
+			out = append(out, reduceNode(list.Items[i]))
+		}
+		if opts.Continue = list.Continue; opts.Continue == "" {
+			return out, nil
+		}
+	}
+}
+
+// reduceNode drops what no rule reads and what makes a Node large: the
+// image list of its status and the managed fields.
+func reduceNode(n corev1.Node) corev1.Node {
+	n.ManagedFields = nil
+	n.Status.Images = nil
+	return n
+}
+
+// listAllPods lists the pods bound to any node, in every namespace, and
+// keeps each one, reduced, on its node when that node is scanned. Container
+// IDs (which name a stuck container's pod in log evidence) are kept only
+// when logs are read.
+func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode, keepIDs bool) snapshot.Source {
+	selector := fields.OneTermNotEqualSelector("spec.nodeName", "").String()
+	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
+	kept := 0
+	for {
+		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(pctx, opts)
+		cancel()
+		if err != nil {
+			return apiFailure(snapshot.SourcePods, "list", "pods", err)
+		}
+		for i := range list.Items {
+			n, found := nodes[list.Items[i].Spec.NodeName]
+			if !found {
+				continue
+			}
+			p := ReducePod(&list.Items[i])
+			if !keepIDs {
+				p.ContainerIDs = nil
+			}
+			n.pods = append(n.pods, p)
+			kept++
+		}
+		if opts.Continue = list.Continue; opts.Continue == "" {
+			return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
+		}
+	}
+}
+
+// listNodeEvents lists the Events about any node and files them by node.
+func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNode) snapshot.Source {
+	selector := fields.OneTermEqualSelector("involvedObject.kind", "Node").String()
+	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
+	kept := 0
+	for {
+		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(pctx, opts)
+		cancel()
+		if err != nil {
+			return apiFailure(snapshot.SourceEvents, "list", "events", err)
+		}
+		for i := range list.Items {
+			e := &list.Items[i]
+			if n, found := nodes[e.InvolvedObject.Name]; found && e.InvolvedObject.Kind == "Node" {
+				n.events = append(n.events, reduceEvent(e))
+				kept++
+			}
+		}
+		if opts.Continue = list.Continue; opts.Continue == "" {
+			return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
+		}
+	}
+}
+
+// scanOne builds one node's snapshot from the LISTs and its kubelet.
+func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc snapshot.Source, deep bool) *snapshot.Snapshot {
+	name := n.node.Name
+	snap := &snapshot.Snapshot{
+		NodeName: name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since,
+		Node: n.node, Events: n.events, Pods: n.pods,
+		Sources: []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc},
+	}
+	if podsSrc.Status == snapshot.StatusOK {
+		snap.Sources[2].Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(n.pods))
+	}
+	if eventsSrc.Status == snapshot.StatusOK {
+		snap.Sources[1].Detail = fmt.Sprintf("%d events (one LIST of node events)", len(n.events))
+	}
+	since := snap.CollectedAt.Add(-c.opts.Since)
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	run := func(fetch func(ctx context.Context) snapshot.Source) {
+		wg.Go(func() {
+			sctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+			defer cancel()
+			src := fetch(sctx)
+			mu.Lock()
+			snap.Sources = append(snap.Sources, src)
+			mu.Unlock()
+		})
+	}
+	kubeletRest := func() {
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.Stats, src = c.stats(ctx, name)
+			return src
+		})
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.Config, src = c.configz(ctx, name)
+			return src
+		})
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.Healthz, src = c.healthz(ctx, name)
+			return src
+		})
+	}
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Metrics, src = c.metrics(ctx, name)
+		return src
+	})
+	if deep {
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.KubeletLog, src = c.kubeletLog(ctx, name, snap.CollectedAt, since)
+			return src
+		})
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.RuntimeLog, src = c.runtimeLog(ctx, name, runtimeUnit(n.node), snap.CollectedAt, since)
+			return src
+		})
+		run(func(ctx context.Context) (src snapshot.Source) {
+			snap.SystemLog, src = c.systemLog(ctx, name, snap.CollectedAt, since)
+			return src
+		})
+		kubeletRest()
+	}
+	wg.Wait()
+	// The kubelet-down rule calls a kubelet unreachable only when every one
+	// of its endpoints failed; when /metrics could not reach it, ask the
+	// others (a refused port answers at once) rather than leave them unread.
+	if m, _ := snap.Source(snapshot.SourceMetrics); !deep && (m.Status == snapshot.StatusUnavailable || m.Status == snapshot.StatusTimeout) {
+		kubeletRest()
+		wg.Wait()
+	}
+	sortSources(snap.Sources)
+	return snap
+}
