@@ -45,16 +45,16 @@ var bundleFiles = map[snapshot.SourceName]string{
 
 // Manifest describes a bundle.
 type Manifest struct {
-	APIVersion    string            `json:"apiVersion"`
-	Kind          string            `json:"kind"`
-	PluginVersion string            `json:"pluginVersion"`
-	Node          string            `json:"node"`
-	CollectedAt   time.Time         `json:"collectedAt"`
-	Since         string            `json:"since"`
+	APIVersion    string    `json:"apiVersion"`
+	Kind          string    `json:"kind"`
+	PluginVersion string    `json:"pluginVersion"`
+	Node          string    `json:"node"`
+	CollectedAt   time.Time `json:"collectedAt"`
+	Since         string    `json:"since"`
 	// MaxLogBytes is the log cap of the collection: read back with the same
 	// cap, the bundle's logs give the same summaries as live.
-	MaxLogBytes int64 `json:"maxLogBytes"`
-	Sources       []snapshot.Source `json:"sources"`
+	MaxLogBytes int64             `json:"maxLogBytes"`
+	Sources     []snapshot.Source `json:"sources"`
 	// Files maps each source that was read to its file in the bundle.
 	Files map[snapshot.SourceName]string `json:"files"`
 }
