@@ -22,7 +22,7 @@ import (
 
 const exitCodesHelp = `Exit codes:
   0  no warning or critical cause
-  2  at least one warning
+  2  at least one warning, or verdict unknown (not enough data)
   3  at least one critical cause
   1  the tool itself failed (bad flags, cluster unreachable, node not found)`
 
@@ -51,6 +51,8 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status, newCollector))
 	root.AddCommand(NewCollectCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewVersionCommand(streams))
+	root.AddCommand(NewScanCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewAlertsCommand(streams))
 	return root
 }
 

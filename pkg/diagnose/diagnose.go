@@ -188,9 +188,14 @@ const (
 	ExitCritical = 3
 )
 
-// ExitCode is 3 with a critical cause, 2 with a warning, 0 otherwise.
+// ExitCode is 3 with a critical cause, 2 with a warning or when the node's
+// state could not be told (verdict unknown: a runbook must not read missing
+// data as "fine"), 0 otherwise.
 func (d *Diagnosis) ExitCode() int {
 	code := ExitOK
+	if d.Verdict == Unknown {
+		code = ExitWarning
+	}
 	for _, c := range d.Causes {
 		switch c.Severity {
 		case Critical:
