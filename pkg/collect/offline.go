@@ -68,6 +68,11 @@ type pendingLog struct {
 	r    io.Reader
 }
 
+// scan summarizes the log once per options, keeping its newest keep bytes.
+func (l pendingLog) scan(keep int64, opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, error) {
+	return kubelet.ScanLogTail(l.r, keep, opts...)
+}
+
 // FromFiles diagnoses offline from files whose kinds are told by content.
 // node picks one node when the files hold several; fallbackYear gives
 // year-less log lines a year when nothing in the files carries a date.
@@ -420,15 +425,15 @@ func (o *offline) scanLogs(snap *snapshot.Snapshot, ref, since time.Time) {
 		switch {
 		case l.kind == kubelet.SystemLog && !haveKubelet:
 			// A syslog is also where the kubelet's lines are when it has no log of its own.
-			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, opts, kopts); err == nil {
+			if sums, err = l.scan(o.logCap, opts, kopts); err == nil {
 				sum, kubeletPart = sums[0], sums[1]
 			}
 		case l.kind == kubelet.KubeletLog:
-			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, kopts); err == nil {
+			if sums, err = l.scan(o.logCap, kopts); err == nil {
 				kubeletPart = sums[0]
 			}
 		default:
-			if sums, err = kubelet.ScanLogTail(l.r, o.logCap, opts); err == nil {
+			if sums, err = l.scan(o.logCap, opts); err == nil {
 				sum = sums[0]
 			}
 		}
