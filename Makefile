@@ -8,7 +8,7 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
-.PHONY: build install test unit e2e lint fuzz lab lab-down clean bench bench-logs bench-lab
+.PHONY: build install test unit e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -16,10 +16,10 @@ build:
 install:
 	CGO_ENABLED=0 $(GO) install -ldflags '$(LDFLAGS)' ./cmd/kubectl-pleg
 
-# Everything CI checks: formatting, vet, unit tests, brief fuzzing, and the
+# Everything CI checks: formatting, vet, unit tests, brief fuzzing, the
 # end-to-end suite against a real kube-apiserver (needs root for the lab's
-# network namespace).
-test: lint unit fuzz e2e
+# network namespace), and a krew install of the release archives.
+test: lint unit fuzz e2e install-test
 
 unit:
 	$(GO) test ./...
@@ -51,7 +51,7 @@ lab-down:
 # kubelet request) next to the same reads done by hand, one after another;
 # prints figures, never fails on them. Brings a lab up (and down) if none runs.
 # Benchmarks print figures and never fail on them (see README, Performance).
-bench: bench-logs bench-lab
+bench: bench-logs bench-lab bench-scan
 
 # Log analysis of a generated 500 MB kubelet log, beside grep -c.
 bench-logs:
@@ -60,6 +60,21 @@ bench-logs:
 # One diagnosis against the lab with 200 ms kubelet latency, beside the by-hand commands.
 bench-lab:
 	test/e2e/bench/bench.sh
+
+# kubectl pleg scan at 100, 300 and 1000 generated nodes × 30 pods, beside
+# kubectl describe nodes and kubectl get pods -A -o json (SCAN_SIZES, SCAN_RUNS).
+bench-scan:
+	test/e2e/bench/bench-scan.sh
+
+# The alerting rules regenerated from the diagnose constants, checked and
+# unit-tested by promtool (Debian: apt-get install prometheus).
+alerts-test:
+	@command -v promtool >/dev/null || { echo "promtool not found: apt-get install prometheus (or put promtool on PATH)"; exit 1; }
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	  $(GO) run ./cmd/kubectl-pleg alerts --format rules-file > "$$d/rules.yaml" && \
+	  cp pkg/alerts/testdata/rules_test.yaml "$$d/" && \
+	  promtool check rules "$$d/rules.yaml" && \
+	  (cd "$$d" && promtool test rules rules_test.yaml)
 
 clean:
 	rm -rf $(BIN)

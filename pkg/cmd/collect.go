@@ -62,7 +62,7 @@ values of pod specs are dropped. Logs are kept as served: review before sharing.
 			return o.Run(cmd.Context())
 		},
 	}
-	c.ValidArgsFunction = completeNodeNames(configFlags)
+	c.ValidArgsFunction = completeOneNodeName(configFlags)
 	c.Flags().StringVarP(&o.Dir, "dir", "d", "", "bundle directory to create (default pleg-NODE-TIME)")
 	c.Flags().StringVar(&o.Archive, "archive", "", "write the bundle as this .tar.gz instead of a directory")
 	o.collectFlags.addTo(c.Flags())
