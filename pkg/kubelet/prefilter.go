@@ -11,34 +11,68 @@ import "bytes"
 // are verified.
 type prefilter struct {
 	m        int
-	shift    [1 << 16]uint8
+	shift    [blocks]uint8
 	patterns [][]byte
+	// offset is where, in each pattern, its indexed window of m bytes starts.
+	offset []int
 	// endBlock maps the end block of a window to 1 + its index in lists, or 0
-	// when no pattern ends its first m bytes with that block.
-	endBlock [1 << 16]uint8
+	// when no pattern's window ends with that block.
+	endBlock [blocks]uint8
 	lists    [][]int
 }
 
-func block(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
+// block hashes the three bytes ending a window position: trigrams are much
+// rarer in text than pairs, so most positions shift by far; collisions only
+// cost a verification.
+func block(a, b, c byte) uint16 {
+	return (uint16(a)<<6 ^ uint16(b)<<3 ^ uint16(c)) & (blocks - 1)
+}
+
+// blocks is the size of the shift table: small enough to stay in the L1
+// cache, since each step of the search waits on one lookup.
+const blocks = 1 << 11
+
+// commonness guesses how often a block occurs in log text: pairs of
+// lowercase letters and spaces are everywhere, capitals, digits and
+// punctuation much less so.
+func commonness(a, b byte) int {
+	c := 0
+	for _, x := range []byte{a, b} {
+		if x == ' ' || x >= 'a' && x <= 'z' {
+			c++
+		}
+	}
+	return c
+}
 
 func newPrefilter(patterns [][]byte) *prefilter {
-	p := &prefilter{m: len(patterns[0]), patterns: patterns}
+	p := &prefilter{m: len(patterns[0]), patterns: patterns, offset: make([]int, len(patterns))}
 	for _, pat := range patterns {
 		p.m = min(p.m, len(pat))
 	}
 	for i := range p.shift {
-		p.shift[i] = uint8(min(p.m-1, 255))
+		p.shift[i] = uint8(min(p.m-2, 255))
 	}
 	for idx, pat := range patterns {
-		// Blocks ending at j within the first m bytes of the pattern: a window
-		// whose end block is pat[j-1:j+1] may hold pat shifted by m-1-j.
-		for j := 1; j < p.m; j++ {
-			h := block(pat[j-1], pat[j])
+		// Index the window of the pattern that ends in its rarest block:
+		// windows of the text ending there are the ones verified.
+		best := 0
+		for off := 1; off+p.m <= len(pat); off++ {
+			if commonness(pat[off+p.m-2], pat[off+p.m-1]) < commonness(pat[best+p.m-2], pat[best+p.m-1]) {
+				best = off
+			}
+		}
+		p.offset[idx] = best
+		win := pat[best : best+p.m]
+		// Blocks ending at j within the window: a text window whose end block
+		// is win[j-2:j+1] may hold the pattern's window shifted by m-1-j.
+		for j := 2; j < p.m; j++ {
+			h := block(win[j-2], win[j-1], win[j])
 			if s := uint8(p.m - 1 - j); s < p.shift[h] {
 				p.shift[h] = s
 			}
 		}
-		h := block(pat[p.m-2], pat[p.m-1])
+		h := block(win[p.m-3], win[p.m-2], win[p.m-1])
 		if p.endBlock[h] == 0 {
 			p.lists = append(p.lists, nil)
 			p.endBlock[h] = uint8(len(p.lists))
@@ -53,15 +87,16 @@ func newPrefilter(patterns [][]byte) *prefilter {
 // at or before the occurrence means "the next byte").
 func (p *prefilter) search(text []byte, hit func(start, idx int) int) {
 	for pos := p.m - 1; pos < len(text); {
-		h := block(text[pos-1], text[pos])
+		h := block(text[pos-2], text[pos-1], text[pos])
 		if s := p.shift[h]; s > 0 {
 			pos += int(s)
 			continue
 		}
-		start, next := pos-p.m+1, pos+1
+		next := pos + 1
 		if l := p.endBlock[h]; l > 0 {
 			for _, idx := range p.lists[l-1] {
-				if bytes.HasPrefix(text[start:], p.patterns[idx]) {
+				start := pos - p.m + 1 - p.offset[idx]
+				if start >= 0 && bytes.HasPrefix(text[start:], p.patterns[idx]) {
 					next = max(next, hit(start, idx))
 				}
 			}

@@ -65,7 +65,7 @@ func TestPrefilterAgreesWithANaiveSearchOnRealLogs(t *testing.T) {
 
 func FuzzPrefilter(f *testing.F) {
 	f.Add([]byte("a\nPLEG is not healthy\nb DeadlineExceeded c\n"))
-	f.Add([]byte("level=errorlevel=error\n\nut of memory: Kil"))
+	f.Add([]byte("level=error msg=level=error msg=\n\nut of memory: Kil"))
 	f.Fuzz(func(t *testing.T, text []byte) {
 		want := naiveLines(text, signalPrefilter.patterns)
 		got := prefilterLines(signalPrefilter, text)

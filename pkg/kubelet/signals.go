@@ -159,8 +159,9 @@ var matchers = []matcher{
 	m("blocked for more than", HungTask),
 	m("disk usage and inodes count on following dirs took", SlowDiskUsage),
 	m("du and find on following dirs took", SlowDiskUsage), // cadvisor's older wording (kubelets ≤ ~1.10)
-	m("level=error", DaemonError),
-	m("level=fatal", DaemonError),
+	// logrus text lines of containerd, dockerd and cri-o: `level=error msg="..."`.
+	m("level=error msg=", DaemonError),
+	m("level=fatal msg=", DaemonError),
 }
 
 // Classify returns the signals that text (one log line or one condition message) carries.
