@@ -49,6 +49,8 @@ type SignalStats struct {
 	First, Last time.Time
 	// Samples holds the first matching line and the newest few, each cut to maxSampleLen.
 	Samples []string
+	// sampleRefs are the samples until Finish turns them into Samples.
+	sampleRefs [][]byte
 	// Times holds the newest occurrence times (oldest first), at most maxTimes.
 	Times []time.Time
 	// Operations counts the CRI/docker operations named in RuntimeTimeout lines.
@@ -78,6 +80,9 @@ var KubeletIdents = []string{"kubelet", "kubelet.service", "k3s", "hyperkube", "
 type LogScanner struct {
 	opts    ScanOptions
 	summary LogSummary
+	// stableLines says the lines given stay unchanged until Finish (a block
+	// being scanned), so samples need not be copied as they come.
+	stableLines bool
 }
 
 // NewLogScanner starts an empty summary.
@@ -135,8 +140,16 @@ func (s *LogScanner) signalLine(line []byte) bool {
 	return true
 }
 
-// Finish closes the summary.
-func (s *LogScanner) Finish() *LogSummary { return &s.summary }
+// Finish closes the summary; the scanner must not be used after.
+func (s *LogScanner) Finish() *LogSummary {
+	for _, st := range s.summary.Signals {
+		for _, ref := range st.sampleRefs {
+			st.Samples = append(st.Samples, string(ref))
+		}
+		st.sampleRefs = nil
+	}
+	return &s.summary
+}
 
 func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 	st, ok := s.summary.Signals[sig]
@@ -154,16 +167,21 @@ func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 		}
 		st.Times = appendBounded(st.Times, t, maxTimes)
 	}
-	sample := string(line[:min(len(line), maxSampleLen)])
-	if len(st.Samples) < 1+newestSamples {
-		st.Samples = append(st.Samples, sample)
+	// Within a block the lines stay put until Finish, so samples are kept as
+	// references and copied once there: most are replaced by newer ones.
+	sample := line[:min(len(line), maxSampleLen)]
+	if !s.stableLines {
+		sample = bytes.Clone(sample)
+	}
+	if len(st.sampleRefs) < 1+newestSamples {
+		st.sampleRefs = append(st.sampleRefs, sample)
 	} else { // keep the first, shift the newest
-		copy(st.Samples[1:], st.Samples[2:])
-		st.Samples[len(st.Samples)-1] = sample
+		copy(st.sampleRefs[1:], st.sampleRefs[2:])
+		st.sampleRefs[len(st.sampleRefs)-1] = sample
 	}
 	switch sig {
 	case PLEGUnhealthy:
-		if p, ok := ParsePLEGStaleness(string(line)); ok {
+		if p, ok := parsePLEGStaleness(line); ok {
 			st.MaxStale = max(st.MaxStale, p.Stale)
 			if p.Threshold > 0 {
 				st.Threshold = p.Threshold
@@ -453,6 +471,7 @@ func scanBlock(b logBlock, opts []ScanOptions) []*LogSummary {
 	scanners := make([]*LogScanner, len(opts))
 	for i, o := range opts {
 		scanners[i] = NewLogScanner(o)
+		scanners[i].stableLines = true
 	}
 	data := b.data
 	lines := int64(bytes.Count(data, []byte{'\n'}))

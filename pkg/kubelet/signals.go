@@ -205,8 +205,13 @@ type PLEGStaleness struct {
 // ParsePLEGStaleness reads the staleness and threshold out of a PLEG message in
 // any of its forms (bracketed lists, klog quoting, a provider's trailing dot).
 func ParsePLEGStaleness(text string) (PLEGStaleness, bool) {
-	const seen, thr = "last seen active ", "threshold is "
-	i := strings.Index(text, seen)
+	return parsePLEGStaleness([]byte(text))
+}
+
+// parsePLEGStaleness is ParsePLEGStaleness on a log line, without copying it.
+func parsePLEGStaleness(text []byte) (PLEGStaleness, bool) {
+	seen, thr := []byte("last seen active "), []byte("threshold is ")
+	i := bytes.Index(text, seen)
 	if i < 0 {
 		return PLEGStaleness{}, false
 	}
@@ -216,19 +221,19 @@ func ParsePLEGStaleness(text string) (PLEGStaleness, bool) {
 		return PLEGStaleness{}, false
 	}
 	p := PLEGStaleness{Stale: stale}
-	if j := strings.Index(rest, thr); j >= 0 {
+	if j := bytes.Index(rest, thr); j >= 0 {
 		p.Threshold, _ = leadingDuration(rest[j+len(thr):])
 	}
 	return p, true
 }
 
 // leadingDuration parses the Go duration at the start of s ("16m6.2s ago;").
-func leadingDuration(s string) (time.Duration, bool) {
+func leadingDuration(s []byte) (time.Duration, bool) {
 	end := 0
 	// The set holds every byte a Go duration uses, µ's two UTF-8 bytes included.
 	for end < len(s) && strings.IndexByte("0123456789.hmsuµn", s[end]) >= 0 {
 		end++
 	}
-	d, err := time.ParseDuration(strings.TrimRight(s[:end], "."))
+	d, err := time.ParseDuration(strings.TrimRight(string(s[:end]), "."))
 	return d, err == nil
 }
