@@ -19,7 +19,7 @@ install:
 # Everything CI checks: formatting, vet, unit tests, brief fuzzing, the
 # end-to-end suite against a real kube-apiserver (needs root for the lab's
 # network namespace), and a krew install of the release archives.
-test: lint unit fuzz e2e install-test
+test: lint unit fuzz alerts-test e2e install-test
 
 unit:
 	$(GO) test ./...

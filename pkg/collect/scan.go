@@ -22,7 +22,8 @@ type ScanOptions struct {
 	// Deep also reads every node's logs, stats, configz and healthz, as
 	// diagnose does; otherwise only /metrics.
 	Deep bool
-	// Progress, when set, is called after each node with how many are done.
+	// Progress, when set, is called once the LISTs are done (done = 0) and
+	// after each node.
 	Progress func(done, total int)
 }
 
@@ -59,6 +60,9 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
 	wg.Wait()
 
+	if opts.Progress != nil {
+		opts.Progress(0, len(nodes))
+	}
 	work := make(chan *scanNode)
 	var mu sync.Mutex
 	done := 0
@@ -195,11 +199,14 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 		Node: n.node, Events: n.events, Pods: n.pods,
 		Sources: []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc},
 	}
+	// The snapshot now owns the node's pods and events: once it is
+	// diagnosed and dropped, so are they, while other nodes are still read.
+	n.pods, n.events = nil, nil
 	if podsSrc.Status == snapshot.StatusOK {
-		snap.Sources[2].Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(n.pods))
+		snap.Sources[2].Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
 	}
 	if eventsSrc.Status == snapshot.StatusOK {
-		snap.Sources[1].Detail = fmt.Sprintf("%d events (one LIST of node events)", len(n.events))
+		snap.Sources[1].Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
 	}
 	since := snap.CollectedAt.Add(-c.opts.Since)
 
@@ -221,16 +228,19 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 			return src
 		})
 		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.Config, src = c.configz(ctx, name)
-			return src
-		})
-		run(func(ctx context.Context) (src snapshot.Source) {
 			snap.Healthz, src = c.healthz(ctx, name)
 			return src
 		})
 	}
 	run(func(ctx context.Context) (src snapshot.Source) {
 		snap.Metrics, src = c.metrics(ctx, name)
+		return src
+	})
+	// /configz is read on every scan: without it the PLEG threshold of an
+	// EventedPLEG kubelet (10m, relist every 5m) would be judged as 3m, and
+	// a healthy node called stale.
+	run(func(ctx context.Context) (src snapshot.Source) {
+		snap.Config, src = c.configz(ctx, name)
 		return src
 	})
 	if deep {

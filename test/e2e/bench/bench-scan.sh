@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# make bench-scan: how `kubectl pleg scan` grows with the fleet, in the e2e lab
+# (needs root, like the e2e suite).
+#
+# For each size in $SCAN_SIZES (default "100 300 1000") it registers that many
+# generated nodes with $SCAN_PODS pods each (default 30; test/e2e/fleetgen:
+# every node points at the healthy scenario's simulated kubelet, so the
+# simulator serves them all) and times, $SCAN_RUNS times each (default 3),
+# (describe: $SCAN_DESCRIBE_RUNS, default 1) over the same generated nodes:
+#   a. kubectl pleg scan -l pleg.kubectl.io/generated=fleet -o json
+#   b. kubectl describe nodes -l pleg.kubectl.io/generated=fleet
+#   c. kubectl get pods -A -o json          (the floor: the bytes that must cross the wire)
+# with the peak RSS of each, the API requests of one scan (audit log) and the
+# ratios a/b (goal ≤ 0.3) and a/c (goal ≤ 2). Output goes to /dev/null.
+#
+# A benchmark, not a test: it never fails on the figures. It brings the lab up
+# when none is running (and down at the end); a running lab is reused and left
+# up. The generated nodes and pods are deleted at the end (SCAN_KEEP=1 keeps them).
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+E2E="$(dirname "$BENCH")"
+ROOT="$(cd "$E2E/../.." && pwd)"
+export PLEG_LAB_DIR="${PLEG_LAB_DIR:-/tmp/pleg-lab}"
+STATE=$PLEG_LAB_DIR
+SIZES="${SCAN_SIZES:-100 300 1000}"
+PODS="${SCAN_PODS:-30}"
+RUNS="${SCAN_RUNS:-3}"
+# kubectl describe nodes makes ~4 requests per node, throttled client-side:
+# minutes at 1000 nodes, so it runs once unless asked.
+DESCRIBE_RUNS="${SCAN_DESCRIBE_RUNS:-1}"
+SEL=pleg.kubectl.io/generated=fleet
+
+log() { echo "bench-scan: $*" >&2; }
+die() {
+	log "$*"
+	exit 1
+}
+
+tmp=$(mktemp -d /tmp/kubectl-pleg-bench-scan.XXXXXX)
+started=""
+cleanup() {
+	local rc=$?
+	if [[ -z ${SCAN_KEEP:-} && -x $tmp/fleetgen ]]; then
+		log "deleting the generated nodes and pods"
+		"$tmp/fleetgen" --kubeconfig "$STATE/admin.kubeconfig" --delete || true
+	fi
+	if [[ -n $started ]]; then
+		log "taking down the lab this run brought up"
+		"$E2E/lab.sh" down || true
+	fi
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
+
+if ! "$E2E/lab.sh" status; then
+	log "no lab running: bringing one up (taken down at the end)"
+	started=1
+	"$E2E/lab.sh" up || die "lab.sh up failed"
+fi
+eval "$("$E2E/lab.sh" env)"
+
+mkdir -p "$tmp/bin"
+log "building the plugin, fleetgen and maxrss"
+(cd "$ROOT" && go build -o "$tmp/bin/kubectl-pleg" ./cmd/kubectl-pleg) || die "go build ./cmd/kubectl-pleg failed"
+(cd "$E2E" && go build -o "$tmp/fleetgen" ./fleetgen && go build -o "$tmp/maxrss" ./bench/maxrss) || die "go build fleetgen/maxrss failed"
+export PATH="$tmp/bin:$PATH"
+
+# timed NAME RUNS CMD...: runs CMD RUNS times (stdout to /dev/null), appending
+# "NAME seconds rssKiB exit" per run to $tmp/runs.
+timed() {
+	local name=$1 runs=$2
+	shift 2
+	for ((r = 0; r < runs; r++)); do
+		local t0 t1 rc=0
+		t0=$(date +%s.%N)
+		"$tmp/maxrss" -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
+		t1=$(date +%s.%N)
+		echo "$name $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $(cat "$tmp/rss" 2>/dev/null || echo 0) $rc" >>"$tmp/runs"
+	done
+}
+
+# requests SINCE_LINE: the plugin's audited requests after that line, by verb and resource.
+requests() {
+	sleep 1
+	tail -n +$(($1 + 1)) "$STATE/audit.log" |
+		jq -r 'select(.stage == "ResponseComplete" and ((.userAgent // "") | startswith("kubectl-pleg")))
+		       | .verb + " " + .objectRef.resource + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end)' |
+		sort | uniq -c | awk '{printf "%s%s %s %d", (NR > 1 ? ", " : ""), $2, $3, $1}'
+}
+
+: >"$tmp/summary"
+for n in $SIZES; do
+	log "registering $n nodes × $PODS pods"
+	"$tmp/fleetgen" --kubeconfig "$STATE/admin.kubeconfig" --nodes "$n" --pods-per-node "$PODS" >&2 ||
+		die "fleetgen failed"
+	have=$(kubectl get nodes -l "$SEL" -o name | wc -l)
+	[[ $have -eq $n ]] || log "warning: $have generated nodes, want $n (a larger fleet was left by SCAN_KEEP?)"
+	pods=$(kubectl get pods -A --no-headers 2>/dev/null | wc -l)
+
+	# One scan first: a failure stops here with its message instead of being timed.
+	before=$(wc -l <"$STATE/audit.log")
+	set +e
+	kubectl pleg scan -l "$SEL" -o json >"$tmp/scan.json" 2>"$tmp/scan.err"
+	rc=$?
+	set -e
+	if [[ $rc -eq 1 ]] || ! jq -e '.kind == "DiagnosisList"' "$tmp/scan.json" >/dev/null; then
+		cat "$tmp/scan.err" >&2
+		die "kubectl pleg scan failed (exit $rc)"
+	fi
+	reqs=$(requests "$before")
+	items=$(jq '.items | length' "$tmp/scan.json")
+
+	: >"$tmp/runs"
+	log "timing at $n nodes ($pods pods in the cluster): $RUNS runs of scan and get pods, $DESCRIBE_RUNS of describe nodes"
+	timed scan "$RUNS" kubectl pleg scan -l "$SEL" -o json
+	timed floor "$RUNS" kubectl get pods -A -o json
+	timed describe "$DESCRIBE_RUNS" kubectl describe nodes -l "$SEL"
+	awk -v n="$n" -v pods="$pods" -v items="$items" -v reqs="$reqs" '
+		{ s[$1] += $2; if ($3 > r[$1]) r[$1] = $3; c[$1]++; if ($4 != 0 && $4 != 2 && $4 != 3) bad[$1] = $4 }
+		END {
+			for (k in s) m[k] = s[k] / c[k]
+			printf "%5d nodes, %6d pods | scan %7.2fs %6.1f MiB | describe nodes %7.2fs %6.1f MiB | get pods -A -o json %6.2fs %6.1f MiB | scan/describe %.2f (goal ≤ 0.3) | scan/floor %.2f (goal ≤ 2)\n",
+				n, pods, m["scan"], r["scan"] / 1024, m["describe"], r["describe"] / 1024, m["floor"], r["floor"] / 1024,
+				m["scan"] / m["describe"], m["scan"] / m["floor"]
+			printf "       scan diagnosed %d nodes; its API requests: %s\n", items, reqs
+			for (k in bad) printf "       warning: %s exited %s in a timed run\n", k, bad[k]
+		}' "$tmp/runs" | tee -a "$tmp/summary" >&2
+done
+
+echo
+echo "kubectl-pleg bench-scan: mean wall time ($RUNS runs of scan and get pods, $DESCRIBE_RUNS of describe) and peak RSS, $PODS pods per generated node, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$tmp/summary"
