@@ -60,24 +60,9 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	snap := &snapshot.Snapshot{NodeName: nodeName, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since}
 	since := snap.CollectedAt.Add(-c.opts.Since)
 
-	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		nodeErr error
-	)
-	// Each source writes its own field of snap; only Sources is shared.
-	run := func(fetch func(ctx context.Context) snapshot.Source) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-			defer cancel()
-			src := fetch(sctx)
-			mu.Lock()
-			snap.Sources = append(snap.Sources, src)
-			mu.Unlock()
-		}()
-	}
+	var nodeErr error
+	sources := c.newSourceRuns(ctx, snap)
+	run := sources.run
 	// nodeKnown is closed once the node fetch ended, so that the runtime log
 	// can ask for the right unit (containerd, docker, crio).
 	nodeKnown := make(chan struct{})
@@ -128,7 +113,7 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 		snap.Healthz, src = c.healthz(ctx, nodeName)
 		return src
 	})
-	wg.Wait()
+	sources.wait()
 
 	if nodeErr != nil {
 		return nil, nodeErr
@@ -136,6 +121,36 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	sortSources(snap.Sources)
 	return snap, nil
 }
+
+// sourceRuns fetches the sources of one snapshot concurrently, each under
+// its own timeout. Each fetch writes its own field of the snapshot; only
+// Sources is shared, so only it is locked.
+type sourceRuns struct {
+	ctx     context.Context
+	timeout time.Duration
+	snap    *snapshot.Snapshot
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+}
+
+func (c *Collector) newSourceRuns(ctx context.Context, snap *snapshot.Snapshot) *sourceRuns {
+	return &sourceRuns{ctx: ctx, timeout: c.opts.SourceTimeout, snap: snap}
+}
+
+// run starts fetch under the source timeout and records the source it returns.
+func (r *sourceRuns) run(fetch func(ctx context.Context) snapshot.Source) {
+	r.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
+		defer cancel()
+		src := fetch(ctx)
+		r.mu.Lock()
+		r.snap.Sources = append(r.snap.Sources, src)
+		r.mu.Unlock()
+	})
+}
+
+// wait waits for every fetch started so far.
+func (r *sourceRuns) wait() { r.wg.Wait() }
 
 // sourceOrder is the order sources appear in a report.
 var sourceOrder = []snapshot.SourceName{

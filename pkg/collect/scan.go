@@ -210,18 +210,8 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 	}
 	since := snap.CollectedAt.Add(-c.opts.Since)
 
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	run := func(fetch func(ctx context.Context) snapshot.Source) {
-		wg.Go(func() {
-			sctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-			defer cancel()
-			src := fetch(sctx)
-			mu.Lock()
-			snap.Sources = append(snap.Sources, src)
-			mu.Unlock()
-		})
-	}
+	sources := c.newSourceRuns(ctx, snap)
+	run := sources.run
 	kubeletRest := func() {
 		run(func(ctx context.Context) (src snapshot.Source) {
 			snap.Stats, src = c.stats(ctx, name)
@@ -258,13 +248,13 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 		})
 		kubeletRest()
 	}
-	wg.Wait()
+	sources.wait()
 	// The kubelet-down rule calls a kubelet unreachable only when every one
 	// of its endpoints failed; when /metrics could not reach it, ask the
 	// others (a refused port answers at once) rather than leave them unread.
 	if m, _ := snap.Source(snapshot.SourceMetrics); !deep && (m.Status == snapshot.StatusUnavailable || m.Status == snapshot.StatusTimeout) {
 		kubeletRest()
-		wg.Wait()
+		sources.wait()
 	}
 	sortSources(snap.Sources)
 	return snap

@@ -83,25 +83,7 @@ func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
 				rows[i][2] = severityColors[c.Severity] + rows[i][2] + "\x1b[0m"
 			}
 		}
-		table := tablewriter.NewTable(w,
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-				Borders: tw.BorderNone,
-				Symbols: tw.NewSymbols(tw.StyleNone),
-				Settings: tw.Settings{
-					Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-					Lines:      tw.Lines{ShowHeaderLine: tw.Off},
-				},
-			})),
-			tablewriter.WithHeaderAlignment(tw.AlignLeft),
-			tablewriter.WithRowAlignment(tw.AlignLeft),
-			tablewriter.WithPadding(tw.Padding{Right: "  ", Overwrite: true}),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-		)
-		table.Header(causeHeader)
-		if err := table.Bulk(rows); err != nil {
-			return err
-		}
-		if err := table.Render(); err != nil {
+		if err := writeTable(w, causeHeader, rows); err != nil {
 			return err
 		}
 	}
@@ -109,6 +91,31 @@ func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
 	renderDetails(w, d)
 	renderSourceProblems(w, d.Sources)
 	return nil
+}
+
+// writeTable prints rows in kubectl's borderless style: headers as given,
+// left-aligned columns two spaces apart, no wrapping.
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	table := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
+			},
+		})),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithPadding(tw.Padding{Right: "  ", Overwrite: true}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+	)
+	table.Header(header)
+	if err := table.Bulk(rows); err != nil {
+		return err
+	}
+	return table.Render()
 }
 
 // renderDetails lists every cause's full evidence and next steps.
