@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,6 +16,25 @@ import (
 
 // listPageSize bounds each LIST response; pages are reduced as they arrive.
 const listPageSize = 500
+
+// listPages runs one paginated LIST: list gets each page's options and
+// returns the server's continue token, until there is none. perPage, when
+// non-zero, bounds each page separately (a fleet-wide LIST takes many pages).
+func listPages(ctx context.Context, opts metav1.ListOptions, perPage time.Duration, list func(context.Context, metav1.ListOptions) (string, error)) error {
+	opts.Limit = listPageSize
+	for {
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if perPage > 0 {
+			pctx, cancel = context.WithTimeout(ctx, perPage)
+		}
+		next, err := list(pctx, opts)
+		cancel()
+		if err != nil || next == "" {
+			return err
+		}
+		opts.Continue = next
+	}
+}
 
 // node reads the Node. A missing node or an unreachable API server is returned
 // as an error: nothing else about the node can be trusted then.
@@ -39,11 +59,10 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
 	var out []snapshot.Event
 	raw := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"}}
-	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
-	for {
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, 0, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
 		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
-			return nil, apiFailure(snapshot.SourceEvents, "list", "events", err)
+			return "", err
 		}
 		for i := range list.Items {
 			out = append(out, reduceEvent(&list.Items[i]))
@@ -51,11 +70,13 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 		if c.rec != nil {
 			raw.Items = append(raw.Items, list.Items...)
 		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			c.saveJSON(snapshot.SourceEvents, raw)
-			return out, ok(snapshot.SourceEvents, "%d events", len(out))
-		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return nil, apiFailure(snapshot.SourceEvents, "list", "events", err)
 	}
+	c.saveJSON(snapshot.SourceEvents, raw)
+	return out, ok(snapshot.SourceEvents, "%d events", len(out))
 }
 
 // pods lists the pods bound to the node in every namespace.
@@ -63,11 +84,10 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 	selector := fields.OneTermEqualSelector("spec.nodeName", name).String()
 	var out []snapshot.Pod
 	raw := &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}}
-	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
-	for {
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, 0, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
 		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
-			return nil, apiFailure(snapshot.SourcePods, "list", "pods", err)
+			return "", err
 		}
 		for i := range list.Items {
 			out = append(out, ReducePod(&list.Items[i]))
@@ -75,11 +95,13 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 				raw.Items = append(raw.Items, *withoutSecrets(&list.Items[i]))
 			}
 		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			c.saveJSON(snapshot.SourcePods, raw)
-			return out, ok(snapshot.SourcePods, "%d pods", len(out))
-		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return nil, apiFailure(snapshot.SourcePods, "list", "pods", err)
 	}
+	c.saveJSON(snapshot.SourcePods, raw)
+	return out, ok(snapshot.SourcePods, "%d pods", len(out))
 }
 
 func reduceEvent(e *corev1.Event) snapshot.Event {

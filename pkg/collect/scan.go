@@ -101,28 +101,27 @@ type scanNode struct {
 // listNodes lists the nodes page by page, keeping what the rules read.
 func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.Node, error) {
 	var out []corev1.Node
-	opts := metav1.ListOptions{LabelSelector: selector, Limit: listPageSize}
-	for {
-		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-		list, err := c.client.CoreV1().Nodes().List(pctx, opts)
-		cancel()
+	err := listPages(ctx, metav1.ListOptions{LabelSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Nodes().List(ctx, opts)
 		if err != nil {
-			src := apiFailure(snapshot.SourceNode, "list", "nodes", err)
-			switch {
-			case apierrors.IsBadRequest(err):
-				return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
-			case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
-				return nil, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
-			}
-			return nil, fmt.Errorf("listing nodes: %s", src.Reason)
+			return "", err
 		}
 		for i := range list.Items {
 			out = append(out, reduceNode(list.Items[i]))
 		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			return out, nil
+		return list.Continue, nil
+	})
+	if err != nil {
+		src := apiFailure(snapshot.SourceNode, "list", "nodes", err)
+		switch {
+		case apierrors.IsBadRequest(err):
+			return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
+		case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
+			return nil, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
 		}
+		return nil, fmt.Errorf("listing nodes: %s", src.Reason)
 	}
+	return out, nil
 }
 
 // reduceNode drops what no rule reads and what makes a Node large: the
@@ -139,14 +138,11 @@ func reduceNode(n corev1.Node) corev1.Node {
 // when logs are read.
 func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode, keepIDs bool) snapshot.Source {
 	selector := fields.OneTermNotEqualSelector("spec.nodeName", "").String()
-	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
 	kept := 0
-	for {
-		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(pctx, opts)
-		cancel()
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
-			return apiFailure(snapshot.SourcePods, "list", "pods", err)
+			return "", err
 		}
 		for i := range list.Items {
 			n, found := nodes[list.Items[i].Spec.NodeName]
@@ -160,23 +156,22 @@ func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode,
 			n.pods = append(n.pods, p)
 			kept++
 		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
-		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return apiFailure(snapshot.SourcePods, "list", "pods", err)
 	}
+	return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
 }
 
 // listNodeEvents lists the Events about any node and files them by node.
 func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNode) snapshot.Source {
 	selector := fields.OneTermEqualSelector("involvedObject.kind", "Node").String()
-	opts := metav1.ListOptions{FieldSelector: selector, Limit: listPageSize}
 	kept := 0
-	for {
-		pctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(pctx, opts)
-		cancel()
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
-			return apiFailure(snapshot.SourceEvents, "list", "events", err)
+			return "", err
 		}
 		for i := range list.Items {
 			e := &list.Items[i]
@@ -185,10 +180,12 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 				kept++
 			}
 		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
-		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return apiFailure(snapshot.SourceEvents, "list", "events", err)
 	}
+	return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
 }
 
 // scanOne builds one node's snapshot from the LISTs and its kubelet.
