@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/offline"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/report"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/version"
@@ -178,7 +179,7 @@ func (o *DiagnoseOptions) runOffline() error {
 	var snap *snapshot.Snapshot
 	var problems error
 	if o.FromDir != "" {
-		snap, problems = collect.FromDir(o.FromDir, o.now())
+		snap, problems = offline.FromDir(o.FromDir, o.now())
 	} else {
 		inputs, closeAll, err := o.openInputs()
 		if err != nil {
@@ -189,7 +190,7 @@ func (o *DiagnoseOptions) runOffline() error {
 		if len(o.Nodes) == 1 {
 			node = o.Nodes[0]
 		}
-		snap, problems = collect.FromFiles(inputs, node, o.now())
+		snap, problems = offline.FromFiles(inputs, node, o.now())
 	}
 	if snap == nil {
 		return problems
@@ -201,8 +202,8 @@ func (o *DiagnoseOptions) runOffline() error {
 }
 
 // openInputs opens every -f file; "-" is standard input.
-func (o *DiagnoseOptions) openInputs() ([]collect.Input, func(), error) {
-	var inputs []collect.Input
+func (o *DiagnoseOptions) openInputs() ([]offline.Input, func(), error) {
+	var inputs []offline.Input
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -211,7 +212,7 @@ func (o *DiagnoseOptions) openInputs() ([]collect.Input, func(), error) {
 	}
 	for _, name := range o.Files {
 		if name == "-" {
-			inputs = append(inputs, collect.Input{Name: "<stdin>", R: o.streams.In})
+			inputs = append(inputs, offline.Input{Name: "<stdin>", R: o.streams.In})
 			continue
 		}
 		f, err := os.Open(name)
@@ -220,7 +221,7 @@ func (o *DiagnoseOptions) openInputs() ([]collect.Input, func(), error) {
 			return nil, nil, err
 		}
 		files = append(files, f)
-		inputs = append(inputs, collect.Input{Name: name, R: io.Reader(f)})
+		inputs = append(inputs, offline.Input{Name: name, R: io.Reader(f)})
 	}
 	return inputs, closeAll, nil
 }

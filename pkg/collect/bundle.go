@@ -1,63 +1,22 @@
 package collect
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/version"
 )
 
-// A bundle is a directory (or a .tar.gz of one) holding everything diagnose
-// reads live, as the kubelet and API server served it, plus manifest.json with
-// the collection time and how each source ended. `diagnose --from-dir` on a
-// bundle gives the same result as the live diagnosis it was collected with.
-
-// BundleKind is the manifest's kind.
-const (
-	BundleKind     = "Bundle"
-	manifestFile   = "manifest.json"
-	bundleFileMode = 0o644
-)
-
-// bundleFiles names the file of each source in a bundle.
-var bundleFiles = map[snapshot.SourceName]string{
-	snapshot.SourceNode:       "node.json",
-	snapshot.SourceEvents:     "events.json",
-	snapshot.SourcePods:       "pods.json",
-	snapshot.SourceKubeletLog: "kubelet.log",
-	snapshot.SourceRuntimeLog: "runtime.log",
-	snapshot.SourceSystemLog:  "system.log",
-	snapshot.SourceMetrics:    "metrics.txt",
-	snapshot.SourceStats:      "stats.json",
-	snapshot.SourceConfigz:    "configz.json",
-	snapshot.SourceHealthz:    "healthz.txt",
-}
-
-// Manifest describes a bundle.
-type Manifest struct {
-	APIVersion    string    `json:"apiVersion"`
-	Kind          string    `json:"kind"`
-	PluginVersion string    `json:"pluginVersion"`
-	Node          string    `json:"node"`
-	CollectedAt   time.Time `json:"collectedAt"`
-	Since         string    `json:"since"`
-	// MaxLogBytes is the log cap of the collection: read back with the same
-	// cap, the bundle's logs give the same summaries as live.
-	MaxLogBytes int64             `json:"maxLogBytes"`
-	Sources     []snapshot.Source `json:"sources"`
-	// Files maps each source that was read to its file in the bundle.
-	Files map[snapshot.SourceName]string `json:"files"`
-}
+// WriteBundle (kubectl pleg collect) saves the raw data of every source as it
+// is read, in the format of pkg/bundle, so that pkg/offline reads it back to
+// the same diagnosis.
 
 // dirRecorder saves raw source data into a directory; the first failure is
 // kept and fails the collection, since a bundle missing a file it claims to
@@ -70,11 +29,11 @@ type dirRecorder struct {
 }
 
 func (r *dirRecorder) save(name snapshot.SourceName, data io.Reader) {
-	file, known := bundleFiles[name]
+	file, known := bundle.FileOf(name)
 	if !known {
 		return
 	}
-	err := writeFile(filepath.Join(r.dir, file), data)
+	err := bundle.WriteFile(filepath.Join(r.dir, file), data)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil && r.err == nil {
@@ -83,18 +42,6 @@ func (r *dirRecorder) save(name snapshot.SourceName, data io.Reader) {
 	if err == nil {
 		r.saved[name] = file
 	}
-}
-
-func writeFile(path string, data io.Reader) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, bundleFileMode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // partFile starts a file in the bundle for a log that may or may not end up
@@ -112,14 +59,15 @@ func (c *Collector) keepRaw(name snapshot.SourceName, path string) {
 		return
 	}
 	r := c.rec
-	err := os.Rename(path, filepath.Join(r.dir, bundleFiles[name]))
+	file, _ := bundle.FileOf(name)
+	err := os.Rename(path, filepath.Join(r.dir, file))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil && r.err == nil {
-		r.err = fmt.Errorf("writing %s to the bundle: %w", bundleFiles[name], err)
+		r.err = fmt.Errorf("writing %s to the bundle: %w", file, err)
 	}
 	if err == nil {
-		r.saved[name] = bundleFiles[name]
+		r.saved[name] = file
 	}
 }
 
@@ -177,8 +125,8 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collection interrupted, no bundle written: %w", err)
 	}
-	m := Manifest{
-		APIVersion: "pleg.kubectl.io/v1alpha1", Kind: BundleKind, PluginVersion: version.Version,
+	m := bundle.Manifest{
+		APIVersion: bundle.APIVersion, Kind: bundle.Kind, PluginVersion: version.Version,
 		Node: nodeName, CollectedAt: snap.CollectedAt, Since: c.opts.Since.String(), MaxLogBytes: c.opts.MaxLogBytes,
 		Sources: snap.Sources, Files: rec.saved,
 	}
@@ -186,7 +134,7 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), bundleFileMode); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, bundle.ManifestFile), append(b, '\n'), bundle.FileMode); err != nil {
 		return nil, fmt.Errorf("writing the manifest: %w", err)
 	}
 	if !archive {
@@ -197,107 +145,11 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	}
 	tmpArchive := tmp + ".tar.gz"
 	defer os.Remove(tmpArchive)
-	if err := tarDir(tmp, tmpArchive, filepath.Base(dest)); err != nil {
+	if err := bundle.Archive(tmp, tmpArchive, filepath.Base(dest)); err != nil {
 		return nil, fmt.Errorf("writing the archive: %w", err)
 	}
 	if err := os.Rename(tmpArchive, dest); err != nil {
 		return nil, fmt.Errorf("moving the archive into place: %w", err)
 	}
 	return snap, nil
-}
-
-// tarDir writes the regular files of dir into a gzipped tar at path, under a
-// top directory named after the archive (bundle.tar.gz → bundle/).
-func tarDir(dir, path, name string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
-	top := trimArchiveExt(name)
-	entries, err := os.ReadDir(dir)
-	if err == nil {
-		for _, e := range entries {
-			if err = addTarFile(tw, filepath.Join(dir, e.Name()), top+"/"+e.Name()); err != nil {
-				break
-			}
-		}
-	}
-	err = errors.Join(err, tw.Close(), gz.Close(), f.Close())
-	return err
-}
-
-func addTarFile(tw *tar.Writer, path, name string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	hdr := &tar.Header{Name: name, Mode: bundleFileMode, Size: st.Size(), ModTime: st.ModTime(), Typeflag: tar.TypeReg}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	_, err = io.Copy(tw, f)
-	return err
-}
-
-func trimArchiveExt(name string) string {
-	for _, ext := range []string{".tar.gz", ".tgz"} {
-		if len(name) > len(ext) && name[len(name)-len(ext):] == ext {
-			return name[:len(name)-len(ext)]
-		}
-	}
-	return name
-}
-
-// maxBundleBytes bounds what an archive may unpack to.
-const maxBundleBytes = 8 << 30
-
-// extractBundle unpacks a bundle archive into a temporary directory and
-// returns it with its cleanup. Only regular files are written, each under its
-// base name, so a crafted archive cannot write outside the directory.
-func extractBundle(path string) (string, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", nil, err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: not a .tar.gz bundle: %w", path, err)
-	}
-	dir, err := os.MkdirTemp("", "pleg-bundle-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	tr := tar.NewReader(gz)
-	var total int64
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return dir, cleanup, nil
-		}
-		if err != nil {
-			cleanup()
-			return "", nil, fmt.Errorf("%s: broken archive: %w", path, err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		if total += hdr.Size; total > maxBundleBytes {
-			cleanup()
-			return "", nil, fmt.Errorf("%s: unpacks to more than %d bytes", path, int64(maxBundleBytes))
-		}
-		name := filepath.Base(filepath.Clean("/" + hdr.Name))
-		if err := writeFile(filepath.Join(dir, name), io.LimitReader(tr, hdr.Size)); err != nil {
-			cleanup()
-			return "", nil, err
-		}
-	}
 }

@@ -3,7 +3,6 @@ package collect
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -65,7 +64,7 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 			return "", err
 		}
 		for i := range list.Items {
-			out = append(out, reduceEvent(&list.Items[i]))
+			out = append(out, snapshot.ReduceEvent(&list.Items[i]))
 		}
 		if c.rec != nil {
 			raw.Items = append(raw.Items, list.Items...)
@@ -90,7 +89,7 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 			return "", err
 		}
 		for i := range list.Items {
-			out = append(out, ReducePod(&list.Items[i]))
+			out = append(out, snapshot.ReducePod(&list.Items[i]))
 			if c.rec != nil {
 				raw.Items = append(raw.Items, *withoutSecrets(&list.Items[i]))
 			}
@@ -102,77 +101,6 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 	}
 	c.saveJSON(snapshot.SourcePods, raw)
 	return out, ok(snapshot.SourcePods, "%d pods", len(out))
-}
-
-func reduceEvent(e *corev1.Event) snapshot.Event {
-	ev := snapshot.Event{
-		Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count,
-		First: e.FirstTimestamp.Time.UTC(), Last: e.LastTimestamp.Time.UTC(),
-		Source: e.Source.Component,
-	}
-	// events.k8s.io-era events leave the legacy fields empty.
-	if ev.Last.IsZero() {
-		ev.Last = e.EventTime.Time.UTC()
-		if e.Series != nil {
-			ev.Last = e.Series.LastObservedTime.Time.UTC()
-			ev.Count = e.Series.Count
-		}
-	}
-	if ev.First.IsZero() {
-		ev.First = e.EventTime.Time.UTC()
-	}
-	if ev.Count == 0 {
-		ev.Count = 1
-	}
-	if ev.Source == "" {
-		ev.Source = e.ReportingController
-	}
-	return ev
-}
-
-// ReducePod keeps what the rules read of a pod.
-func ReducePod(p *corev1.Pod) snapshot.Pod {
-	out := snapshot.Pod{
-		Namespace: p.Namespace, Name: p.Name, Phase: p.Status.Phase, QOSClass: p.Status.QOSClass,
-		Containers: len(p.Spec.Containers),
-		App:        firstLabel(p.Labels, "app.kubernetes.io/name", "app", "k8s-app"),
-	}
-	for _, c := range p.Spec.Containers {
-		if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
-			out.ContainersWithoutLimits++
-		}
-		out.Images = append(out.Images, c.Image)
-	}
-	if out.QOSClass == "" {
-		out.QOSClass = qosOf(p)
-	}
-	for _, st := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
-		out.Restarts += st.RestartCount
-		if _, id, found := strings.Cut(st.ContainerID, "://"); found {
-			out.ContainerIDs = append(out.ContainerIDs, id)
-		}
-	}
-	return out
-}
-
-// qosOf tells BestEffort pods apart when the status does not say (pods read
-// from files, very old API servers): no container requests or limits anything.
-func qosOf(p *corev1.Pod) corev1.PodQOSClass {
-	for _, c := range p.Spec.Containers {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			return corev1.PodQOSBurstable
-		}
-	}
-	return corev1.PodQOSBestEffort
-}
-
-func firstLabel(labels map[string]string, keys ...string) string {
-	for _, k := range keys {
-		if v := labels[k]; v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // lastAppliedAnnotation holds a copy of the whole applied spec, env values included.

@@ -118,7 +118,7 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	if nodeErr != nil {
 		return nil, nodeErr
 	}
-	sortSources(snap.Sources)
+	snapshot.SortSources(snap.Sources)
 	return snap, nil
 }
 
@@ -151,25 +151,6 @@ func (r *sourceRuns) run(fetch func(ctx context.Context) snapshot.Source) {
 
 // wait waits for every fetch started so far.
 func (r *sourceRuns) wait() { r.wg.Wait() }
-
-// sourceOrder is the order sources appear in a report.
-var sourceOrder = []snapshot.SourceName{
-	snapshot.SourceNode, snapshot.SourceEvents, snapshot.SourcePods,
-	snapshot.SourceKubeletLog, snapshot.SourceRuntimeLog, snapshot.SourceSystemLog,
-	snapshot.SourceMetrics, snapshot.SourceStats, snapshot.SourceConfigz, snapshot.SourceHealthz,
-}
-
-func sortSources(srcs []snapshot.Source) {
-	pos := map[snapshot.SourceName]int{}
-	for i, n := range sourceOrder {
-		pos[n] = i
-	}
-	for i := 1; i < len(srcs); i++ {
-		for j := i; j > 0 && pos[srcs[j].Name] < pos[srcs[j-1].Name]; j-- {
-			srcs[j], srcs[j-1] = srcs[j-1], srcs[j]
-		}
-	}
-}
 
 func ok(name snapshot.SourceName, detail string, args ...any) snapshot.Source {
 	return snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: fmt.Sprintf(detail, args...)}

@@ -188,12 +188,12 @@ func TestCollectReadsEverySource(t *testing.T) {
 			t.Errorf("source %s = %s (%s), want ok", name, st, src.Reason)
 		}
 	}
-	if len(snap.Sources) != len(sourceOrder) {
-		t.Errorf("got %d sources, want %d", len(snap.Sources), len(sourceOrder))
+	if len(snap.Sources) != len(snapshot.SourceOrder) {
+		t.Errorf("got %d sources, want %d", len(snap.Sources), len(snapshot.SourceOrder))
 	}
 	for i, s := range snap.Sources {
-		if s.Name != sourceOrder[i] {
-			t.Errorf("source %d is %s, want %s (report order)", i, s.Name, sourceOrder[i])
+		if s.Name != snapshot.SourceOrder[i] {
+			t.Errorf("source %d is %s, want %s (report order)", i, s.Name, snapshot.SourceOrder[i])
 		}
 	}
 	if !snap.CollectedAt.Equal(now) {

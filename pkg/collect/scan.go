@@ -149,7 +149,7 @@ func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode,
 			if !found {
 				continue
 			}
-			p := ReducePod(&list.Items[i])
+			p := snapshot.ReducePod(&list.Items[i])
 			if !keepIDs {
 				p.ContainerIDs = nil
 			}
@@ -176,7 +176,7 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 		for i := range list.Items {
 			e := &list.Items[i]
 			if n, found := nodes[e.InvolvedObject.Name]; found && e.InvolvedObject.Kind == "Node" {
-				n.events = append(n.events, reduceEvent(e))
+				n.events = append(n.events, snapshot.ReduceEvent(e))
 				kept++
 			}
 		}
@@ -253,6 +253,6 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 		kubeletRest()
 		sources.wait()
 	}
-	sortSources(snap.Sources)
+	snapshot.SortSources(snap.Sources)
 	return snap
 }

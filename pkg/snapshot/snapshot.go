@@ -91,6 +91,26 @@ const (
 	SourceHealthz    SourceName = "healthz"
 )
 
+// SourceOrder is the order sources appear in a report.
+var SourceOrder = []SourceName{
+	SourceNode, SourceEvents, SourcePods,
+	SourceKubeletLog, SourceRuntimeLog, SourceSystemLog,
+	SourceMetrics, SourceStats, SourceConfigz, SourceHealthz,
+}
+
+// SortSources puts source records in report order.
+func SortSources(srcs []Source) {
+	pos := map[SourceName]int{}
+	for i, n := range SourceOrder {
+		pos[n] = i
+	}
+	for i := 1; i < len(srcs); i++ {
+		for j := i; j > 0 && pos[srcs[j].Name] < pos[srcs[j-1].Name]; j-- {
+			srcs[j], srcs[j-1] = srcs[j-1], srcs[j]
+		}
+	}
+}
+
 // SourceStatus is how reading one source ended.
 type SourceStatus string
 

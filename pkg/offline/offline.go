@@ -1,4 +1,4 @@
-package collect
+package offline
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -288,7 +289,7 @@ func (o *offline) addObject(name string, j []byte) (int, error) {
 		if o.node != "" && p.Spec.NodeName != "" && p.Spec.NodeName != o.node {
 			return 1, nil
 		}
-		o.pods = append(o.pods, ReducePod(&p))
+		o.pods = append(o.pods, snapshot.ReducePod(&p))
 		o.podsSeen, o.sources[snapshot.SourcePods] = true, name
 		return 1, nil
 	case "Event":
@@ -298,7 +299,7 @@ func (o *offline) addObject(name string, j []byte) (int, error) {
 		}
 		// An event that names no object is taken to be about the node it was given with.
 		if e.InvolvedObject.Kind == "" || e.InvolvedObject.Kind == "Node" && (o.node == "" || e.InvolvedObject.Name == o.node) {
-			ev := reduceEvent(&e)
+			ev := snapshot.ReduceEvent(&e)
 			o.events = append(o.events, ev)
 			o.seen(ev.Last)
 		}
@@ -468,7 +469,7 @@ func (o *offline) keepLog(target **kubelet.LogSummary, source snapshot.SourceNam
 // sourceRecords says, per source, which file fed it or that none did.
 func (o *offline) sourceRecords() []snapshot.Source {
 	var out []snapshot.Source
-	for _, name := range sourceOrder {
+	for _, name := range snapshot.SourceOrder {
 		if file, ok := o.sources[name]; ok {
 			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "file " + file})
 		} else {
@@ -484,30 +485,30 @@ func (o *offline) sourceRecords() []snapshot.Source {
 // same diagnosis. A directory without a manifest is read as loose files.
 func FromDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
-		unpacked, cleanup, err := extractBundle(dir)
+		unpacked, cleanup, err := bundle.Extract(dir)
 		if err != nil {
 			return nil, err
 		}
 		defer cleanup()
 		dir = unpacked
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	raw, err := os.ReadFile(filepath.Join(dir, bundle.ManifestFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return fromLooseDir(dir, fallbackYear)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var m Manifest
-	if err := json.Unmarshal(raw, &m); err != nil || m.Kind != BundleKind {
-		return nil, fmt.Errorf("%s: not a kubectl-pleg bundle manifest (%v)", manifestFile, err)
+	var m bundle.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil || m.Kind != bundle.Kind {
+		return nil, fmt.Errorf("%s: not a kubectl-pleg bundle manifest (%v)", bundle.ManifestFile, err)
 	}
 	window, err := time.ParseDuration(m.Since)
 	if err != nil {
-		return nil, fmt.Errorf("%s: bad since %q", manifestFile, m.Since)
+		return nil, fmt.Errorf("%s: bad since %q", bundle.ManifestFile, m.Since)
 	}
 	o := &offline{node: m.Node, sources: map[snapshot.SourceName]string{}, capture: m.CollectedAt.UTC(), logCap: m.MaxLogBytes}
-	for _, name := range sourceOrder {
+	for _, name := range snapshot.SourceOrder {
 		file, ok := m.Files[name]
 		if !ok {
 			continue
@@ -573,7 +574,7 @@ func fromLooseDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error
 		inputs = append(inputs, Input{Name: filepath.Join(dir, e.Name()), R: f})
 	}
 	if len(inputs) == 0 {
-		return nil, fmt.Errorf("%s holds no files and no %s", dir, manifestFile)
+		return nil, fmt.Errorf("%s holds no files and no %s", dir, bundle.ManifestFile)
 	}
 	return FromFiles(inputs, "", fallbackYear)
 }

@@ -1,4 +1,4 @@
-package collect
+package offline
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 )
 
@@ -97,7 +98,7 @@ func detectJSON(head []byte) (fileKind, bool) {
 			if err := dec.Decode(&kind); err != nil {
 				return kindUnknown, false
 			}
-			if kind == BundleKind {
+			if kind == bundle.Kind {
 				return kindManifest, true
 			}
 			return kindObjects, true
