@@ -1,0 +1,266 @@
+// Package corpus measures kubectl pleg against real artifacts that other
+// people posted (see INDEX.md): the built binary diagnoses each file offline,
+// as a user would with `kubectl pleg diagnose -f FILE`, and its verdict and
+// first warning/critical cause are compared with the labels an SRE gave the
+// file without running the tool.
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// accuracyFloor is the share of files the tool must get right. It only ever
+// goes up: raise it when the tool gets better, never lower it to pass.
+const accuracyFloor = 0.228
+
+// label is one row of labels.tsv.
+type label struct {
+	file     string
+	verdicts []string
+	causes   []string // "-" stands for "no warning or critical cause"
+}
+
+func readLabels(t *testing.T) []label {
+	t.Helper()
+	f, err := os.Open("labels.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []label
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 3 {
+			t.Fatalf("labels.tsv:%d: want 3 tab-separated columns, got %d", n, len(cols))
+		}
+		out = append(out, label{file: cols[0], verdicts: strings.Split(cols[1], ","), causes: strings.Split(cols[2], ",")})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// diagnosis is the part of the -o json output the score reads.
+type diagnosis struct {
+	Kind    string      `json:"kind"`
+	Node    string      `json:"node"`
+	Verdict string      `json:"verdict"`
+	Causes  []cause     `json:"causes"`
+	Items   []diagnosis `json:"items"`
+}
+
+type cause struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+}
+
+// firstCause is the ID of the top warning or critical cause, or "-".
+func (d diagnosis) firstCause() string {
+	for _, c := range d.Causes {
+		if c.Severity == "warning" || c.Severity == "critical" {
+			return c.ID
+		}
+	}
+	return "-"
+}
+
+// outcome is what the tool said of one file.
+type outcome struct {
+	label
+	nodes []diagnosis
+	err   string // stderr when the tool failed
+	right bool
+}
+
+// judge scores a run: every node the file holds must get an acceptable
+// verdict and first cause.
+func (o *outcome) judge() {
+	o.right = len(o.nodes) > 0
+	for _, d := range o.nodes {
+		o.right = o.right && contains(o.verdicts, d.Verdict) && contains(o.causes, d.firstCause())
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *outcome) String() string {
+	var got []string
+	for _, d := range o.nodes {
+		got = append(got, fmt.Sprintf("%s %s/%s", orUnnamed(d.Node), d.Verdict, d.firstCause()))
+	}
+	if o.err != "" {
+		got = append(got, "error: "+o.err)
+	}
+	return fmt.Sprintf("%s: want %s / %s, got %s", o.file, strings.Join(o.verdicts, "|"), strings.Join(o.causes, "|"), strings.Join(got, "; "))
+}
+
+func orUnnamed(s string) string {
+	if s == "" {
+		return "(no name)"
+	}
+	return s
+}
+
+// kindOf is the artifact kind, the prefix of its file name.
+func kindOf(file string) string {
+	kind, _, _ := strings.Cut(file, "-")
+	return kind
+}
+
+func TestAccuracy(t *testing.T) {
+	labels := readLabels(t)
+	bin := buildPlugin(t)
+	outcomes := make([]*outcome, len(labels))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, l := range labels {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			outcomes[i] = diagnoseFile(t, bin, l)
+		})
+	}
+	wg.Wait()
+
+	right := 0
+	type tally struct{ right, all int }
+	kinds := map[string]*tally{}
+	var misses []string
+	for _, o := range outcomes {
+		k := kinds[kindOf(o.file)]
+		if k == nil {
+			k = &tally{}
+			kinds[kindOf(o.file)] = k
+		}
+		k.all++
+		if o.right {
+			right++
+			k.right++
+		} else {
+			misses = append(misses, o.String())
+		}
+	}
+	names := make([]string, 0, len(kinds))
+	for k := range kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var per []string
+	for _, k := range names {
+		per = append(per, fmt.Sprintf("%s %d/%d", k, kinds[k].right, kinds[k].all))
+	}
+	score := float64(right) / float64(len(outcomes))
+	t.Logf("accuracy: %d/%d right (%.1f%%); by kind: %s", right, len(outcomes), 100*score, strings.Join(per, ", "))
+	for _, m := range misses {
+		t.Logf("miss: %s", m)
+	}
+	if score < accuracyFloor {
+		t.Errorf("accuracy %.1f%% is below the floor %.1f%%", 100*score, 100*accuracyFloor)
+	}
+}
+
+// diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json`.
+func diagnoseFile(t *testing.T, bin string, l label) *outcome {
+	o := &outcome{label: l}
+	path := filepath.Join("artifacts", l.file)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("labels.tsv names %s: %v", l.file, err)
+		return o
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, "diagnose", "-f", path, "-o", "json")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if stdout.Len() == 0 {
+		o.err = firstLine(stderr.String())
+		if o.err == "" && runErr != nil {
+			o.err = runErr.Error()
+		}
+		return o
+	}
+	var d diagnosis
+	if err := json.Unmarshal(stdout.Bytes(), &d); err != nil {
+		o.err = "output is not JSON: " + err.Error()
+		return o
+	}
+	o.nodes = []diagnosis{d}
+	if d.Kind == "DiagnosisList" {
+		o.nodes = d.Items
+	}
+	o.judge()
+	return o
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// buildPlugin builds the binary from this checkout, as a user would run it.
+func buildPlugin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kubectl-pleg")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-pleg")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/kubectl-pleg: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestLabelsCoverEveryArtifact(t *testing.T) {
+	labelled := map[string]bool{}
+	for _, l := range readLabels(t) {
+		if labelled[l.file] {
+			t.Errorf("labels.tsv lists %s twice", l.file)
+		}
+		labelled[l.file] = true
+		for _, v := range l.verdicts {
+			if !contains(verdicts, v) {
+				t.Errorf("%s: unknown verdict %q", l.file, v)
+			}
+		}
+	}
+	entries, err := os.ReadDir("artifacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := os.ReadFile("INDEX.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !labelled[e.Name()] {
+			t.Errorf("%s has no row in labels.tsv", e.Name())
+		}
+		if !bytes.Contains(index, []byte("| "+e.Name()+" |")) && !bytes.Contains(index, []byte("| `"+e.Name()+"` |")) {
+			t.Errorf("%s has no row in INDEX.md", e.Name())
+		}
+	}
+}
+
+// verdicts are the verdicts the tool can give (README).
+var verdicts = []string{"healthy", "pleg-unhealthy", "runtime-down", "network-not-ready", "kubelet-unreachable", "starting", "unknown"}
