@@ -46,6 +46,9 @@ func plegStaleNow(s *snapshot.Snapshot) bool {
 	if _, _, ok := readyPLEG(s); ok {
 		return true
 	}
+	if s.Ready() == nil && weigh(s.KubeletLog, kubelet.PLEGUnhealthy).current {
+		return true
+	}
 	stale, ok := metricsStaleness(s)
 	return ok && stale > plegThreshold(s)
 }
@@ -89,13 +92,23 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("PLEG has not relisted once in %s since the kubelet started: %s",
 			age(s, ready.LastTransitionTime.Time), ready.Message))
 	}
-	logged := s.KubeletLog.Signal(kubelet.PLEGUnhealthy)
+	if syncLoopFailing(s) {
+		current++
+		f.Evidence = append(f.Evidence, "kubelet /healthz fails its syncloop check while the kubelet answers: the sync loop is stalled ("+s.Healthz.Body+")")
+	}
+	logged := weigh(s.KubeletLog, kubelet.PLEGUnhealthy)
+	// Without a Ready condition, a log still saying so at its end is the
+	// evidence that PLEG is stale now.
+	logNow := logged.current && s.Ready() == nil
+	if logNow {
+		current++
+	}
 	if logged.Count > 0 {
-		ev := signalEvidence(`"PLEG is not healthy"`, logged, "kubelet log", s.CollectedAt)
+		ev := signalEvidence(`"PLEG is not healthy"`, logged.SignalStats, "kubelet log", s.CollectedAt)
 		if logged.MaxStale > 0 {
 			ev += fmt.Sprintf("; longest staleness %s", humanize.Duration(logged.MaxStale))
 		}
-		f.Evidence = append(f.Evidence, ev)
+		f.Evidence = append(f.Evidence, ev+"; "+logged.ending())
 	}
 	var slowRelist bool
 	if s.Metrics != nil && s.Metrics.RelistP99 != nil && *s.Metrics.RelistP99 >= RelistP99Warning {
@@ -108,8 +121,11 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	switch {
 	case current > 0:
 		f.Severity, f.Confidence = Critical, Medium
-		if current > 1 || logged.Count > 0 {
+		if current > 1 || logged.Count > 0 && !logNow {
 			f.Confidence = High
+		}
+		if logNow && current == 1 {
+			f.Confidence = logged.confidence()
 		}
 	case logged.Count > 0:
 		// PLEG recovered but was unhealthy within the window.
@@ -119,24 +135,25 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	default:
 		return nil
 	}
-	f.Evidence = append(f.Evidence, sampleEvidence(logged)...)
+	f.Evidence = append(f.Evidence, sampleEvidence(logged.SignalStats)...)
 	return f
 }
 
 func startupTransient(s *snapshot.Snapshot) *Finding {
-	ready := s.Ready()
-	if ready == nil || ready.Status != corev1.ConditionFalse || !startedRecently(s) {
-		return nil
-	}
-	sigs := kubelet.ClassifyString(ready.Message)
-	if !sigs.Has(kubelet.PLEGNotYetSuccessful) && !sigs.Has(kubelet.RuntimeStatusPending) {
+	v, why := verdict(s)
+	if v != Starting {
 		return nil
 	}
 	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
 		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), node(s)),
 	}}
-	f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
-	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() && s.CollectedAt.Sub(st.Last) <= StartupGrace {
+	if ready := s.Ready(); ready != nil {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
+	} else {
+		f.Confidence = Medium
+		f.Evidence = append(f.Evidence, why)
+	}
+	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() && !s.CollectedAt.IsZero() && s.CollectedAt.Sub(st.Last) <= StartupGrace {
 		f.Evidence = append(f.Evidence, "kubelet started "+humanize.Ago(st.Last, s.CollectedAt))
 	}
 	return f
@@ -174,15 +191,22 @@ func flapping(s *snapshot.Snapshot) *Finding {
 }
 
 func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
-	ready := s.Ready()
-	if ready == nil || ready.Status != corev1.ConditionFalse {
+	st := stateOf(s)
+	if st.verdict != Unknown || !st.notReady {
 		return nil
 	}
-	if v, _ := verdict(s); v != Unknown {
-		return nil
-	}
-	return &Finding{Severity: Warning, Confidence: Low,
-		Evidence:    []string{fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), firstNonEmpty(ready.Message, ready.Reason))},
+	f := &Finding{Severity: Warning, Confidence: Low,
 		Remediation: []string{fmt.Sprintf("kubectl describe node %s; on the node: journalctl -u kubelet --since -1h --no-pager | tail -100", node(s))},
 	}
+	if ready := s.Ready(); ready != nil {
+		if ready.Status != corev1.ConditionFalse {
+			return nil
+		}
+		f.Evidence = []string{fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), firstNonEmpty(ready.Message, ready.Reason))}
+		return f
+	}
+	// Without a Ready condition, a log or an event may still show the node
+	// NotReady without saying why.
+	f.Evidence = []string{st.summary}
+	return f
 }

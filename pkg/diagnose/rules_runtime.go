@@ -53,12 +53,21 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet not reachable through the API server: %s", failed[0].Reason))
 	}
-	if s.Healthz != nil && !s.Healthz.OK {
+	// A failing syncloop check is the kubelet answering that its sync loop is
+	// stalled (pleg-relist-stalled says so): only other failing checks
+	// point at the kubelet itself.
+	if s.Healthz != nil && !s.Healthz.OK && !syncLoopFailing(s) {
 		f.Severity = severityMax(f.Severity, Warning)
 		if f.Confidence == 0 {
 			f.Confidence = High
 		}
 		f.Evidence = append(f.Evidence, "kubelet /healthz failing: "+s.Healthz.Body)
+	}
+	// A controller's log may be all there is: it saying the kubelet stopped
+	// posting status, with no recovery after, is the node Unknown now.
+	if gone := weigh(s.KubeletLog, kubelet.NodeStatusUnknown); gone.current && s.Ready() == nil {
+		f.Severity, f.Confidence = Critical, gone.confidence()
+		f.Evidence = append(f.Evidence, signalEvidence(`"Kubelet stopped posting node status"`, gone.SignalStats, "log", s.CollectedAt)+"; "+gone.ending())
 	}
 	if f.Severity == 0 {
 		return nil
@@ -89,15 +98,20 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		name string
 		sum  *kubelet.LogSummary
 	}{{"kubelet log", s.KubeletLog}, {"runtime log", s.RuntimeLog}} {
-		st := lg.sum.Signal(kubelet.RuntimeDown)
-		if st.Count < RuntimeErrorsMin {
+		st := weigh(lg.sum, kubelet.RuntimeDown)
+		switch {
+		case st.Count == 0 || st.noise():
 			continue
-		}
-		if f.Severity == 0 {
+		case st.current && s.Ready() == nil:
+			// Nothing better tells the node's state: the log's end does.
+			f.Severity, f.Confidence = Critical, st.confidence()
+		case st.Count < RuntimeErrorsMin:
+			continue
+		case f.Severity == 0:
 			f.Severity, f.Confidence = Warning, Medium
 		}
-		f.Evidence = append(f.Evidence, signalEvidence("runtime connection failure", st, lg.name, s.CollectedAt))
-		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+		f.Evidence = append(f.Evidence, signalEvidence("runtime connection failure", st.SignalStats, lg.name, s.CollectedAt)+"; "+st.ending())
+		f.Evidence = append(f.Evidence, sampleEvidence(st.SignalStats)...)
 	}
 	if n, first, last := eventsMatching(s, kubelet.RuntimeDown, "ContainerGCFailed", "ImageGCFailed"); n > 0 && f.Severity != 0 {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures naming the runtime in events (first %s, last %s)",
@@ -111,7 +125,11 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 
 func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	rt := runtimeOf(s)
-	st := s.KubeletLog.Signal(kubelet.RuntimeTimeout)
+	timeouts := weigh(s.KubeletLog, kubelet.RuntimeTimeout)
+	st := timeouts.SignalStats
+	if timeouts.noise() {
+		st = &kubelet.SignalStats{} // a few timeouts long before the log's end
+	}
 	relist := s.KubeletLog.Signal(kubelet.RelistFailed)
 	var dockerTimeouts float64
 	if s.Metrics != nil {
@@ -262,12 +280,15 @@ func cniNotReady(s *snapshot.Snapshot) *Finding {
 		f.Severity, f.Confidence = Critical, High
 		f.Evidence = append(f.Evidence, fmt.Sprintf("NetworkUnavailable=True (%s: %s)", c.Reason, c.Message))
 	}
-	if st := s.KubeletLog.Signal(kubelet.NetworkNotReady); st.Count > 0 {
-		if f.Severity == 0 {
+	if st := weigh(s.KubeletLog, kubelet.NetworkNotReady); st.Count > 0 && !st.noise() {
+		switch {
+		case st.current && s.Ready() == nil:
+			f.Severity, f.Confidence = Critical, st.confidence()
+		case f.Severity == 0:
 			f.Severity, f.Confidence = Warning, Medium
 		}
-		f.Evidence = append(f.Evidence, signalEvidence("network-not-ready line", st, "kubelet log", s.CollectedAt))
-		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+		f.Evidence = append(f.Evidence, signalEvidence("network-not-ready line", st.SignalStats, "kubelet log", s.CollectedAt)+"; "+st.ending())
+		f.Evidence = append(f.Evidence, sampleEvidence(st.SignalStats)...)
 	}
 	// Sandbox status timeouts point at the CNI only when they are most of the timeouts.
 	if st := s.KubeletLog.Signal(kubelet.RuntimeTimeout); st.Operations["PodSandboxStatus"] >= RuntimeTimeoutsWarning && 2*st.Operations["PodSandboxStatus"] > st.Count {

@@ -76,11 +76,28 @@ func TestKubeletDown(t *testing.T) {
 			snap: mod(func(s *snapshot.Snapshot) { s.Sources = s.Sources[:3] }),
 		},
 		{
-			name: "healthz failing",
+			name: "healthz failing a check of the kubelet itself",
 			snap: mod(func(s *snapshot.Snapshot) {
-				s.Healthz = &snapshot.Healthz{OK: false, Body: "[-]syncloop failed: reason withheld"}
+				s.Healthz = &snapshot.Healthz{OK: false, Body: "[+]ping ok\n[-]log failed: reason withheld"}
 			}),
-			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet /healthz failing: [-]syncloop failed"}},
+			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet /healthz failing: [+]ping ok"}},
+		},
+		{
+			// The kubelet answered: a stalled sync loop is PLEG's symptom
+			// (pleg-relist-stalled), not a dead kubelet.
+			name: "healthz failing only syncloop",
+			snap: mod(func(s *snapshot.Snapshot) {
+				s.Healthz = &snapshot.Healthz{OK: false, Body: "[+]ping ok\n[-]syncloop failed: reason withheld"}
+			}),
+		},
+		{
+			name: "a controller's log: the kubelet stopped posting status and never came back",
+			snap: &snapshot.Snapshot{NodeName: "worker-3", CollectedAt: now, KubeletLog: scan(
+				klog('I', ago(10*time.Minute), `node_lifecycle_controller.go:1050] "Node became unreachable" node="worker-3"`),
+				klog('I', ago(10*time.Minute), `controller_utils.go:121] "Update ready status of pods on node" node="worker-3" message="Kubelet stopped posting node status."`),
+				klog('I', ago(5*time.Minute), `node_lifecycle_controller.go:1163] "Node is not ready" node="worker-3" reason="NodeStatusUnknown"`),
+			)},
+			want: &want{sev: Critical, conf: Medium, evidence: []string{`2× "Kubelet stopped posting node status" in log`, "the log ends with it"}},
 		},
 	})
 }

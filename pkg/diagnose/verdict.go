@@ -27,29 +27,59 @@ const (
 	Unknown            Verdict = "unknown"
 )
 
-// verdict reads the node's state from its Ready condition; without one it
-// falls back on the kubelet's own metrics, and says "unknown" rather than
-// "healthy" when neither is there.
+// nodeState is the node's state at capture time, as the data shows it.
+type nodeState struct {
+	verdict Verdict
+	summary string
+	// notReady says the data shows the node NotReady, whatever the verdict
+	// (Unknown when it does not say why).
+	notReady bool
+}
+
+// verdict is stateOf's verdict and summary.
 func verdict(s *snapshot.Snapshot) (Verdict, string) {
-	name := "Node " + s.NodeName
+	st := stateOf(s)
+	return st.verdict, st.summary
+}
+
+// stateOf reads the node's state from its Ready condition; without one, from
+// whatever else shows it — where the kubelet's log ends, its health check,
+// its relist gauge, the node's newest readiness event — and says "unknown"
+// rather than "healthy" when nothing does.
+func stateOf(s *snapshot.Snapshot) nodeState {
+	name := "Node " + nodeName(s)
 	ready := s.Ready()
 	if ready == nil {
+		if st, ok := logState(s); ok {
+			st.summary = name + ": " + st.summary
+			return st
+		}
+		if syncLoopFailing(s) {
+			return nodeState{verdict: PLEGUnhealthy, summary: fmt.Sprintf("%s: kubelet /healthz fails its syncloop check: the sync loop is stalled, which a stale PLEG or runtime causes (%s)", name, s.Healthz.Body)}
+		}
 		why := "no Ready condition"
 		if src, ok := s.Source(snapshot.SourceNode); ok && src.Status != snapshot.StatusOK {
 			why = "node object " + string(src.Status)
 		}
 		if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
-			return PLEGUnhealthy, fmt.Sprintf("%s: readiness unknown (%s), but kubelet metrics say PLEG last relisted %s before collection (threshold %s)",
-				name, why, humanize.Duration(stale), humanize.Duration(plegThreshold(s)))
+			return nodeState{verdict: PLEGUnhealthy, summary: fmt.Sprintf("%s: readiness unknown (%s), but kubelet metrics say PLEG last relisted %s before collection (threshold %s)",
+				name, why, humanize.Duration(stale), humanize.Duration(plegThreshold(s)))}
 		}
-		return Unknown, fmt.Sprintf("%s: readiness cannot be told (%s)", name, why)
+		if st, ok := eventState(s); ok {
+			st.summary = name + ": " + st.summary
+			return st
+		}
+		return nodeState{verdict: Unknown, summary: fmt.Sprintf("%s: readiness cannot be told (%s)", name, why)}
 	}
 	since := age(s, ready.LastTransitionTime.Time)
+	notReady := func(v Verdict, format string, args ...any) nodeState {
+		return nodeState{verdict: v, summary: fmt.Sprintf(format, args...), notReady: true}
+	}
 	switch ready.Status {
 	case corev1.ConditionTrue:
-		return Healthy, fmt.Sprintf("%s: Ready for %s", name, since)
+		return nodeState{verdict: Healthy, summary: fmt.Sprintf("%s: Ready for %s", name, since)}
 	case corev1.ConditionUnknown:
-		return KubeletUnreachable, fmt.Sprintf("%s: NotReady (Unknown) for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
+		return notReady(KubeletUnreachable, "%s: NotReady (Unknown) for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 	}
 	// The deepest failure the kubelet names wins: "[container runtime is
 	// down, PLEG is not healthy: ...]" is a dead runtime, of which the stale
@@ -57,23 +87,23 @@ func verdict(s *snapshot.Snapshot) (Verdict, string) {
 	sigs := kubelet.ClassifyString(ready.Message)
 	switch {
 	case sigs.Has(kubelet.RuntimeDown):
-		return RuntimeDownVerdict, fmt.Sprintf("%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
+		return notReady(RuntimeDownVerdict, "%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.PLEGUnhealthy):
 		msg := fmt.Sprintf("%s: NotReady for %s — PLEG is not healthy", name, since)
 		if p, ok := kubelet.ParsePLEGStaleness(ready.Message); ok {
 			msg += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
 		}
-		return PLEGUnhealthy, msg
+		return notReady(PLEGUnhealthy, "%s", msg)
 	case sigs.Has(kubelet.NetworkNotReady):
-		return NetworkNotReady, fmt.Sprintf("%s: NotReady for %s — network plugin not ready (%s)", name, since, ready.Message)
+		return notReady(NetworkNotReady, "%s: NotReady for %s — network plugin not ready (%s)", name, since, ready.Message)
 	case (sigs.Has(kubelet.PLEGNotYetSuccessful) || sigs.Has(kubelet.RuntimeStatusPending)) && startedRecently(s):
-		return Starting, fmt.Sprintf("%s: NotReady for %s — kubelet starting (%s)", name, since, ready.Message)
+		return notReady(Starting, "%s: NotReady for %s — kubelet starting (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.PLEGNotYetSuccessful):
-		return PLEGUnhealthy, fmt.Sprintf("%s: NotReady for %s — PLEG has not relisted once (%s)", name, since, ready.Message)
+		return notReady(PLEGUnhealthy, "%s: NotReady for %s — PLEG has not relisted once (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.RuntimeStatusPending):
-		return RuntimeDownVerdict, fmt.Sprintf("%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
+		return notReady(RuntimeDownVerdict, "%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
 	}
-	return Unknown, fmt.Sprintf("%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
+	return notReady(Unknown, "%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 }
 
 func firstNonEmpty(s ...string) string {
@@ -203,4 +233,54 @@ func timeline(s *snapshot.Snapshot) []TimelineEntry {
 		out = []TimelineEntry{}
 	}
 	return out
+}
+
+// nodeName names the node in sentences; data that never names it is "unnamed".
+func nodeName(s *snapshot.Snapshot) string {
+	if s.NodeName == "" {
+		return "(unnamed)"
+	}
+	return s.NodeName
+}
+
+// syncLoopFailing says the kubelet answered /healthz with a failing syncloop
+// check: it is alive, but its sync loop has stopped, as it does while PLEG
+// or the runtime fail.
+func syncLoopFailing(s *snapshot.Snapshot) bool {
+	return s.Healthz != nil && !s.Healthz.OK && strings.Contains(s.Healthz.Body, "syncloop failed")
+}
+
+// readinessEvents are the node events that say what its readiness became.
+var readinessEvents = map[string]bool{"NodeReady": true, "NodeNotReady": true, "Starting": true}
+
+// eventState reads the node's state from its newest readiness event
+// (NodeReady, NodeNotReady, a kubelet start), for data that has events and
+// nothing better.
+func eventState(s *snapshot.Snapshot) (nodeState, bool) {
+	var latest *snapshot.Event
+	for i := range s.Events {
+		e := &s.Events[i]
+		if _, known := readinessEvents[e.Reason]; !known || e.Reason == "Starting" && !strings.Contains(e.Source+e.Message, "kubelet") {
+			continue
+		}
+		// Events come oldest first (kubectl sorts them so); times, when
+		// known, decide.
+		if latest == nil || !e.Last.Before(latest.Last) {
+			latest = e
+		}
+	}
+	if latest == nil {
+		return nodeState{}, false
+	}
+	when := ""
+	if !latest.Last.IsZero() && !s.CollectedAt.IsZero() {
+		when = ", " + humanize.Ago(latest.Last, s.CollectedAt)
+	}
+	switch latest.Reason {
+	case "NodeReady":
+		return nodeState{verdict: Healthy, summary: fmt.Sprintf("its newest readiness event is NodeReady%s (no Ready condition in the data)", when)}, true
+	case "Starting":
+		return nodeState{verdict: Starting, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s (no Ready condition in the data)", when)}, true
+	}
+	return nodeState{verdict: Unknown, notReady: true, summary: fmt.Sprintf("its newest readiness event is NodeNotReady%s, for a reason the data does not give", when)}, true
 }

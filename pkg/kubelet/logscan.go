@@ -59,6 +59,10 @@ type SignalStats struct {
 	Objects map[string]int
 	// MaxStale and Threshold are the largest PLEG staleness reported and its threshold.
 	MaxStale, Threshold time.Duration
+	// FirstLine and LastLine are the line numbers (from 1) of the first and
+	// the newest occurrence in the log read: with the log's line count they
+	// tell how much of a log without times came after the trouble.
+	FirstLine, LastLine int64
 }
 
 // ScanOptions select which lines of a log count.
@@ -83,6 +87,8 @@ type LogScanner struct {
 	// stableLines says the lines given stay unchanged until Finish (a block
 	// being scanned), so samples need not be copied as they come.
 	stableLines bool
+	// lineNo is the number (from 1) of the line being looked at.
+	lineNo int64
 }
 
 // NewLogScanner starts an empty summary.
@@ -96,6 +102,7 @@ func NewLogScanner(opts ScanOptions) *LogScanner {
 func (s *LogScanner) Line(line []byte) {
 	s.summary.Lines++
 	s.summary.Bytes += int64(len(line)) + 1
+	s.lineNo = s.summary.Lines
 	if !s.signalLine(line) {
 		s.noteTime(line)
 	}
@@ -158,6 +165,10 @@ func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 		s.summary.Signals[sig] = st
 	}
 	st.Count++
+	if st.FirstLine == 0 {
+		st.FirstLine = s.lineNo
+	}
+	st.LastLine = s.lineNo
 	if !t.IsZero() {
 		if st.First.IsZero() || t.Before(st.First) {
 			st.First = t
@@ -490,9 +501,14 @@ func scanBlock(b logBlock, opts []ScanOptions) []*LogSummary {
 		data = cutLongLines(data, scanners)
 	}
 	firstAndLastTimes(data, scanners)
-	signalPrefilter.lines(data, func(line []byte) {
+	// Line numbers are counted only up to the lines that carry a signal.
+	lineNo, counted := int64(1), 0
+	signalPrefilter.lines(data, func(line []byte, offset int) {
+		lineNo += int64(bytes.Count(data[counted:offset], []byte{'\n'}))
+		counted = offset
 		line = bytes.TrimRight(line, "\r")
 		for _, sc := range scanners {
+			sc.lineNo = lineNo
 			sc.signalLine(line)
 		}
 	})
@@ -516,6 +532,10 @@ func (s *LogSummary) merge(next *LogSummary) {
 		s.Last = next.Last
 	}
 	for sig, st := range next.Signals {
+		// The next stretch numbers its lines from 1; in the whole log they
+		// come after the lines merged so far.
+		st.FirstLine += s.Lines - next.Lines
+		st.LastLine += s.Lines - next.Lines
 		have, ok := s.Signals[sig]
 		if !ok {
 			s.Signals[sig] = st
@@ -553,6 +573,7 @@ func (st *SignalStats) merge(next *SignalStats) {
 			st.Objects[id] += n
 		}
 	}
+	st.LastLine = next.LastLine
 	st.MaxStale = max(st.MaxStale, next.MaxStale)
 	if next.Threshold > 0 {
 		st.Threshold = next.Threshold

@@ -788,3 +788,37 @@ func TestScanLogTailKeepsTheNewestBlocks(t *testing.T) {
 		t.Errorf("Last = %v, want %v", got.Last, want)
 	}
 }
+
+// Line numbers place a signal in a log without times: they must count every
+// line, across blocks scanned by different workers.
+func TestScanLogSignalLineNumbers(t *testing.T) {
+	var b strings.Builder
+	filler := strings.Repeat("x", 300) + "\n"
+	want := map[int]bool{}
+	for i := 1; i <= 5000; i++ { // ~1.5 MB: several blocks
+		switch i {
+		case 7, 2999, 4990:
+			b.WriteString("E1127 08:10:01.000000 1 kubelet.go:1] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 3m1s ago; threshold is 3m0s\"\n")
+			want[i] = true
+		default:
+			b.WriteString(filler)
+		}
+	}
+	for _, keep := range []int64{0, 1 << 30} {
+		sums, err := ScanLogTail(strings.NewReader(b.String()), keep, ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := sums[0].Signal(PLEGUnhealthy)
+		if st.Count != 3 || st.FirstLine != 7 || st.LastLine != 4990 || sums[0].Lines != 5000 {
+			t.Errorf("keep=%d: count %d, lines %d..%d of %d; want 3, 7..4990 of 5000", keep, st.Count, st.FirstLine, st.LastLine, sums[0].Lines)
+		}
+	}
+	sc := NewLogScanner(ScanOptions{})
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		sc.Line([]byte(line))
+	}
+	if st := sc.Finish().Signal(PLEGUnhealthy); st.FirstLine != 7 || st.LastLine != 4990 {
+		t.Errorf("line by line: lines %d..%d, want 7..4990", st.FirstLine, st.LastLine)
+	}
+}

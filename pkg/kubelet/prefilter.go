@@ -114,8 +114,8 @@ func (p *prefilter) each(text []byte, fn func(idx int)) {
 }
 
 // lines calls fn with each line of text (no newline) that holds a pattern,
-// once per line, in order.
-func (p *prefilter) lines(text []byte, fn func(line []byte)) {
+// and the offset of the line in text, once per line, in order.
+func (p *prefilter) lines(text []byte, fn func(line []byte, offset int)) {
 	p.search(text, func(start, _ int) int {
 		ls := bytes.LastIndexByte(text[:start], '\n') + 1
 		le := bytes.IndexByte(text[start:], '\n')
@@ -124,7 +124,7 @@ func (p *prefilter) lines(text []byte, fn func(line []byte)) {
 		} else {
 			le += start
 		}
-		fn(text[ls:le])
+		fn(text[ls:le], ls)
 		// Nothing more on this line needs reporting: go on from the next one.
 		return le + p.m
 	})

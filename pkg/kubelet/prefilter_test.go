@@ -24,7 +24,12 @@ func naiveLines(text []byte, patterns [][]byte) []string {
 
 func prefilterLines(p *prefilter, text []byte) []string {
 	var out []string
-	p.lines(text, func(line []byte) { out = append(out, string(line)) })
+	p.lines(text, func(line []byte, offset int) {
+		if string(text[offset:offset+len(line)]) != string(line) {
+			panic("offset does not point at the line")
+		}
+		out = append(out, string(line))
+	})
 	return out
 }
 

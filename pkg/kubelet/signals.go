@@ -44,6 +44,16 @@ const (
 	SlowDiskUsage
 	// DaemonError: an error- or fatal-level line of the container runtime daemon.
 	DaemonError
+	// NodeReady: the node became (or was reported) Ready again.
+	NodeReady
+	// PLEGActive: the relist delivered a pod lifecycle event ("SyncLoop (PLEG)"),
+	// so PLEG was working at that moment.
+	PLEGActive
+	// RuntimeReady: the kubelet found the runtime and its network ready.
+	RuntimeReady
+	// NodeStatusUnknown: the node controller gave up on the kubelet
+	// ("Kubelet stopped posting node status").
+	NodeStatusUnknown
 
 	signalEnd
 )
@@ -78,6 +88,10 @@ var signalNames = map[Signal]string{
 	HungTask:             "hung-task",
 	SlowDiskUsage:        "slow-disk-usage",
 	DaemonError:          "daemon-error",
+	NodeReady:            "node-ready",
+	PLEGActive:           "pleg-active",
+	RuntimeReady:         "runtime-ready",
+	NodeStatusUnknown:    "node-status-unknown",
 }
 
 // String is the signal's stable name, used in JSON and timelines.
@@ -151,6 +165,18 @@ var matchers = []matcher{
 	m("cni config uninitialized", NetworkNotReady),
 	m("cni plugin not initialized", NetworkNotReady),
 	m("Node became not ready", NodeNotReady),
+	m("status is now: NodeNotReady", NodeNotReady), // the NodeNotReady event, as controllers and describe print it
+	// The way back: the kubelet records a NodeReady event, a controller
+	// sees Ready=True again.
+	m("Recording NodeReady event", NodeReady), // ≤1.20
+	m(`event="NodeReady"`, NodeReady),         // structured, 1.21+
+	m("status is now: NodeReady", NodeReady),  // the event's message
+	m("to &{Ready True", NodeReady),           // node controller: "transitioned from Unknown to &{Ready True ...}"
+	m("some Nodes are Ready", NodeReady),      // node controller leaving master disruption mode
+	m("SyncLoop (PLEG)", PLEGActive),          // a relist produced an event
+	m("RuntimeReady=true", RuntimeReady).unless("NetworkReady=false"),
+	m("Kubelet stopped posting node status", NodeStatusUnknown),
+	m("NodeStatusUnknown", NodeStatusUnknown),
 	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
 	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21
 	m("event channel capacity is full", EventChannelFull), // EventedPLEG
