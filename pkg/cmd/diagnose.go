@@ -173,13 +173,14 @@ func (o *DiagnoseOptions) runLive(ctx context.Context) error {
 	return o.report(done, errors.Join(errs...))
 }
 
-// runOffline diagnoses files or a bundle. Files that cannot be used are
-// reported on stderr; the diagnosis of the rest still prints.
+// runOffline diagnoses files or a bundle: one diagnosis per node they hold.
+// Files that cannot be used are reported on stderr; the diagnosis of the
+// rest still prints.
 func (o *DiagnoseOptions) runOffline() error {
-	var snap *snapshot.Snapshot
+	var snaps []*snapshot.Snapshot
 	var problems error
 	if o.FromDir != "" {
-		snap, problems = offline.FromDir(o.FromDir, o.now())
+		snaps, problems = offline.FromDir(o.FromDir, o.now())
 	} else {
 		inputs, closeAll, err := o.openInputs()
 		if err != nil {
@@ -190,15 +191,19 @@ func (o *DiagnoseOptions) runOffline() error {
 		if len(o.Nodes) == 1 {
 			node = o.Nodes[0]
 		}
-		snap, problems = offline.FromFiles(inputs, node, o.now())
+		snaps, problems = offline.FromFiles(inputs, node, o.now())
 	}
-	if snap == nil {
+	if len(snaps) == 0 {
 		return problems
 	}
 	if problems != nil {
 		fmt.Fprintf(o.streams.ErrOut, "warning: %v\n", problems)
 	}
-	return o.report([]*diagnose.Diagnosis{diagnose.Diagnose(snap)}, nil)
+	diags := make([]*diagnose.Diagnosis, len(snaps))
+	for i, snap := range snaps {
+		diags[i] = diagnose.Diagnose(snap)
+	}
+	return o.report(diags, nil)
 }
 
 // openInputs opens every -f file; "-" is standard input.

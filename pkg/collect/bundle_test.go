@@ -39,10 +39,11 @@ func TestBundleRoundTripGivesTheLiveDiagnosisInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := offline.FromDir(dest, far)
-		if err != nil {
-			t.Fatalf("archive=%v: %v", archive, err)
+		backs, err := offline.FromDir(dest, far)
+		if err != nil || len(backs) != 1 {
+			t.Fatalf("archive=%v: %d snapshots, %v", archive, len(backs), err)
 		}
+		back := backs[0]
 		if !back.CollectedAt.Equal(live.CollectedAt) || back.NodeName != "worker-3" || len(back.Sources) != len(live.Sources) {
 			t.Errorf("archive=%v: bundle reads back as %v %s %d sources, live %v %d", archive, back.CollectedAt, back.NodeName, len(back.Sources), live.CollectedAt, len(live.Sources))
 		}

@@ -6,22 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// DescribedNode is what `kubectl describe node` prints about one node.
+// DescribedNode is what `kubectl describe node` prints about one node — or
+// what a person pasted of it: the whole output, the Conditions block alone, a
+// single condition row, the Events table.
 type DescribedNode struct {
 	// Node holds what the text shows of the object: name, labels, creation time,
 	// taints, unschedulable, conditions, addresses, capacity, allocatable, system
-	// info, pod CIDRs and provider ID. Times are in UTC.
+	// info, pod CIDRs and provider ID. Times are in UTC. The name is empty for a
+	// fragment that does not show it.
 	Node *corev1.Node
 	// Events is empty for "Events: <none>" and nil when the text has no
 	// Events section (cut short before it): no events is not unknown events.
@@ -62,48 +60,61 @@ const describeLineMax = 64 << 10
 // hostile file cannot grow the result without bound.
 const describeRowsMax = 20000
 
-// LooksLikeDescribeNode reports whether the start of a file is describe-node text.
-// A pasted shell prompt or blank lines may come first; "Name:" must then be
-// the first line, and something only node descriptions print must follow, so
-// a described pod (which also starts with "Name:") is not taken for a node.
+// describeNodesMax bounds the nodes of one `kubectl describe nodes` text.
+const describeNodesMax = 5000
+
+// sniffDescribeLines is how many lines of a file's start LooksLikeDescribeNode reads.
+const sniffDescribeLines = 60
+
+// LooksLikeDescribeNode reports whether the start of a file is describe-node
+// text, whole or in part: a "Name:" line followed by a section only nodes
+// have, a Conditions table (or one of its rows alone), or an Events table
+// (or its rows) with events only nodes get. A described pod, which also
+// starts with "Name:", is not a node; a log line is never a table row.
 func LooksLikeDescribeNode(head []byte) bool {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	rest := head
-	for i := 0; i < 4 && len(rest) > 0; i++ {
-		line := rest
-		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
-			line, rest = rest[:j], rest[j+1:]
+	var named, nodeish bool
+	for i := 0; i < sniffDescribeLines && len(head) > 0; i++ {
+		line := head
+		if j := bytes.IndexByte(head, '\n'); j >= 0 {
+			line, head = head[:j], head[j+1:]
 		} else {
-			rest = nil
+			head = nil
 		}
-		line = bytes.TrimRight(line, "\r")
-		if len(bytes.TrimSpace(line)) == 0 || bytes.Contains(line, []byte("kubectl ")) {
-			continue
-		}
-		if !bytes.HasPrefix(line, []byte("Name:")) {
-			return false
-		}
-		rest = append([]byte("\n"), rest...)
-		for _, marker := range []string{"\nRoles:", "\nRole:", "LastHeartbeatTime", "Kubelet Version:", "\nSystem Info:"} {
-			if bytes.Contains(rest, []byte(marker)) {
+		s := unquote(strings.TrimRight(string(line), "\r"))
+		trimmed := strings.TrimSpace(s)
+		if key, val, ok := describeKey(trimmed); ok {
+			switch low := strings.ToLower(key); {
+			case low == "name" && val != "":
+				named = true
+			case low == "namespace" && named && !nodeish:
+				return false // a pod, or another namespaced object
+			case describeNodeSections[low] && named:
+				nodeish = true
+			}
+			if nodeish {
 				return true
 			}
+			continue
 		}
-		return false
+		cells := describeCells(s)
+		if tableKindOf(cells) != "" || headerlessCondition(cells) || headerlessNodeEvent(cells) {
+			return true
+		}
 	}
 	return false
 }
 
-// ParseDescribeNode reads `kubectl describe node` text, current (space-aligned)
-// or from kubectl 1.5–1.8 (tab-aligned). Only the first node of a `kubectl
-// describe nodes` listing is read. Text cut short still gives a result once the
-// Name and one more section are in; anything else is an error that says what
-// was expected.
-func ParseDescribeNode(r io.Reader) (*DescribedNode, error) {
-	p := &describeParser{
-		out:  &DescribedNode{Node: &corev1.Node{}, PodsTotal: -1},
-		seen: map[string]bool{},
-	}
+// ParseDescribeNodes reads `kubectl describe node(s)` text, current
+// (space-aligned) or from kubectl 1.2–1.8 (tab-aligned), whole or in the
+// pieces people paste: one node per "Name:" line, and a node without a name
+// for a fragment before any (the Conditions block or one of its rows, the
+// Events table). Shell prompts, "[...]" elisions, e-mail quoting, extra
+// indentation and lines cut or wrapped by a terminal are read through. Text
+// cut short still gives what it holds; text with nothing of a node in it is
+// an error that says what was expected.
+func ParseDescribeNodes(r io.Reader) ([]*DescribedNode, error) {
+	p := &describeParser{base: -1}
 	br := bufio.NewReaderSize(r, 32<<10)
 	var (
 		lines int
@@ -114,13 +125,13 @@ func ParseDescribeNode(r io.Reader) (*DescribedNode, error) {
 		line, err = readBoundedLine(br)
 		if len(line) > 0 || err == nil {
 			lines++
-			if bytes.IndexByte(line, 0) >= 0 && !p.sawName {
+			if bytes.IndexByte(line, 0) >= 0 && len(p.nodes) == 0 {
 				return nil, errors.New("not kubectl describe node output: binary data")
 			}
 			if lines == 1 {
 				line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 			}
-			if !p.line(string(bytes.TrimRight(line, "\r\n"))) {
+			if !p.line(unquote(string(bytes.TrimRight(line, "\r\n")))) {
 				break
 			}
 		}
@@ -134,20 +145,40 @@ func ParseDescribeNode(r io.Reader) (*DescribedNode, error) {
 	if p.fail != nil {
 		return nil, p.fail
 	}
-	switch {
-	case lines == 0:
+	if lines == 0 {
 		return nil, errors.New(`not kubectl describe node output: empty input`)
-	case !p.sawName:
-		return nil, errors.New(`not kubectl describe node output: no "Name:" line`)
-	case p.out.Node.Name == "":
-		return nil, errors.New(`not kubectl describe node output: the "Name:" line has no name`)
-	case len(p.seen) == 0:
-		return nil, fmt.Errorf(`not kubectl describe node output: nothing after "Name: %s" (expected Labels:, Conditions:, Capacity:, System Info:...)`, p.out.Node.Name)
-	case !p.nodeish:
-		return nil, fmt.Errorf(`not kubectl describe node output: "Name: %s" is followed by none of the sections a node has (Roles:, Conditions:, Capacity:, System Info:...); the description of another kind of object?`, p.out.Node.Name)
 	}
-	p.finish()
-	return p.out, nil
+	var out []*DescribedNode
+	var named []string
+	for _, n := range p.nodes {
+		if n.named {
+			named = append(named, n.out.Node.Name)
+		}
+		if len(n.seen) == 0 || n.named && !n.nodeish {
+			continue
+		}
+		n.finish()
+		out = append(out, n.out)
+	}
+	if len(out) == 0 {
+		switch {
+		case len(named) == 0:
+			return nil, errors.New(`not kubectl describe node output: no "Name:" line, Conditions table or node Events in it`)
+		case named[0] == "":
+			return nil, errors.New(`not kubectl describe node output: the "Name:" line has no name`)
+		}
+		return nil, fmt.Errorf(`not kubectl describe node output: "Name: %s" is followed by none of the sections a node has (Roles:, Conditions:, Capacity:, System Info:...); the description of another kind of object?`, named[0])
+	}
+	return out, nil
+}
+
+// unquote drops the "> " an e-mail reply or a markdown quote puts in front of
+// a pasted line; describe output never starts a line with ">".
+func unquote(s string) string {
+	if strings.HasPrefix(s, ">") {
+		return strings.TrimPrefix(strings.TrimPrefix(s, ">"), " ")
+	}
+	return s
 }
 
 // readBoundedLine returns the next line, cut to describeLineMax bytes.
@@ -169,14 +200,27 @@ func readBoundedLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
+// describeParser reads the text line by line into one nodeText per node.
 type describeParser struct {
-	out     *DescribedNode
-	sawName bool
-	// seen holds the sections that gave at least one value.
-	seen    map[string]bool
+	nodes []*nodeText
+	// base is the indentation of section lines ("Name:", "Conditions:"),
+	// learnt from the first one: a paste indented as a whole keeps its shape.
+	base    int
 	section string
-	table   *describeTable
-	fail    error
+	// skipping says the open section is one this parser does not read, so
+	// its sub-lines are not taken for tables or rows.
+	skipping bool
+	table    *describeTable
+	fail     error
+}
+
+// nodeText is what the text shows of one node.
+type nodeText struct {
+	out *DescribedNode
+	// named says the node has a "Name:" line (a fragment may not).
+	named bool
+	// seen holds the sections that gave at least one value.
+	seen map[string]bool
 	// ages of the events, resolved once CaptureTime is known.
 	ages []eventAges
 	// lease renewal, one more lower bound of the print time.
@@ -192,47 +236,99 @@ var describeNodeSections = map[string]bool{
 	"podcidrs": true, "providerid": true, "externalid": true, "non-terminated pods": true,
 }
 
+// knownSections are the section lines the parser recognizes as such
+// wherever a paste's indentation put them.
+var knownSections = map[string]bool{
+	"name": true, "labels": true, "annotations": true, "creationtimestamp": true, "phase": true,
+	"events": true, "allocated resources": true, "pods": true,
+}
+
 type eventAges struct {
 	last, first time.Duration
 	lastOK      bool
 	firstOK     bool
 }
 
+// node returns the node being read, starting one without a name for a
+// fragment that comes before any "Name:" line.
+func (p *describeParser) node() *nodeText {
+	if len(p.nodes) == 0 {
+		p.nodes = append(p.nodes, newNodeText())
+	}
+	return p.nodes[len(p.nodes)-1]
+}
+
+func newNodeText() *nodeText {
+	return &nodeText{out: &DescribedNode{Node: &corev1.Node{}, PodsTotal: -1}, seen: map[string]bool{}}
+}
+
+// indentOf counts the leading blanks of s.
+func indentOf(s string) int {
+	return len(s) - len(strings.TrimLeft(s, " \t"))
+}
+
 // line handles one line and reports whether to read on.
 func (p *describeParser) line(s string) bool {
-	if strings.TrimSpace(s) == "" {
+	trimmed := strings.TrimSpace(s)
+	if trimmed == "" {
 		return true
 	}
-	if s[0] != ' ' && s[0] != '\t' {
-		key, val, ok := describeKey(s)
-		if !ok {
-			// The second line of a multi-line event message, or a shell
-			// prompt pasted after the output: not a section, so the open
-			// table goes on.
-			return true
-		}
-		if key == "Name" {
-			if p.sawName {
-				return false // the next node of `kubectl describe nodes`
-			}
-			p.sawName = true
-			p.out.Node.Name = val
-			p.section, p.table = "", nil
-			return true
-		}
-		if !p.sawName {
-			return true
-		}
-		if key == "Namespace" && len(p.seen) == 0 {
-			p.fail = fmt.Errorf(`not kubectl describe node output: it has a "Namespace:" line, so it describes a namespaced object (a pod?), not a node`)
+	indent := indentOf(s)
+	if key, val, ok := describeKey(trimmed); ok && p.isSectionLine(key, indent) {
+		return p.sectionLine(key, val, indent)
+	}
+	if p.base >= 0 && indent <= p.base {
+		// A line at the sections' depth that is no section: a shell
+		// prompt, "[...]", the second line of a wrapped message. The open
+		// section goes on.
+		return true
+	}
+	if p.skipping {
+		return true
+	}
+	p.sub(s)
+	return true
+}
+
+// isSectionLine says whether a "Key: value" line opens a section: at the
+// sections' depth (or shallower), or, before that depth is known, when it is
+// a section a node description has.
+func (p *describeParser) isSectionLine(key string, indent int) bool {
+	if key[0] < 'A' || key[0] > 'Z' {
+		return false // kubectl capitalizes sections; "name:" is YAML
+	}
+	low := strings.ToLower(key)
+	if p.base < 0 {
+		return knownSections[low] || describeNodeSections[low]
+	}
+	return indent <= p.base
+}
+
+// sectionLine handles a "Key: value" line at the sections' depth.
+func (p *describeParser) sectionLine(key, val string, indent int) bool {
+	if p.base < 0 {
+		p.base = indent
+	}
+	if strings.EqualFold(key, "Name") {
+		if len(p.nodes) >= describeNodesMax {
 			return false
 		}
-		p.start(key, val)
+		cur := p.node()
+		if cur.named || len(cur.seen) > 0 {
+			cur = newNodeText()
+			p.nodes = append(p.nodes, cur)
+		}
+		cur.named = true
+		cur.out.Node.Name = val
+		p.section, p.table, p.skipping = "", nil, false
 		return true
 	}
-	if p.sawName {
-		p.sub(s)
+	n := p.node()
+	if strings.EqualFold(key, "Namespace") && n.named && !n.nodeish && len(n.seen) == 0 {
+		p.fail = fmt.Errorf(`not kubectl describe node output: it has a "Namespace:" line, so it describes a namespaced object (a pod?), not a node`)
+		return false
 	}
+	p.start(key, val)
 	return true
 }
 
@@ -256,114 +352,100 @@ func describeKey(s string) (key, val string, ok bool) {
 	return key, strings.TrimSpace(rest), true
 }
 
-func (p *describeParser) mark(section string) { p.seen[section] = true }
+func (n *nodeText) mark(section string) { n.seen[section] = true }
 
 // start opens a section; values on the section line itself are handled here.
 func (p *describeParser) start(key, val string) {
-	n := p.out.Node
-	p.section, p.table = strings.ToLower(key), nil
-	p.nodeish = p.nodeish || describeNodeSections[p.section]
+	cur := p.node()
+	n := cur.out.Node
+	p.section, p.table, p.skipping = strings.ToLower(key), nil, false
+	cur.nodeish = cur.nodeish || describeNodeSections[p.section]
 	switch p.section {
 	case "labels":
-		p.label(val)
+		cur.label(val)
 	case "taints":
-		p.taint(val)
+		cur.taint(val)
 	case "creationtimestamp":
 		if t, ok := parseDescribeTime(val); ok {
-			n.CreationTimestamp = metav1.NewTime(t)
-			p.mark(p.section)
+			n.CreationTimestamp.Time = t
+			cur.mark(p.section)
 		}
 	case "unschedulable":
-		if b, err := strconv.ParseBool(val); err == nil {
+		if b, ok := parseBool(val); ok {
 			n.Spec.Unschedulable = b
-			p.mark(p.section)
+			cur.mark(p.section)
 		}
 	case "addresses":
-		p.oldAddresses(val)
+		cur.oldAddresses(val)
 	case "podcidr":
 		n.Spec.PodCIDR = val
-		p.mark(p.section)
+		cur.mark(p.section)
 	case "podcidrs":
 		for _, c := range strings.Split(val, ",") {
 			if c = strings.TrimSpace(c); c != "" {
 				n.Spec.PodCIDRs = append(n.Spec.PodCIDRs, c)
 			}
 		}
-		p.mark(p.section)
+		cur.mark(p.section)
 	case "providerid":
 		n.Spec.ProviderID = val
-		p.mark(p.section)
+		cur.mark(p.section)
 	case "conditions":
-		p.table = newDescribeTable(p.section, "type", "status", "lastheartbeattime")
+		p.table = newDescribeTable(tableConditions)
 	case "non-terminated pods":
-		// "(108 in total)"
-		if rest, ok := strings.CutPrefix(val, "("); ok {
-			if num, _, ok := strings.Cut(rest, " in total)"); ok {
-				if v, err := strconv.Atoi(num); err == nil && v >= 0 {
-					p.out.PodsTotal = v
-					p.mark(p.section)
-				}
-			}
+		if total, ok := parsePodsTotal(val); ok {
+			cur.out.PodsTotal = total
+			cur.mark(p.section)
 		}
-		p.table = newDescribeTable(p.section, "namespace", "name")
+		p.table = newDescribeTable(tablePods)
 	case "events":
-		if p.out.Events == nil {
-			p.out.Events = []DescribedEvent{}
+		if cur.out.Events == nil {
+			cur.out.Events = []DescribedEvent{}
 		}
 		if val == "<none>" {
-			p.mark(p.section)
+			cur.mark(p.section)
 			return
 		}
-		p.table = newDescribeTable(p.section, "reason", "message")
+		p.table = newDescribeTable(tableEvents)
 	case "role", "roles", "annotations", "phase", "externalid", "lease", "capacity", "allocatable",
 		"system info", "allocated resources", "pods":
 		// Known; sub-lines or nothing the diagnosis reads.
 		if p.section == "role" || p.section == "roles" {
-			p.mark(p.section)
+			cur.mark(p.section)
 		}
 	default:
-		p.section = "" // unknown: skip it and its sub-lines
+		p.section, p.skipping = "", true // unknown: skip it and its sub-lines
 	}
 }
 
-// sub handles an indented line of the open section.
+// sub handles an indented line: a row of the open table, a sub-line of the
+// open section, or — in a fragment with no section line — a table header or
+// a row that tells its table by its cells.
 func (p *describeParser) sub(s string) {
-	if p.table != nil {
-		p.row(s)
+	if p.table != nil && p.row(s) {
 		return
 	}
-	n := p.out.Node
+	cur := p.node()
+	n := cur.out.Node
 	val := strings.TrimSpace(s)
 	switch p.section {
 	case "labels":
-		p.label(val)
+		cur.label(val)
+		return
 	case "taints":
-		p.taint(val)
+		cur.taint(val)
+		return
 	case "addresses":
 		typ, addr, ok := describeSubKey(val)
 		if !ok {
-			p.oldAddresses(val)
+			cur.oldAddresses(val)
 			return
 		}
-		p.address(corev1.NodeAddressType(typ), addr)
+		cur.address(corev1.NodeAddressType(typ), addr)
+		return
 	case "capacity", "allocatable":
-		name, qty, ok := describeSubKey(val)
-		if !ok {
-			return
-		}
-		q, err := resource.ParseQuantity(qty)
-		if err != nil {
-			return
-		}
-		list := &n.Status.Capacity
-		if p.section == "allocatable" {
-			list = &n.Status.Allocatable
-		}
-		if *list == nil {
-			*list = corev1.ResourceList{}
-		}
-		(*list)[corev1.ResourceName(name)] = q
-		p.mark(p.section)
+		cur.quantity(p.section, val)
+		return
 	case "system info":
 		key, v, ok := describeSubKey(val)
 		if !ok {
@@ -371,507 +453,43 @@ func (p *describeParser) sub(s string) {
 		}
 		if field := systemInfoField(&n.Status.NodeInfo, key); field != nil {
 			*field = v
-			p.mark(p.section)
+			cur.mark(p.section)
 		}
+		return
 	case "lease":
 		key, v, ok := describeSubKey(val)
 		if ok && strings.EqualFold(key, "RenewTime") {
 			if t, ok := parseDescribeTime(v); ok {
-				p.renew = t
-				p.mark(p.section)
+				cur.renew = t
+				cur.mark(p.section)
 			}
 		}
-	}
-}
-
-// systemInfoField is the field a "System Info:" line sets, nil for one this
-// parser does not know.
-func systemInfoField(info *corev1.NodeSystemInfo, key string) *string {
-	switch strings.ToLower(key) {
-	case "machine id":
-		return &info.MachineID
-	case "system uuid":
-		return &info.SystemUUID
-	case "boot id":
-		return &info.BootID
-	case "kernel version":
-		return &info.KernelVersion
-	case "os image":
-		return &info.OSImage
-	case "operating system":
-		return &info.OperatingSystem
-	case "architecture":
-		return &info.Architecture
-	case "container runtime version":
-		return &info.ContainerRuntimeVersion
-	case "kubelet version":
-		return &info.KubeletVersion
-	case "kube-proxy version":
-		return &info.KubeProxyVersion
-	}
-	return nil
-}
-
-// describeSubKey splits "Key:  value" (the value may be empty).
-func describeSubKey(s string) (key, val string, ok bool) {
-	key, val, ok = strings.Cut(s, ":")
-	if !ok || key == "" || strings.ContainsAny(key, "\t") {
-		return "", "", false
-	}
-	if val != "" && val[0] != ' ' && val[0] != '\t' {
-		return "", "", false // the colon of "fd00::3" or "aws:///...": a value, not a key
-	}
-	return strings.TrimSpace(key), strings.TrimSpace(val), true
-}
-
-func (p *describeParser) label(s string) {
-	if s == "" || s == "<none>" {
 		return
 	}
-	k, v, _ := strings.Cut(s, "=")
-	if k == "" {
-		return
-	}
-	n := p.out.Node
-	if n.Labels == nil {
-		n.Labels = map[string]string{}
-	}
-	if len(n.Labels) >= describeRowsMax {
-		return
-	}
-	n.Labels[k] = v
-	p.mark(p.section)
-}
-
-// taint reads "key[=value]:Effect".
-func (p *describeParser) taint(s string) {
-	if s == "" || s == "<none>" {
-		return
-	}
-	i := strings.LastIndexByte(s, ':')
-	if i <= 0 || len(p.out.Node.Spec.Taints) >= describeRowsMax {
-		return
-	}
-	t := corev1.Taint{Effect: corev1.TaintEffect(s[i+1:])}
-	t.Key, t.Value, _ = strings.Cut(s[:i], "=")
-	p.out.Node.Spec.Taints = append(p.out.Node.Spec.Taints, t)
-	p.mark(p.section)
-}
-
-// oldAddresses reads kubectl ≤1.7's "Addresses: 10.0.0.3,10.0.0.3,worker-3",
-// which drops the types: an IP is taken for an InternalIP, anything else for
-// a Hostname.
-func (p *describeParser) oldAddresses(s string) {
-	for _, a := range strings.Split(s, ",") {
-		a = strings.TrimSpace(a)
-		if a == "" || a == "<none>" {
-			continue
-		}
-		if typ, addr, ok := describeSubKey(a); ok && net.ParseIP(a) == nil {
-			p.address(corev1.NodeAddressType(typ), addr)
-			continue
-		}
-		typ := corev1.NodeHostName
-		if net.ParseIP(a) != nil {
-			typ = corev1.NodeInternalIP
-		}
-		p.address(typ, a)
-	}
-}
-
-func (p *describeParser) address(typ corev1.NodeAddressType, addr string) {
-	if addr == "" {
-		return
-	}
-	n := p.out.Node
-	if len(n.Status.Addresses) >= 64 {
-		return // a node has a handful; the check below is quadratic
-	}
-	for _, a := range n.Status.Addresses {
-		if a.Type == typ && a.Address == addr {
-			return
-		}
-	}
-	n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: typ, Address: addr})
-	p.mark("addresses")
-}
-
-// describeTable is one table of the output: a header row, a dashed row, then
-// data rows, aligned by kubectl's tabwriter with spaces (current) or tabs (old).
-type describeTable struct {
-	kind     string
-	required []string
-	header   string
-	dashed   bool
-	cols     []describeCell // header cells: names and start columns
-	index    map[string]int // column index by describeColumnName
-}
-
-// describeColumnsMax is more columns than any table of describe output has
-// (the old Events table has 8); every row costs one cell per column, so a
-// hostile header must not set thousands.
-const describeColumnsMax = 16
-
-// describeColumnName folds a header cell to a map key: "CPU Requests" → "cpurequests".
-func describeColumnName(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), ""))
-}
-
-func (t *describeTable) setColumns(cols []describeCell) {
-	t.cols = cols
-	t.index = map[string]int{}
-	for i, c := range cols {
-		t.index[describeColumnName(c.text)] = i
-	}
-}
-
-// columnsFromDashes takes the columns from the dashed row, which kubectl
-// writes with one run of dashes per header cell: where a terminal's tab
-// expansion left a single space between two header cells ("Memory Requests
-// Memory Limits"), the dashes still tell them apart.
-func (t *describeTable) columnsFromDashes(dashes string) {
-	d, h := describeExpand(dashes), describeExpand(t.header)
-	var cols []describeCell
-	for i := 0; i < len(d); {
-		if d[i] != '-' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(d) && d[j] == '-' {
-			j++
-		}
-		if j > len(h) || i > 0 && h[i-1] != ' ' || j < len(h) && h[j] != ' ' {
-			return // the header is not above the dashes: keep its own cells
-		}
-		cols = append(cols, describeCell{text: strings.TrimSpace(string(h[i:j])), col: i})
-		i = j
-	}
-	if len(cols) >= len(t.cols) && len(cols) <= describeColumnsMax {
-		t.setColumns(cols)
-	}
-}
-
-// describeExpand expands tabs to 8-column stops, as tabwriter assumes.
-func describeExpand(s string) []rune {
-	var out []rune
-	for _, r := range s {
-		if r == '\t' {
-			for {
-				out = append(out, ' ')
-				if len(out)%8 == 0 {
-					break
-				}
-			}
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func newDescribeTable(kind string, required ...string) *describeTable {
-	return &describeTable{kind: kind, required: required}
-}
-
-// describeCell is one cell of a table line: its text, where it starts once
-// tabs are expanded to 8-column stops, and its byte offset in the line.
-type describeCell struct {
-	text string
-	col  int
-	off  int
-}
-
-// describeCells splits a table line at tabs and at runs of two or more spaces
-// (single spaces sit inside cells: "100m (1%)", "Mon, 02 Jan 2024 ...").
-func describeCells(s string) []describeCell {
-	var (
-		cells []describeCell
-		cur   *describeCell
-		col   int
-		last  int // byte offset just past the last non-space rune of cur
-	)
-	end := func() {
-		if cur != nil {
-			cur.text = s[cur.off:last]
-			cells = append(cells, *cur)
-			cur = nil
-		}
-	}
-	for i, r := range s {
-		switch {
-		case r == '\t':
-			end()
-			col = (col/8 + 1) * 8
-			continue
-		case r == ' ':
-			if cur != nil && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\t') {
-				end()
-			}
-		default:
-			if cur == nil {
-				cur = &describeCell{col: col, off: i}
-			}
-			_, size := utf8.DecodeRuneInString(s[i:])
-			last = i + size
-		}
-		col++
-	}
-	end()
-	return cells
-}
-
-// row handles one indented line of a table section.
-func (p *describeParser) row(s string) {
-	t := p.table
-	cells := describeCells(s)
-	if len(cells) == 0 {
-		return
-	}
-	if t.cols == nil {
-		if len(cells) > describeColumnsMax {
-			p.table, p.section = nil, ""
-			return
-		}
-		for _, r := range t.required {
-			if !strings.Contains(describeColumnName(s), r) {
-				// Not the table we know (the old "Allocated resources" or a
-				// format of the future): skip the section.
-				p.table, p.section = nil, ""
-				return
-			}
-		}
-		t.header = s
-		t.setColumns(cells)
-		return
-	}
-	if strings.Trim(strings.Join(strings.Fields(s), ""), "-") == "" {
-		if !t.dashed {
-			t.dashed = true
-			t.columnsFromDashes(s)
-		}
-		return
-	}
-	vals := t.split(s, cells)
-	get := func(name string) string {
-		if i, ok := t.index[name]; ok {
-			return vals[i]
-		}
-		return ""
-	}
-	switch t.kind {
-	case "conditions":
-		p.condition(get)
-	case "non-terminated pods":
-		p.pod(get)
-	case "events":
-		if ti, ok := t.index["type"]; ok && vals[ti] != "Normal" && vals[ti] != "Warning" {
-			vals = t.anchorEventType(s, cells, vals)
-		}
-		p.event(get)
-	}
-}
-
-// split assigns the cells of a data row to the header's columns. Aligned
-// output puts every cell exactly under its header, which finds empty cells
-// (an old event's SubObjectPath) and cells that a terminal's tab expansion
-// glued together with one space; text realigned by hand (pasted into an
-// issue, say) falls back to taking cells in order. The last column (Message)
-// is the rest of the line, verbatim.
-func (t *describeTable) split(s string, cells []describeCell) []string {
-	if vals, ok := t.splitAligned(s, cells); ok {
-		return vals
-	}
-	n := len(t.cols)
-	vals := make([]string, n)
-	for i, c := range cells {
-		if i == n-1 {
-			vals[i] = strings.TrimSpace(s[c.off:])
-			break
-		}
-		vals[i] = c.text
-	}
-	return vals
-}
-
-func (t *describeTable) splitAligned(s string, cells []describeCell) ([]string, bool) {
-	n := len(t.cols)
-	vals := make([]string, n)
-	j := -1
-	for _, c := range cells {
-		// Cut a cell that runs over a column start after a single space.
-		for c.text != "" {
-			k := t.column(c.col)
-			if k < 0 || k <= j {
-				return nil, false
-			}
-			if k == n-1 {
-				vals[k] = strings.TrimSpace(s[c.off:])
-				return vals, true
-			}
-			j = k
-			next := t.cols[k+1].col - c.col // runes from the cell start to the next column
-			head, tail, cut := cutRunes(c.text, next)
-			if !cut {
-				vals[k] = c.text
-				break
-			}
-			if !strings.HasSuffix(head, " ") || strings.HasPrefix(tail, " ") {
-				return nil, false
-			}
-			vals[k] = strings.TrimSpace(head)
-			c = describeCell{text: tail, col: c.col + next, off: c.off + len(head)}
-		}
-	}
-	return vals, true
-}
-
-// column is the index of the column starting exactly at col, or -1.
-func (t *describeTable) column(col int) int {
-	for i, c := range t.cols {
-		if c.col == col {
-			return i
-		}
-	}
-	return -1
-}
-
-// cutRunes cuts s after n runes; cut is false when s is no longer than that.
-func cutRunes(s string, n int) (head, tail string, cut bool) {
-	if n <= 0 {
-		return "", s, true
-	}
-	i := 0
-	for off := range s {
-		if i == n {
-			return s[:off], s[off:], true
-		}
-		i++
-	}
-	return s, "", false
-}
-
-// anchorEventType re-reads an old event row whose cells went in order past an
-// empty SubObjectPath: the Type cell ("Normal"/"Warning") is the anchor;
-// cells before it fill the columns before Type from the left, and Reason and
-// Message follow it.
-func (t *describeTable) anchorEventType(s string, cells []describeCell, vals []string) []string {
-	ti := t.index["type"]
-	for i, c := range cells {
-		if c.text != "Normal" && c.text != "Warning" || i > ti {
-			continue
-		}
-		out := make([]string, len(t.cols))
-		for k := 0; k < i && k < ti; k++ {
-			out[k] = cells[k].text
-		}
-		out[ti] = c.text
-		for k := ti + 1; k < len(out) && i+k-ti < len(cells); k++ {
-			if k == len(out)-1 {
-				out[k] = strings.TrimSpace(s[cells[i+k-ti].off:])
-				break
-			}
-			out[k] = cells[i+k-ti].text
-		}
-		return out
-	}
-	return vals
-}
-
-func (p *describeParser) condition(get func(string) string) {
-	typ := get("type")
-	if typ == "" {
-		return
-	}
-	c := corev1.NodeCondition{
-		Type:    corev1.NodeConditionType(typ),
-		Status:  corev1.ConditionStatus(get("status")),
-		Reason:  get("reason"),
-		Message: get("message"),
-	}
-	if t, ok := parseDescribeTime(get("lastheartbeattime")); ok {
-		c.LastHeartbeatTime = metav1.NewTime(t)
-	}
-	if t, ok := parseDescribeTime(get("lasttransitiontime")); ok {
-		c.LastTransitionTime = metav1.NewTime(t)
-	}
-	n := p.out.Node
-	if len(n.Status.Conditions) < describeRowsMax {
-		n.Status.Conditions = append(n.Status.Conditions, c)
-	}
-	p.mark("conditions")
-}
-
-func (p *describeParser) pod(get func(string) string) {
-	if get("name") == "" || len(p.out.Pods) >= describeRowsMax {
-		return
-	}
-	qty := func(s string) string {
-		q, _, _ := strings.Cut(s, " (")
-		return q
-	}
-	p.out.Pods = append(p.out.Pods, DescribedPod{
-		Namespace:      get("namespace"),
-		Name:           get("name"),
-		CPURequests:    qty(get("cpurequests")),
-		CPULimits:      qty(get("cpulimits")),
-		MemoryRequests: qty(get("memoryrequests")),
-		MemoryLimits:   qty(get("memorylimits")),
-	})
-	p.mark("non-terminated pods")
-}
-
-func (p *describeParser) event(get func(string) string) {
-	if get("reason") == "" || len(p.out.Events) >= describeRowsMax {
-		return
-	}
-	e := DescribedEvent{Type: get("type"), Reason: get("reason"), From: get("from"), Message: get("message"), Count: 1}
-	var a eventAges
-	if age := get("age"); age != "" {
-		// "3m", "3m (x14 over 27h)"
-		last, rest, _ := strings.Cut(age, " ")
-		a.last, a.lastOK = parseDescribeAge(last)
-		a.first, a.firstOK = a.last, a.lastOK
-		if rest, ok := strings.CutPrefix(rest, "(x"); ok {
-			num, over, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " over ")
-			if v, err := strconv.ParseInt(num, 10, 32); err == nil && v > 0 {
-				e.Count = int32(v)
-			}
-			a.first, a.firstOK = parseDescribeAge(over)
-		}
-	} else {
-		// kubectl ≤1.8: FirstSeen, LastSeen, Count
-		a.last, a.lastOK = parseDescribeAge(get("lastseen"))
-		a.first, a.firstOK = parseDescribeAge(get("firstseen"))
-		if !a.firstOK {
-			a.first, a.firstOK = a.last, a.lastOK
-		}
-		if v, err := strconv.ParseInt(get("count"), 10, 32); err == nil && v > 0 {
-			e.Count = int32(v)
-		}
-	}
-	p.out.Events = append(p.out.Events, e)
-	p.ages = append(p.ages, a)
-	p.mark("events")
+	p.fragment(s)
 }
 
 // finish derives what needs the whole text: the capture time and, from it,
-// the event times.
-func (p *describeParser) finish() {
-	ct := p.renew
-	for _, c := range p.out.Node.Status.Conditions {
+// the event times; and a name for a fragment whose events name their node.
+func (n *nodeText) finish() {
+	out := n.out
+	if out.Node.Name == "" {
+		out.Node.Name = eventsNodeName(out.Events)
+	}
+	ct := n.renew
+	for _, c := range out.Node.Status.Conditions {
 		for _, t := range []time.Time{c.LastHeartbeatTime.Time, c.LastTransitionTime.Time} {
 			if t.After(ct) {
 				ct = t
 			}
 		}
 	}
-	p.out.CaptureTime = ct
+	out.CaptureTime = ct
 	if ct.IsZero() {
 		return
 	}
-	for i := range p.out.Events {
-		e, a := &p.out.Events[i], p.ages[i]
+	for i := range out.Events {
+		e, a := &out.Events[i], n.ages[i]
 		if a.lastOK {
 			e.Last = ct.Add(-a.last)
 		}
@@ -885,49 +503,16 @@ func (p *describeParser) finish() {
 	}
 }
 
-// parseDescribeTime reads the RFC 1123 times kubectl prints; kubectl prints
-// the zero time as a date in year 1, which stays the zero time.
-func parseDescribeTime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC1123Z, time.RFC1123, time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
-			if t.Year() <= 1 {
-				return time.Time{}, false
+// eventsNodeName is the node the kubelet's events come from ("kubelet,
+// worker-3", "{kubelet worker-3}"), or "".
+func eventsNodeName(events []DescribedEvent) string {
+	for _, e := range events {
+		from := strings.Trim(e.From, "{}")
+		if rest, ok := strings.CutPrefix(from, "kubelet"); ok {
+			if name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ",")); name != "" && !strings.ContainsAny(name, " ,") {
+				return name
 			}
-			return t.UTC(), true
 		}
 	}
-	return time.Time{}, false
-}
-
-// describeAgeMax is far beyond any real age; it keeps sums from overflowing.
-const describeAgeMax = 200 * 365 * 24 * time.Hour
-
-// parseDescribeAge reads kubectl's human durations: "43s", "3m5s", "27h",
-// "2d3h", "5y10d" ("<unknown>" and "<invalid>" are not ages).
-func parseDescribeAge(s string) (time.Duration, bool) {
-	if s == "" {
-		return 0, false
-	}
-	units := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'y': 365 * 24 * time.Hour}
-	var d time.Duration
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 || i == len(s) || i > 6 {
-			return 0, false
-		}
-		unit, ok := units[s[i]]
-		if !ok {
-			return 0, false
-		}
-		v, _ := strconv.Atoi(s[:i])
-		if time.Duration(v) > (describeAgeMax-d)/unit {
-			return 0, false
-		}
-		d += time.Duration(v) * unit
-		s = s[i+1:]
-	}
-	return d, true
+	return ""
 }

@@ -38,11 +38,11 @@ func describeTime(s string) time.Time {
 
 func parseDescribeString(t testing.TB, s string) *DescribedNode {
 	t.Helper()
-	d, err := ParseDescribeNode(strings.NewReader(s))
+	ds, err := ParseDescribeNodes(strings.NewReader(s))
 	if err != nil {
-		t.Fatalf("ParseDescribeNode: %v", err)
+		t.Fatalf("ParseDescribeNodes: %v", err)
 	}
-	return d
+	return ds[0]
 }
 
 // describeCond is a condition in one line, for comparing.
@@ -310,10 +310,11 @@ func TestParseDescribeNodeSamples(t *testing.T) {
 			if !LooksLikeDescribeNode(data[:min(len(data), 512)]) {
 				t.Error("LooksLikeDescribeNode = false")
 			}
-			d, err := ParseDescribeNode(bytes.NewReader(data))
+			ds, err := ParseDescribeNodes(bytes.NewReader(data))
 			if err != nil {
 				t.Fatal(err)
 			}
+			d := ds[0]
 			checkDescribed(t, d, want)
 			if d.Events == nil {
 				t.Error("Events is nil: the Events section was read as missing")
@@ -542,15 +543,15 @@ func TestParseDescribeNodeErrors(t *testing.T) {
 		{"kubectl get node -o yaml", "apiVersion: v1\nkind: Node\nmetadata:\n  name: worker-7\n", `no "Name:" line`},
 		{"kubectl get node -o json", "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Node\",\n    \"metadata\": {\n        \"name\": \"worker-7\"\n", `no "Name:" line`},
 		{"describe pod", "Name:         nginx-7854ff8877-xk4cv\nNamespace:    default\nPriority:     0\nNode:         worker-9/192.168.10.29\n", `"Namespace:" line`},
-		{"name only", "Name:   worker-7\n", `nothing after "Name: worker-7"`},
+		{"name only", "Name:   worker-7\n", `"Name: worker-7" is followed by none of the sections`},
 		{"name cut", "Name:", `"Name:" line has no name`},
-		{"name and unknown sections", "Name:  worker-7\nFoo:  bar\nBaz:\n  qux\n", `nothing after "Name: worker-7"`},
+		{"name and unknown sections", "Name:  worker-7\nFoo:  bar\nBaz:\n  qux\n", `"Name: worker-7" is followed by none of the sections`},
 		{"describe namespace", "Name:         default\nLabels:       kubernetes.io/metadata.name=default\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n", `none of the sections a node has`},
 		{"describe pv", "Name:            pvc-3f2a\nLabels:          <none>\nStorageClass:    gp2\nStatus:          Bound\nEvents:          <none>\n", `none of the sections a node has`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := ParseDescribeNode(strings.NewReader(tt.in))
+			d, err := ParseDescribeNodes(strings.NewReader(tt.in))
 			if err == nil {
 				t.Fatalf("no error; got %+v", d)
 			}
@@ -579,7 +580,7 @@ func (r *describeErrReader) Read(p []byte) (int, error) {
 }
 
 func TestParseDescribeNodeReadError(t *testing.T) {
-	_, err := ParseDescribeNode(&describeErrReader{data: describeSample(t, "current-healthy.txt")[:700]})
+	_, err := ParseDescribeNodes(&describeErrReader{data: describeSample(t, "current-healthy.txt")[:700]})
 	if err == nil || !strings.Contains(err.Error(), "connection reset by peer") {
 		t.Errorf("err = %v", err)
 	}
@@ -602,14 +603,14 @@ func TestParseDescribeNodeTruncated(t *testing.T) {
 		}
 		cuts = append(cuts, len(data))
 		for _, cut := range cuts {
-			d, err := ParseDescribeNode(bytes.NewReader(data[:cut]))
+			ds, err := ParseDescribeNodes(bytes.NewReader(data[:cut]))
 			if err != nil {
-				if d != nil {
+				if ds != nil {
 					t.Fatalf("%s cut at %d: result with error", name, cut)
 				}
 				continue
 			}
-			if d.Node == nil || d.Node.Name == "" {
+			if d := ds[0]; d.Node == nil || d.Node.Name == "" {
 				t.Fatalf("%s cut at %d: no name", name, cut)
 			}
 		}
@@ -693,7 +694,7 @@ func TestParseDescribeAge(t *testing.T) {
 	}
 }
 
-func FuzzParseDescribeNode(f *testing.F) {
+func FuzzParseDescribeNodes(f *testing.F) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "describe", "*"))
 	if err != nil || len(paths) == 0 {
 		f.Fatalf("no seed files in testdata/describe: %v", err)
@@ -710,9 +711,9 @@ func FuzzParseDescribeNode(f *testing.F) {
 	f.Add([]byte("Name:\tx\nEvents:\n  FirstSeen\tLastSeen\tCount\tFrom\tSubObjectPath\tType\tReason\tMessage\n  1s\t\tWarning\t\t\t\tNormal\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		LooksLikeDescribeNode(data)
-		d, err := ParseDescribeNode(bytes.NewReader(data))
+		ds, err := ParseDescribeNodes(bytes.NewReader(data))
 		if err != nil {
-			if d != nil {
+			if ds != nil {
 				t.Fatal("result returned with an error")
 			}
 			if !strings.HasPrefix(err.Error(), "not kubectl describe node output: ") {
@@ -720,29 +721,38 @@ func FuzzParseDescribeNode(f *testing.F) {
 			}
 			return
 		}
-		if d.Node == nil || d.Node.Name == "" {
-			t.Fatal("result without a node name")
+		if len(ds) == 0 {
+			t.Fatal("no node and no error")
 		}
-		if d.PodsTotal < -1 {
-			t.Fatalf("PodsTotal = %d", d.PodsTotal)
-		}
-		for _, c := range d.Node.Status.Conditions {
-			for _, ts := range []time.Time{c.LastHeartbeatTime.Time, c.LastTransitionTime.Time} {
-				if ts.After(d.CaptureTime) {
-					t.Fatalf("condition time %v after CaptureTime %v", ts, d.CaptureTime)
-				}
-			}
-		}
-		for _, e := range d.Events {
-			if e.Count < 1 {
-				t.Fatalf("event count %d", e.Count)
-			}
-			if d.CaptureTime.IsZero() && (!e.Last.IsZero() || !e.First.IsZero()) {
-				t.Fatalf("event times %v, %v without a capture time", e.First, e.Last)
-			}
-			if !e.Last.IsZero() && (e.First.After(e.Last) || e.Last.After(d.CaptureTime)) {
-				t.Fatalf("event times first %v, last %v, capture %v", e.First, e.Last, d.CaptureTime)
-			}
+		for _, d := range ds {
+			checkFuzzedNode(t, d)
 		}
 	})
+}
+
+func checkFuzzedNode(t *testing.T, d *DescribedNode) {
+	if d.Node == nil {
+		t.Fatal("result without a node")
+	}
+	if d.PodsTotal < -1 {
+		t.Fatalf("PodsTotal = %d", d.PodsTotal)
+	}
+	for _, c := range d.Node.Status.Conditions {
+		for _, ts := range []time.Time{c.LastHeartbeatTime.Time, c.LastTransitionTime.Time} {
+			if ts.After(d.CaptureTime) {
+				t.Fatalf("condition time %v after CaptureTime %v", ts, d.CaptureTime)
+			}
+		}
+	}
+	for _, e := range d.Events {
+		if e.Count < 1 {
+			t.Fatalf("event count %d", e.Count)
+		}
+		if d.CaptureTime.IsZero() && (!e.Last.IsZero() || !e.First.IsZero()) {
+			t.Fatalf("event times %v, %v without a capture time", e.First, e.Last)
+		}
+		if !e.Last.IsZero() && (e.First.After(e.Last) || e.Last.After(d.CaptureTime)) {
+			t.Fatalf("event times first %v, last %v, capture %v", e.First, e.Last, d.CaptureTime)
+		}
+	}
 }

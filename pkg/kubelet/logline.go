@@ -11,6 +11,7 @@ import (
 // which program wrote it (the syslog identifier: "kubelet", "k3s", "kernel"...).
 type lineHeader struct {
 	time  time.Time
+	host  string
 	ident string
 }
 
@@ -68,13 +69,14 @@ func parseSyslogHeader(line []byte, ref time.Time) (lineHeader, bool) {
 	if sp <= 0 {
 		return lineHeader{time: t}, true
 	}
+	host := rest[:sp]
 	rest = rest[sp+1:]
 	// IDENT[PID]: or IDENT:
 	end := bytes.IndexAny(rest, "[: ")
 	if end <= 0 {
 		return lineHeader{time: t}, true
 	}
-	return lineHeader{time: t, ident: string(rest[:end])}, true
+	return lineHeader{time: t, host: string(host), ident: string(rest[:end])}, true
 }
 
 var months = map[string]time.Month{

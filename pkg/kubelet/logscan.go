@@ -29,7 +29,10 @@ type LogSummary struct {
 	Truncated bool
 	// LongLines counts lines cut at maxLineLen bytes.
 	LongLines int64
-	Signals   map[Signal]*SignalStats
+	// Host is the host name of the newest syslog-style line read (journald
+	// and syslog print it): the node the log comes from.
+	Host    string
+	Signals map[Signal]*SignalStats
 }
 
 // Signal returns the statistics of sig, or an empty value when it never occurred.
@@ -112,12 +115,16 @@ func (s *LogScanner) Line(line []byte) {
 func (s *LogScanner) noteTime(line []byte) bool {
 	h, ok := parseHeader(line, s.opts.Ref)
 	if ok {
-		s.widen(h.time)
+		s.widen(h)
 	}
 	return ok
 }
 
-func (s *LogScanner) widen(t time.Time) {
+func (s *LogScanner) widen(h lineHeader) {
+	if h.host != "" {
+		s.summary.Host = h.host
+	}
+	t := h.time
 	if s.summary.First.IsZero() || t.Before(s.summary.First) {
 		s.summary.First = t
 	}
@@ -135,7 +142,7 @@ func (s *LogScanner) signalLine(line []byte) bool {
 	}
 	h, hasTime := parseHeader(line, s.opts.Ref)
 	if hasTime {
-		s.widen(h.time)
+		s.widen(h)
 	}
 	if len(s.opts.Idents) > 0 && h.ident != "" && !contains(s.opts.Idents, h.ident) {
 		return true
@@ -530,6 +537,9 @@ func (s *LogSummary) merge(next *LogSummary) {
 	}
 	if next.Last.After(s.Last) {
 		s.Last = next.Last
+	}
+	if next.Host != "" {
+		s.Host = next.Host
 	}
 	for sig, st := range next.Signals {
 		// The next stretch numbers its lines from 1; in the whole log they

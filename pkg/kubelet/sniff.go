@@ -69,3 +69,39 @@ func SniffLog(head []byte) LogKind {
 		return KubeletLog
 	}
 }
+
+// SniffUntimedLog tells whether text without timestamps (a message pasted
+// alone, dmesg's seconds since boot, a log viewer's export) still carries
+// what kubelets, runtimes or kernels say: it is then a log without times,
+// whose kind is told by what it says. It is NotALog when no line carries a
+// signal.
+func SniffUntimedLog(head []byte) LogKind {
+	var kernel, runtime, kubelet int
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		Classify(line).Each(func(sig Signal) {
+			switch sig {
+			case OOMKill, HungTask:
+				kernel++
+			case DaemonError:
+				runtime++
+			default:
+				kubelet++
+			}
+		})
+	}
+	switch {
+	case kubelet > 0:
+		return KubeletLog
+	case kernel > 0:
+		return SystemLog
+	case runtime > 0:
+		return RuntimeLog
+	}
+	return NotALog
+}

@@ -13,6 +13,8 @@ import (
 // are nil where the kubelet did not report them (older kubelets have no rlimit
 // or PSI; Windows has no PIDs).
 type NodeStats struct {
+	// NodeName is the node the kubelet reports for.
+	NodeName string
 	// Time is when the kubelet sampled the node (the newest of its sample times).
 	Time             time.Time
 	CPUUsageCores    *float64
@@ -46,7 +48,7 @@ func ParseStatsSummary(r io.Reader) (*NodeStats, error) {
 }
 
 func reduceSummary(s *statsv1alpha1.Summary) *NodeStats {
-	n := &NodeStats{Pods: len(s.Pods)}
+	n := &NodeStats{NodeName: s.Node.NodeName, Pods: len(s.Pods)}
 	for _, p := range s.Pods {
 		n.Containers += len(p.Containers)
 	}

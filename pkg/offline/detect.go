@@ -17,21 +17,22 @@ import (
 type fileKind int
 
 const (
-	kindUnknown  fileKind = iota
-	kindObjects           // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
-	kindDescribe          // kubectl describe node text
-	kindMetrics           // kubelet /metrics (Prometheus text)
-	kindStats             // kubelet /stats/summary JSON
-	kindConfigz           // kubelet /configz JSON
-	kindHealthz           // kubelet /healthz answer
-	kindManifest          // a bundle's manifest.json
-	kindLog               // a log; which one is told by kubelet.SniffLog
+	kindUnknown    fileKind = iota
+	kindObjects             // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
+	kindDescribe            // kubectl describe node text
+	kindMetrics             // kubelet /metrics (Prometheus text)
+	kindStats               // kubelet /stats/summary JSON
+	kindConfigz             // kubelet /configz JSON
+	kindHealthz             // kubelet /healthz answer
+	kindManifest            // a bundle's manifest.json
+	kindLog                 // a log; which one is told by kubelet.SniffLog
+	kindConditions          // node conditions outside any object (YAML or JSON fragments)
 )
 
 var kindNames = map[fileKind]string{
 	kindObjects: "Kubernetes objects", kindDescribe: "kubectl describe node output", kindMetrics: "kubelet metrics",
 	kindStats: "kubelet stats summary", kindConfigz: "kubelet configz", kindHealthz: "kubelet healthz",
-	kindManifest: "bundle manifest", kindLog: "log",
+	kindManifest: "bundle manifest", kindLog: "log", kindConditions: "node conditions",
 }
 
 func (k fileKind) String() string { return kindNames[k] }
@@ -40,36 +41,97 @@ func (k fileKind) String() string { return kindNames[k] }
 const expected = "expected a Node, Pods or Events (JSON or YAML, as kubectl get -o json|yaml prints), " +
 	"kubectl describe node output, a kubelet/runtime/system log, kubelet /metrics text, /stats/summary or /configz JSON"
 
-// detect tells a file's kind from its first bytes.
-func detect(head []byte) (fileKind, kubelet.LogKind, error) {
+// detection is what a file holds, told by content.
+type detection struct {
+	kind fileKind
+	log  kubelet.LogKind
+	// skip is how many bytes of a pasted command line (and curl's progress
+	// meter) come before the content itself.
+	skip int
+}
+
+// detect tells a file's kind from its first bytes. What people paste often
+// starts with the command that printed it: when the start is no kind, the
+// content is looked for after such lines.
+func detect(head []byte) (detection, error) {
 	trimmed := bytes.TrimSpace(head)
 	switch {
 	case len(trimmed) == 0:
-		return kindUnknown, 0, fmt.Errorf("empty file; %s", expected)
+		return detection{}, fmt.Errorf("empty file; %s", expected)
 	case bytes.IndexByte(head, 0) >= 0 || !isMostlyText(head):
-		return kindUnknown, 0, fmt.Errorf("binary data, not text; %s", expected)
+		return detection{}, fmt.Errorf("binary data, not text; %s", expected)
+	}
+	if d, ok := detectFrom(head); ok {
+		return d, nil
+	}
+	for _, start := range contentStarts(head) {
+		if d, ok := detectFrom(head[start:]); ok && d.kind != kindLog {
+			d.skip = start
+			return d, nil
+		}
+	}
+	// Text that no reader knows may still be a piece of a Node (its
+	// conditions) or carry the kubelet's words without any timestamps.
+	if looksLikeConditions(head) {
+		return detection{kind: kindConditions}, nil
+	}
+	if lk := kubelet.SniffUntimedLog(head); lk != kubelet.NotALog {
+		return detection{kind: kindLog, log: lk}, nil
+	}
+	return detection{}, fmt.Errorf("unrecognized content; %s", expected)
+}
+
+// detectFrom tells the kind of content that starts at head.
+func detectFrom(head []byte) (detection, bool) {
+	trimmed := bytes.TrimSpace(head)
+	if len(trimmed) == 0 {
+		return detection{}, false
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		if k, ok := detectJSON(trimmed); ok {
-			return k, 0, nil
+			if k == kindLog { // JSON logging lines
+				return detection{kind: kindLog, log: kubelet.KubeletLog}, true
+			}
+			return detection{kind: k}, true
 		}
 	}
 	if kubelet.LooksLikeDescribeNode(head) {
-		return kindDescribe, 0, nil
+		return detection{kind: kindDescribe}, true
 	}
 	if lk := kubelet.SniffLog(head); lk != kubelet.NotALog {
-		return kindLog, lk, nil
+		return detection{kind: kindLog, log: lk}, true
 	}
 	if looksLikeHealthz(trimmed) {
-		return kindHealthz, 0, nil
+		return detection{kind: kindHealthz}, true
 	}
 	if looksLikePrometheus(head) {
-		return kindMetrics, 0, nil
+		return detection{kind: kindMetrics}, true
 	}
 	if looksLikeYAMLObjects(head) {
-		return kindObjects, 0, nil
+		return detection{kind: kindObjects}, true
 	}
-	return kindUnknown, 0, fmt.Errorf("unrecognized content; %s", expected)
+	return detection{}, false
+}
+
+// contentStarts are the offsets of the lines after which content may start:
+// each of the first few lines that opens JSON, YAML, a health check or
+// Prometheus text.
+func contentStarts(head []byte) []int {
+	var out []int
+	off := 0
+	for i := 0; i < 20 && off < len(head); i++ {
+		line := head[off:]
+		if j := bytes.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j+1]
+		}
+		t := bytes.TrimSpace(line)
+		if off > 0 && len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '#' ||
+			bytes.HasPrefix(t, []byte("apiVersion:")) || bytes.HasPrefix(t, []byte("kind:")) || isSample(string(t))) {
+			out = append(out, off)
+		}
+		off += len(line)
+	}
+	return out
 }
 
 // detectJSON looks at the keys of the first JSON object. A file cut short
@@ -104,6 +166,8 @@ func detectJSON(head []byte) (fileKind, bool) {
 			return kindObjects, true
 		case "node", "pods":
 			return kindStats, true
+		case "metadata":
+			return kindObjects, true // an object without kind, told by its shape later
 		case "ts", "msg", "caller", "v":
 			return kindLog, true
 		}
@@ -193,8 +257,7 @@ func looksLikeYAMLObjects(head []byte) bool {
 	if err := yaml.Unmarshal(doc, &meta); err == nil && meta.Kind != "" {
 		return true
 	}
-	// A head cut mid-file may not parse as YAML; the two keys still show.
-	s := string(head)
-	return (strings.HasPrefix(s, "apiVersion:") || strings.Contains(s, "\napiVersion:")) &&
-		(strings.HasPrefix(s, "kind:") || strings.Contains(s, "\nkind:"))
+	// A head cut mid-file may not parse as YAML; its first key still shows.
+	t := bytes.TrimSpace(head)
+	return bytes.HasPrefix(t, []byte("apiVersion:")) || bytes.HasPrefix(t, []byte("kind:"))
 }

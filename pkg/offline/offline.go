@@ -1,3 +1,10 @@
+// Package offline diagnoses from what an on-call engineer has in hand instead
+// of a cluster: pasted `kubectl describe node` (whole or in pieces), Node
+// objects, a journalctl dump, a scraped /metrics, a bundle written by
+// `kubectl pleg collect`. Each file's kind is told by its content. There is
+// no "now" offline: the capture time comes from the data (a bundle's
+// manifest, heartbeats, event and stats times, the newest log line), never
+// from the clock.
 package offline
 
 import (
@@ -14,20 +21,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
-
-// Offline diagnosis reads what an on-call engineer has in hand — pasted
-// `kubectl describe node`, a journalctl dump, a scraped /metrics, a bundle —
-// instead of a cluster. There is no "now" offline: the capture time comes from
-// the data (a bundle's manifest, heartbeats, event and stats times, the newest
-// log line), never from the clock.
 
 // Input is one file given to diagnose -f; Name "-" is standard input.
 type Input struct {
@@ -41,26 +40,51 @@ const maxObjectBytes = 512 << 20
 // sniffBytes is how much of a file its kind is told from.
 const sniffBytes = 64 << 10
 
-// offline gathers the parsed inputs before they become a snapshot.
+// offline gathers the parsed inputs before they become snapshots.
 type offline struct {
-	node     string // the node asked for, or "" for the only one in the input
-	nodes    []*corev1.Node
-	events   []snapshot.Event
-	pods     []snapshot.Pod
-	podsSeen bool
-	metrics  *kubelet.Metrics
-	stats    *kubelet.NodeStats
-	config   *kubelet.Config
-	healthz  *snapshot.Healthz
+	node string // the node asked for, or "" for every node in the input
+	// nodes are the nodes the input shows (Node objects, described nodes),
+	// in the order met; objects of the same name are one node.
+	nodes []*nodeData
+	// events and pods not yet given to a node: Event objects name theirs,
+	// pods run on theirs.
+	events   []looseEvent
+	pods     []loosePod
+	podsSeen string // the file of a pod list, even an empty one
+	// The kubelet's own data belongs to one node: the one named, the only
+	// one, or the one it names itself.
+	metrics *kubelet.Metrics
+	stats   *kubelet.NodeStats
+	config  *kubelet.Config
+	healthz *snapshot.Healthz
 	// logs wait until the capture time is known: year-less lines need it.
 	logs    []pendingLog
-	sources map[snapshot.SourceName]string // source → file it came from
+	sources map[snapshot.SourceName]string // kubelet source → file it came from
 	capture time.Time
 	// logCap keeps only the newest bytes of each log, as a bundle's collection did (0: all).
 	logCap int64
 	// problems are files or parts that could not be used; they are reported
 	// but do not stop the diagnosis of the rest.
 	problems []error
+}
+
+// nodeData is what the input shows of one node.
+type nodeData struct {
+	node    *corev1.Node
+	events  []snapshot.Event
+	pods    []snapshot.Pod
+	sources map[snapshot.SourceName]string
+}
+
+type looseEvent struct {
+	node string // the node it is about, "" when it names none
+	file string
+	ev   snapshot.Event
+}
+
+type loosePod struct {
+	node string
+	pod  snapshot.Pod
 }
 
 type pendingLog struct {
@@ -74,25 +98,30 @@ func (l pendingLog) scan(keep int64, opts ...kubelet.ScanOptions) ([]*kubelet.Lo
 	return kubelet.ScanLogTail(l.r, keep, opts...)
 }
 
-// FromFiles diagnoses offline from files whose kinds are told by content.
-// node picks one node when the files hold several; fallbackYear gives
+func newOffline(node string) *offline {
+	return &offline{node: node, sources: map[snapshot.SourceName]string{}}
+}
+
+// FromFiles diagnoses offline from files whose kinds are told by content:
+// one snapshot per node they show (a `kubectl describe nodes` text or a
+// NodeList holds several), or the one node named. fallbackYear gives
 // year-less log lines a year when nothing in the files carries a date.
 //
-// It returns a nil snapshot when nothing usable remains. Otherwise a non-nil
+// It returns no snapshot when nothing usable remains. Otherwise a non-nil
 // error lists the files (or parts) that could not be used: report them, and
 // diagnose the rest.
-func FromFiles(inputs []Input, node string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
-	o := &offline{node: node, sources: map[snapshot.SourceName]string{}}
+func FromFiles(inputs []Input, node string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
+	o := newOffline(node)
 	for _, in := range inputs {
 		if err := o.add(in); err != nil {
 			o.problem(in.Name, err)
 		}
 	}
-	snap, err := o.snapshot(fallbackYear, 0)
+	snaps, err := o.snapshots(fallbackYear, 0)
 	if err != nil {
 		return nil, errors.Join(append(o.problems, err)...)
 	}
-	return snap, errors.Join(o.problems...)
+	return snaps, errors.Join(o.problems...)
 }
 
 func (o *offline) problem(file string, err error) {
@@ -106,16 +135,16 @@ func (o *offline) add(in Input) error {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return err
 	}
-	kind, logKind, err := detect(head)
+	d, err := detect(head)
 	if err != nil {
 		return err
 	}
-	if kind == kindLog {
-		if logKind == kubelet.NotALog { // JSON logging lines
-			logKind = kubelet.KubeletLog
-		}
-		o.logs = append(o.logs, pendingLog{name: in.Name, kind: logKind, r: br})
+	if d.kind == kindLog {
+		o.logs = append(o.logs, pendingLog{name: in.Name, kind: d.log, r: br})
 		return nil
+	}
+	if _, err := br.Discard(d.skip); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(io.LimitReader(br, maxObjectBytes+1))
 	if err != nil {
@@ -124,22 +153,30 @@ func (o *offline) add(in Input) error {
 	if len(body) > maxObjectBytes {
 		return fmt.Errorf("larger than %s; only logs may be that large", humanize.Bytes(maxObjectBytes))
 	}
-	return o.parse(kind, in.Name, body)
+	return o.parse(d.kind, in.Name, body)
 }
 
 // parse reads a whole non-log file of a known kind.
 func (o *offline) parse(kind fileKind, name string, body []byte) error {
 	switch kind {
 	case kindObjects:
-		return o.addObjects(name, body)
+		err := o.addObjects(name, body)
+		if err != nil && o.addConditionFragments(name, body) == nil {
+			return nil // not objects, but their conditions were read
+		}
+		return err
 	case kindDescribe:
-		d, err := kubelet.ParseDescribeNode(bytes.NewReader(body))
+		nodes, err := kubelet.ParseDescribeNodes(strings.NewReader(string(body)))
 		if err != nil {
 			return err
 		}
-		o.addDescribed(name, d)
+		for _, d := range nodes {
+			o.addDescribed(name, d)
+		}
+	case kindConditions:
+		return o.addConditionFragments(name, body)
 	case kindMetrics:
-		m, err := kubelet.ParseMetrics(bytes.NewReader(body))
+		m, err := kubelet.ParseMetrics(strings.NewReader(string(body)))
 		if m == nil {
 			return err
 		}
@@ -148,25 +185,50 @@ func (o *offline) parse(kind fileKind, name string, body []byte) error {
 			o.problem(name, err)
 		}
 	case kindStats:
-		st, err := kubelet.ParseStatsSummary(bytes.NewReader(body))
+		st, err := parseCutJSON(name, body, o, kubelet.ParseStatsSummary)
 		if err != nil {
 			return err
 		}
 		o.stats, o.sources[snapshot.SourceStats] = st, name
 		o.seen(st.Time)
 	case kindConfigz:
-		cfg, err := kubelet.ParseConfigz(bytes.NewReader(body))
+		cfg, err := parseCutJSON(name, body, o, kubelet.ParseConfigz)
 		if err != nil {
 			return err
 		}
 		o.config, o.sources[snapshot.SourceConfigz] = cfg, name
 	case kindHealthz:
-		b := strings.TrimSpace(string(body))
-		o.healthz, o.sources[snapshot.SourceHealthz] = &snapshot.Healthz{OK: b == "ok", Body: b}, name
+		o.healthz, o.sources[snapshot.SourceHealthz] = healthzOf(body), name
 	case kindManifest:
 		return fmt.Errorf("a bundle's manifest: give the bundle directory with --from-dir")
 	}
 	return nil
+}
+
+// parseCutJSON parses a kubelet JSON answer, and one cut short (pasted
+// in part) up to its last complete value, saying so.
+func parseCutJSON[T any](name string, body []byte, o *offline, parse func(io.Reader) (*T, error)) (*T, error) {
+	v, err := parse(bytes.NewReader(body))
+	if err == nil {
+		return v, nil
+	}
+	closed, ok := closeJSON(body)
+	if !ok {
+		return nil, err
+	}
+	if v, cerr := parse(bytes.NewReader(closed)); cerr == nil {
+		o.problem(name, errors.New("cut short: read up to the last complete value"))
+		return v, nil
+	}
+	return nil, err
+}
+
+// healthzOf reads the kubelet's /healthz answer: "ok", or its verbose list
+// of checks ("[+]ping ok", "[-]syncloop failed: reason withheld").
+func healthzOf(body []byte) *snapshot.Healthz {
+	b := strings.TrimSpace(string(body))
+	ok := b == "ok" || !strings.Contains(b, "[-]") && strings.Contains(b, "healthz check passed")
+	return &snapshot.Healthz{OK: ok, Body: b}
 }
 
 func (o *offline) seen(t time.Time) {
@@ -175,194 +237,61 @@ func (o *offline) seen(t time.Time) {
 	}
 }
 
-// addObjects reads Kubernetes objects in any of kubectl's shapes: one object,
-// a List of them, JSON or (multi-document) YAML.
-func (o *offline) addObjects(name string, body []byte) error {
-	docs := [][]byte{body}
-	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] != '{' && t[0] != '[' {
-		docs = splitYAML(body)
-	}
-	found := 0
-	for _, doc := range docs {
-		j, err := yaml.YAMLToJSON(doc)
-		if err != nil {
-			return fmt.Errorf("not valid JSON or YAML (cut short?): %w", err)
-		}
-		if len(bytes.TrimSpace(j)) == 0 || string(bytes.TrimSpace(j)) == "null" {
-			continue
-		}
-		n, err := o.addObject(name, j)
-		if err != nil {
-			return err
-		}
-		found += n
-	}
-	if found == 0 {
-		return fmt.Errorf("no Node, Pod or Event objects in it; %s", expected)
-	}
-	return nil
-}
-
-// inferKind names the kind of an object written without one (hand-made
-// lists, some tools' exports) by the fields only that kind has.
-func inferKind(j []byte) string {
-	var probe struct {
-		InvolvedObject json.RawMessage `json:"involvedObject"`
-		Reason         json.RawMessage `json:"reason"`
-		Spec           struct {
-			Containers json.RawMessage `json:"containers"`
-		} `json:"spec"`
-		Status struct {
-			NodeInfo json.RawMessage `json:"nodeInfo"`
-		} `json:"status"`
-		Items json.RawMessage `json:"items"`
-	}
-	if json.Unmarshal(j, &probe) != nil {
-		return ""
-	}
-	switch {
-	case probe.InvolvedObject != nil, probe.Reason != nil && probe.Spec.Containers == nil:
-		return "Event"
-	case probe.Spec.Containers != nil:
-		return "Pod"
-	case probe.Status.NodeInfo != nil:
-		return "Node"
-	case probe.Items != nil:
-		return "List"
-	}
-	return ""
-}
-
-func splitYAML(body []byte) [][]byte {
-	var docs [][]byte
-	for _, d := range bytes.Split(body, []byte("\n---")) {
-		docs = append(docs, bytes.TrimPrefix(d, []byte("---")))
-	}
-	return docs
-}
-
-// addObject reads one JSON object (or List) and returns how many objects it used.
-func (o *offline) addObject(name string, j []byte) (int, error) {
-	var meta struct {
-		Kind  string            `json:"kind"`
-		Items []json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(j, &meta); err != nil {
-		return 0, fmt.Errorf("not valid JSON (cut short?): %w", err)
-	}
-	if meta.Kind == "" {
-		meta.Kind = inferKind(j)
-	}
-	switch meta.Kind {
-	case "List", "NodeList", "PodList", "EventList":
-		n := 1 // an empty list is still an answer: no pods, no events
-		for _, item := range meta.Items {
-			used, err := o.addObject(name, item)
-			if err != nil {
-				return n, err
+// nodeNamed returns the node of that name, adding it when new. An unnamed
+// node is always new: two fragments without names may be of two nodes.
+func (o *offline) nodeNamed(name string) *nodeData {
+	if name != "" {
+		for _, n := range o.nodes {
+			if n.node != nil && n.node.Name == name {
+				return n
 			}
-			n += used
 		}
-		if meta.Kind == "PodList" {
-			o.podsSeen, o.sources[snapshot.SourcePods] = true, name
-		}
-		if meta.Kind == "EventList" {
-			o.sources[snapshot.SourceEvents] = name
-		}
-		return n, nil
-	case "Node":
-		var n corev1.Node
-		if err := json.Unmarshal(j, &n); err != nil {
-			return 0, fmt.Errorf("reading a Node: %w", err)
-		}
-		o.nodes = append(o.nodes, &n)
-		o.sources[snapshot.SourceNode] = name
-		for _, c := range n.Status.Conditions {
-			o.seen(c.LastHeartbeatTime.Time)
-		}
-		return 1, nil
-	case "Pod":
-		var p corev1.Pod
-		if err := json.Unmarshal(j, &p); err != nil {
-			return 0, fmt.Errorf("reading a Pod: %w", err)
-		}
-		if o.node != "" && p.Spec.NodeName != "" && p.Spec.NodeName != o.node {
-			return 1, nil
-		}
-		o.pods = append(o.pods, snapshot.ReducePod(&p))
-		o.podsSeen, o.sources[snapshot.SourcePods] = true, name
-		return 1, nil
-	case "Event":
-		var e corev1.Event
-		if err := json.Unmarshal(j, &e); err != nil {
-			return 0, fmt.Errorf("reading an Event: %w", err)
-		}
-		// An event that names no object is taken to be about the node it was given with.
-		if e.InvolvedObject.Kind == "" || e.InvolvedObject.Kind == "Node" && (o.node == "" || e.InvolvedObject.Name == o.node) {
-			ev := snapshot.ReduceEvent(&e)
-			o.events = append(o.events, ev)
-			o.seen(ev.Last)
-		}
-		o.sources[snapshot.SourceEvents] = name
-		return 1, nil
 	}
-	return 0, nil
+	n := &nodeData{sources: map[snapshot.SourceName]string{}}
+	o.nodes = append(o.nodes, n)
+	return n
 }
 
-// addDescribed takes what `kubectl describe node` showed: the node, its
-// events, and its non-terminated pods with their requests and limits.
-func (o *offline) addDescribed(name string, d *kubelet.DescribedNode) {
-	if d.Node != nil {
-		o.nodes = append(o.nodes, d.Node)
-		o.sources[snapshot.SourceNode] = name
+// addNode takes a Node object: the first one of a name is kept, and its
+// heartbeats tell the capture time.
+func (o *offline) addNode(file string, node *corev1.Node) *nodeData {
+	n := o.nodeNamed(node.Name)
+	if n.node == nil {
+		n.node = node
 	}
+	n.sources[snapshot.SourceNode] = file
+	for _, c := range node.Status.Conditions {
+		o.seen(c.LastHeartbeatTime.Time)
+	}
+	return n
+}
+
+// addDescribed takes what `kubectl describe node` showed of one node: the
+// node, its events, and its non-terminated pods with their requests and limits.
+func (o *offline) addDescribed(file string, d *kubelet.DescribedNode) {
+	n := o.addNode(file, d.Node)
 	o.seen(d.CaptureTime)
 	for _, e := range d.Events {
-		o.events = append(o.events, snapshot.Event{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, First: e.First, Last: e.Last, Source: e.From})
+		n.events = append(n.events, snapshot.Event{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, First: e.First, Last: e.Last, Source: e.From})
 	}
 	if d.Events != nil {
-		o.sources[snapshot.SourceEvents] = name
+		n.sources[snapshot.SourceEvents] = file
 	}
 	if d.PodsTotal >= 0 {
-		o.podsSeen, o.sources[snapshot.SourcePods] = true, name
+		n.sources[snapshot.SourcePods] = file
 		for _, p := range d.Pods {
-			o.pods = append(o.pods, describedPod(p))
+			n.pods = append(n.pods, describedPod(p))
 		}
 	}
 }
 
-// describedPod turns a describe-node pod row into a Pod: a pod whose requests
-// and limits are all zero is BestEffort.
-func describedPod(p kubelet.DescribedPod) snapshot.Pod {
-	zero := func(q string) bool {
-		v, err := resource.ParseQuantity(q)
-		return err == nil && v.IsZero()
-	}
-	out := snapshot.Pod{Namespace: p.Namespace, Name: p.Name, Phase: corev1.PodRunning, Containers: 1, QOSClass: corev1.PodQOSBurstable}
-	if zero(p.CPURequests) && zero(p.CPULimits) && zero(p.MemoryRequests) && zero(p.MemoryLimits) {
-		out.QOSClass = corev1.PodQOSBestEffort
-	}
-	if zero(p.MemoryLimits) {
-		out.ContainersWithoutLimits = 1
-	}
-	return out
-}
-
-// snapshot assembles what was read. window > 0 limits logs to that long
-// before the capture time (bundles); offline files keep whole logs.
-func (o *offline) snapshot(fallbackYear time.Time, window time.Duration) (*snapshot.Snapshot, error) {
-	snap := &snapshot.Snapshot{Events: o.events, Metrics: o.metrics, Stats: o.stats, Config: o.config, Healthz: o.healthz, LogWindow: window}
-	node, err := o.pickNode()
+// snapshots assembles what was read, one snapshot per node. window > 0
+// limits logs to that long before the capture time (bundles); offline files
+// keep whole logs.
+func (o *offline) snapshots(fallbackYear time.Time, window time.Duration) ([]*snapshot.Snapshot, error) {
+	nodes, err := o.pickNodes()
 	if err != nil {
 		return nil, err
-	}
-	snap.Node = node
-	snap.NodeName = o.node
-	if node != nil {
-		snap.NodeName = node.Name
-	}
-	if o.podsSeen {
-		snap.Pods = o.pods
 	}
 	ref := o.capture
 	if ref.IsZero() {
@@ -372,45 +301,108 @@ func (o *offline) snapshot(fallbackYear time.Time, window time.Duration) (*snaps
 	if window > 0 && !o.capture.IsZero() {
 		since = o.capture.Add(-window)
 	}
-	o.scanLogs(snap, ref, since)
-	snap.CollectedAt = o.capture
-	if snap.NodeName == "" && snap.Node == nil && snap.Metrics == nil && snap.KubeletLog == nil && snap.Stats == nil &&
-		snap.Config == nil && len(snap.Events) == 0 && !o.podsSeen && snap.SystemLog == nil && snap.RuntimeLog == nil {
+	kubeletData := o.scanLogs(ref, since)
+	owner := o.kubeletDataOwner(nodes, kubeletData)
+	var snaps []*snapshot.Snapshot
+	for i, n := range nodes {
+		snap := &snapshot.Snapshot{NodeName: o.node, LogWindow: window, CollectedAt: o.capture}
+		sources := map[snapshot.SourceName]string{}
+		if n != nil {
+			snap.Node, snap.Events, snap.Pods = n.node, n.events, n.pods
+			if n.node != nil && n.node.Name != "" {
+				snap.NodeName = n.node.Name
+			}
+			for k, v := range n.sources {
+				sources[k] = v
+			}
+		}
+		o.giveLoose(snap, sources)
+		if i == owner {
+			kubeletData.fill(snap, sources)
+		}
+		if snap.NodeName == "" {
+			snap.NodeName = kubeletData.name()
+		}
+		snap.Sources = sourceRecords(sources)
+		snaps = append(snaps, snap)
+	}
+	if owner < 0 && !kubeletData.empty() {
+		o.problems = append(o.problems, fmt.Errorf("the kubelet's data (%s) was not used: the files hold %d nodes and it names none of them; give the node it comes from: diagnose -f ... NODE",
+			strings.Join(kubeletData.files(), ", "), len(nodes)))
+	}
+	if len(snaps) == 1 && snaps[0].Node == nil && kubeletData.empty() && len(snaps[0].Events) == 0 && snaps[0].Pods == nil {
 		return nil, fmt.Errorf("nothing usable in the files given; %s", expected)
 	}
-	snap.Sources = o.sourceRecords()
-	return snap, nil
+	return snaps, nil
 }
 
-// pickNode chooses the node to diagnose among those in the input.
-func (o *offline) pickNode() (*corev1.Node, error) {
+// pickNodes chooses the nodes to diagnose: the one named, or every one the
+// input shows; a single nil entry when it shows none (logs, metrics alone).
+func (o *offline) pickNodes() ([]*nodeData, error) {
+	if len(o.nodes) == 0 {
+		return []*nodeData{nil}, nil
+	}
+	if o.node == "" {
+		return o.nodes, nil
+	}
 	var names []string
 	for _, n := range o.nodes {
-		if o.node == "" || n.Name == o.node {
-			names = append(names, n.Name)
+		if n.node.Name == o.node {
+			return []*nodeData{n}, nil
+		}
+		if n.node.Name != "" {
+			names = append(names, n.node.Name)
 		}
 	}
-	switch {
-	case len(o.nodes) == 0:
-		return nil, nil
-	case len(names) == 0:
-		return nil, fmt.Errorf("no node %q in the files given", o.node)
-	case len(names) > 1 && o.node == "":
-		sort.Strings(names)
-		return nil, fmt.Errorf("the files hold %d nodes (%s): name the one to diagnose", len(names), strings.Join(names, ", "))
-	}
-	for _, n := range o.nodes {
-		if n.Name == names[0] {
-			o.node = n.Name
-			return n, nil
+	sort.Strings(names)
+	return nil, fmt.Errorf("no node %q in the files given (they hold: %s)", o.node, strings.Join(names, ", "))
+}
+
+// giveLoose hands a node the events about it and the pods on it; with a
+// single node, events and pods that name none are its own.
+func (o *offline) giveLoose(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
+	only := len(o.nodes) <= 1
+	for _, e := range o.events {
+		if e.node == snap.NodeName || e.node == "" && only {
+			snap.Events = append(snap.Events, e.ev)
+			sources[snapshot.SourceEvents] = e.file
 		}
 	}
-	return nil, nil
+	if o.podsSeen != "" && (only || snap.NodeName != "") {
+		sources[snapshot.SourcePods] = o.podsSeen
+		if snap.Pods == nil {
+			snap.Pods = []snapshot.Pod{}
+		}
+		for _, p := range o.pods {
+			if p.node == snap.NodeName || p.node == "" && only {
+				snap.Pods = append(snap.Pods, p.pod)
+			}
+		}
+	}
+}
+
+// kubeletDataOwner is the index of the node the kubelet's data belongs to:
+// the only one, or the one its logs or stats name; -1 when none can be told.
+func (o *offline) kubeletDataOwner(nodes []*nodeData, k *kubeletData) int {
+	if len(nodes) == 1 {
+		return 0
+	}
+	name := k.name()
+	for i, n := range nodes {
+		if name != "" && n.node.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // scanLogs reads the logs once the capture time is known, then moves the
 // capture time to the newest log line if that is later.
-func (o *offline) scanLogs(snap *snapshot.Snapshot, ref, since time.Time) {
+func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
+	k := &kubeletData{metrics: o.metrics, stats: o.stats, config: o.config, healthz: o.healthz, sources: map[snapshot.SourceName]string{}}
+	for name, file := range o.sources {
+		k.sources[name] = file
+	}
 	var haveKubelet bool
 	for _, l := range o.logs {
 		haveKubelet = haveKubelet || l.kind == kubelet.KubeletLog
@@ -443,34 +435,81 @@ func (o *offline) scanLogs(snap *snapshot.Snapshot, ref, since time.Time) {
 			continue
 		}
 		if kubeletPart != nil {
-			o.keepLog(&snap.KubeletLog, snapshot.SourceKubeletLog, kubeletPart, l.name)
+			o.keepLog(k, &k.kubeletLog, snapshot.SourceKubeletLog, kubeletPart, l.name)
 		}
 		if sum != nil {
-			target, source := &snap.SystemLog, snapshot.SourceSystemLog
+			target, source := &k.systemLog, snapshot.SourceSystemLog
 			if l.kind == kubelet.RuntimeLog {
-				target, source = &snap.RuntimeLog, snapshot.SourceRuntimeLog
+				target, source = &k.runtimeLog, snapshot.SourceRuntimeLog
 			}
-			o.keepLog(target, source, sum, l.name)
+			o.keepLog(k, target, source, sum, l.name)
 		}
 	}
+	return k
 }
 
 // keepLog keeps one log per source: a second log of the same kind is refused
 // rather than merged, since the same lines in two dumps would count twice.
-func (o *offline) keepLog(target **kubelet.LogSummary, source snapshot.SourceName, sum *kubelet.LogSummary, file string) {
+func (o *offline) keepLog(k *kubeletData, target **kubelet.LogSummary, source snapshot.SourceName, sum *kubelet.LogSummary, file string) {
 	if *target != nil {
-		o.problem(file, fmt.Errorf("a second %s; only %s was used (give one log per kind)", source, o.sources[source]))
+		o.problem(file, fmt.Errorf("a second %s; only %s was used (give one log per kind)", source, k.sources[source]))
 		return
 	}
-	*target, o.sources[source] = sum, file
+	*target, k.sources[source] = sum, file
 	o.seen(sum.Last)
 }
 
+// kubeletData is what the kubelet and its node produced: logs, metrics,
+// stats, configuration, health.
+type kubeletData struct {
+	kubeletLog, runtimeLog, systemLog *kubelet.LogSummary
+	metrics                           *kubelet.Metrics
+	stats                             *kubelet.NodeStats
+	config                            *kubelet.Config
+	healthz                           *snapshot.Healthz
+	sources                           map[snapshot.SourceName]string
+}
+
+func (k *kubeletData) empty() bool { return len(k.sources) == 0 }
+
+// fill gives the snapshot the kubelet's data.
+func (k *kubeletData) fill(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
+	snap.KubeletLog, snap.RuntimeLog, snap.SystemLog = k.kubeletLog, k.runtimeLog, k.systemLog
+	snap.Metrics, snap.Stats, snap.Config, snap.Healthz = k.metrics, k.stats, k.config, k.healthz
+	for name, file := range k.sources {
+		sources[name] = file
+	}
+}
+
+// name is the node the data names itself: the stats summary's node, or the
+// host of the log lines; "" when it names none.
+func (k *kubeletData) name() string {
+	if k.stats != nil && k.stats.NodeName != "" {
+		return k.stats.NodeName
+	}
+	for _, l := range []*kubelet.LogSummary{k.kubeletLog, k.systemLog, k.runtimeLog} {
+		if l != nil && l.Host != "" {
+			return l.Host
+		}
+	}
+	return ""
+}
+
+func (k *kubeletData) files() []string {
+	var out []string
+	for _, name := range snapshot.SourceOrder {
+		if f, ok := k.sources[name]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // sourceRecords says, per source, which file fed it or that none did.
-func (o *offline) sourceRecords() []snapshot.Source {
+func sourceRecords(sources map[snapshot.SourceName]string) []snapshot.Source {
 	var out []snapshot.Source
 	for _, name := range snapshot.SourceOrder {
-		if file, ok := o.sources[name]; ok {
+		if file, ok := sources[name]; ok {
 			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "file " + file})
 		} else {
 			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusNotFound, Reason: "not in the files given"})
@@ -480,10 +519,10 @@ func (o *offline) sourceRecords() []snapshot.Source {
 }
 
 // FromDir diagnoses a bundle written by `kubectl pleg collect` (a directory
-// or its .tar.gz): the same
-// capture time, window and source outcomes as the live collection, so the
-// same diagnosis. A directory without a manifest is read as loose files.
-func FromDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
+// or its .tar.gz): the same capture time, window and source outcomes as the
+// live collection, so the same diagnosis. A directory without a manifest is
+// read as loose files.
+func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
 		unpacked, cleanup, err := bundle.Extract(dir)
 		if err != nil {
@@ -507,7 +546,8 @@ func FromDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: bad since %q", bundle.ManifestFile, m.Since)
 	}
-	o := &offline{node: m.Node, sources: map[snapshot.SourceName]string{}, capture: m.CollectedAt.UTC(), logCap: m.MaxLogBytes}
+	o := newOffline(m.Node)
+	o.capture, o.logCap = m.CollectedAt.UTC(), m.MaxLogBytes
 	for _, name := range snapshot.SourceOrder {
 		file, ok := m.Files[name]
 		if !ok {
@@ -523,14 +563,14 @@ func FromDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
 		}
 	}
 	capture := o.capture
-	snap, err := o.snapshot(fallbackYear, window)
+	snaps, err := o.snapshots(fallbackYear, window)
 	if err != nil {
 		return nil, errors.Join(append(o.problems, err)...)
 	}
 	// The manifest, not the newest line, is the capture time, and its source
 	// records say how each source ended when it was collected.
-	snap.CollectedAt, snap.NodeName, snap.Sources = capture, m.Node, m.Sources
-	return snap, errors.Join(o.problems...)
+	snaps[0].CollectedAt, snaps[0].NodeName, snaps[0].Sources = capture, m.Node, m.Sources
+	return snaps[:1], errors.Join(o.problems...)
 }
 
 // addBundleFile reads a bundle file by the source it is known to hold.
@@ -556,7 +596,7 @@ func (o *offline) addBundleFile(name snapshot.SourceName, file string, r io.Read
 	return o.parse(kinds[name], file, body)
 }
 
-func fromLooseDir(dir string, fallbackYear time.Time) (*snapshot.Snapshot, error) {
+func fromLooseDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
