@@ -156,16 +156,19 @@ type TimelineEntry struct {
 
 // Diagnosis is the result for one node; its JSON is the tool's stable schema.
 type Diagnosis struct {
-	APIVersion  string            `json:"apiVersion"`
-	Kind        string            `json:"kind"`
-	Node        string            `json:"node"`
-	CollectedAt time.Time         `json:"collectedAt"`
-	Verdict     Verdict           `json:"verdict"`
-	Summary     string            `json:"summary"`
-	Causes      []Cause           `json:"causes"`
-	Checks      []Check           `json:"checks"`
-	Sources     []snapshot.Source `json:"sources"`
-	Timeline    []TimelineEntry   `json:"timeline"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Node       string `json:"node"`
+	// CollectedAt is absent when nothing in offline data carries a time.
+	CollectedAt time.Time `json:"collectedAt,omitzero"`
+	// CollectedAtYearGuessed says the data carried no year for it.
+	CollectedAtYearGuessed bool              `json:"collectedAtYearGuessed,omitempty"`
+	Verdict                Verdict           `json:"verdict"`
+	Summary                string            `json:"summary"`
+	Causes                 []Cause           `json:"causes"`
+	Checks                 []Check           `json:"checks"`
+	Sources                []snapshot.Source `json:"sources"`
+	Timeline               []TimelineEntry   `json:"timeline"`
 }
 
 // DiagnosisList holds the diagnoses of several nodes.
@@ -214,7 +217,7 @@ func Diagnose(snap *snapshot.Snapshot) *Diagnosis {
 
 func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 	d := &Diagnosis{
-		APIVersion: APIVersion, Kind: KindSingle, Node: snap.NodeName, CollectedAt: snap.CollectedAt,
+		APIVersion: APIVersion, Kind: KindSingle, Node: snap.NodeName, CollectedAt: snap.CollectedAt, CollectedAtYearGuessed: snap.CaptureYearGuessed,
 		Causes: []Cause{}, Sources: snap.Sources,
 	}
 	for _, r := range rules {

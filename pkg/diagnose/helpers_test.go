@@ -253,6 +253,17 @@ func klines(n int, msg func(i int) string) []string {
 	return out
 }
 
+// inAnHourOfLog puts lines at the end of an hour of ordinary kubelet lines,
+// one every 10s, as a live collection reads them.
+func inAnHourOfLog(lines ...string) []string {
+	var out []string
+	for i := 360; i > 6; i-- {
+		at := ago(time.Duration(i) * 10 * time.Second)
+		out = append(out, jline(at, "kubelet", klog('I', at, `kubelet.go:2453] "SyncLoop (probe)" probe="readiness" status="ready" pod="shop/app-1"`)))
+	}
+	return append(out, lines...)
+}
+
 // cid returns a distinct 64-hex-digit container ID whose 13-character short form differs too.
 func cid(i int) string {
 	return fmt.Sprintf("%04x", i) + strings.Repeat("e3b0c442", 7) + "98fc"

@@ -38,9 +38,11 @@ var recoveries = map[kubelet.Signal][]kubelet.Signal{
 	kubelet.RuntimeDown:          {kubelet.NodeReady, kubelet.PLEGActive, kubelet.RuntimeReady},
 	kubelet.RuntimeStatusPending: {kubelet.NodeReady, kubelet.PLEGActive, kubelet.RuntimeReady},
 	kubelet.RuntimeTimeout:       {kubelet.NodeReady},
+	kubelet.RelistFailed:         {kubelet.NodeReady, kubelet.PLEGActive},
 	kubelet.NetworkNotReady:      {kubelet.NodeReady, kubelet.RuntimeReady},
 	kubelet.NodeNotReady:         {kubelet.NodeReady},
 	kubelet.NodeStatusUnknown:    {kubelet.NodeReady},
+	kubelet.StatusUpdateFailed:   {kubelet.NodeReady},
 }
 
 // transitions are logged once, not repeated while they hold: they stay
@@ -93,6 +95,16 @@ func (l logSignal) noise() bool {
 	return float64(l.Count)/float64(l.log.Lines) < NoiseShare
 }
 
+// substantial says there is enough of a signal to call it trouble: min
+// occurrences, or, in a short excerpt, a fair share of its lines.
+func (l logSignal) substantial(min int) bool {
+	return l.Count >= min || l.Count >= 2 && l.log != nil && l.log.Lines > 0 && float64(l.Count) >= substantialShare*float64(l.log.Lines)
+}
+
+// substantialShare is the share of an excerpt's lines that makes two
+// occurrences trouble rather than chance.
+const substantialShare = 0.1
+
 // confidence grows with the evidence: one line is never high confidence.
 func (l logSignal) confidence() Confidence {
 	switch {
@@ -133,6 +145,7 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 	pleg := weigh(sum, kubelet.PLEGUnhealthy)
 	network := weigh(sum, kubelet.NetworkNotReady)
 	unknown := weigh(sum, kubelet.NodeStatusUnknown)
+	cutOff := weigh(sum, kubelet.StatusUpdateFailed)
 	notYet := weigh(sum, kubelet.PLEGNotYetSuccessful)
 	pending := weigh(sum, kubelet.RuntimeStatusPending)
 	notReady := weigh(sum, kubelet.NodeNotReady)
@@ -148,12 +161,18 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 			what += fmt.Sprintf(" (relist last seen up to %s ago)", humanize.Duration(pleg.MaxStale))
 		}
 		return nodeState{verdict: PLEGUnhealthy, summary: says(what, pleg), notReady: true}, true
+	case relistTimesOut(sum):
+		return nodeState{verdict: PLEGUnhealthy, summary: says("the relist's runtime calls timing out (ListPodSandbox, ListContainers): PLEG cannot complete a relist", weigh(sum, kubelet.RuntimeTimeout)), notReady: true}, true
 	case network.current:
 		return nodeState{verdict: NetworkNotReady, summary: says("the network plugin not ready", network), notReady: true}, true
 	case unknown.current:
 		return nodeState{verdict: KubeletUnreachable, summary: says("the kubelet no longer posting node status (NodeStatusUnknown)", unknown), notReady: true}, true
+	case cutOff.current:
+		return nodeState{verdict: KubeletUnreachable, summary: says("the kubelet unable to post its node status to the API server", cutOff), notReady: true}, true
 	case notYet.current || pending.current:
-		if startedWithin(sum, StartupGrace) {
+		// "Not yet" is what a kubelet says in its first seconds; said for
+		// longer than a start takes, the first relist is what hangs.
+		if startedWithin(sum, StartupGrace) || saidSince(sum, StartupGrace, notYet, pending) {
 			return nodeState{verdict: Starting, summary: says("the kubelet starting: PLEG or the runtime status not checked once yet", firstCurrent(notYet, pending)), notReady: true}, true
 		}
 		if notYet.current {
@@ -167,6 +186,41 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 		return nodeState{verdict: Healthy, summary: fmt.Sprintf("the kubelet log's last word on readiness is %s (%s lines), with no trouble at its end", sig, humanize.Count(sum.Lines))}, true
 	}
 	return nodeState{}, false
+}
+
+// saidSince says the current ones of ls were first said within d of the
+// log's end (or, without times, at all).
+func saidSince(sum *kubelet.LogSummary, d time.Duration, ls ...logSignal) bool {
+	for _, l := range ls {
+		if !l.current {
+			continue
+		}
+		if l.First.IsZero() || sum.Last.IsZero() || sum.Last.Sub(l.First) > d {
+			return l.First.IsZero() || sum.Last.IsZero()
+		}
+	}
+	return true
+}
+
+// relistOperations are the runtime calls a PLEG relist makes.
+var relistOperations = []string{"ListPodSandbox", "ListContainers"}
+
+// relistTimesOut says the log ends with the relist failing: its calls time
+// out, or the relist itself reports it cannot retrieve the pods.
+func relistTimesOut(sum *kubelet.LogSummary) bool {
+	if weigh(sum, kubelet.RelistFailed).current {
+		return true
+	}
+	timeouts := weigh(sum, kubelet.RuntimeTimeout)
+	if !timeouts.current {
+		return false
+	}
+	for _, op := range relistOperations {
+		if timeouts.Operations[op] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func firstCurrent(ls ...logSignal) logSignal {

@@ -172,6 +172,9 @@ func eventsMatching(s *snapshot.Snapshot, sig kubelet.Signal, reasons ...string)
 
 // age prints how long before the collection t was: "16m".
 func age(s *snapshot.Snapshot, t time.Time) string {
+	if t.IsZero() || s.CollectedAt.IsZero() {
+		return "a time the data does not give"
+	}
 	return humanize.Duration(s.CollectedAt.Sub(t))
 }
 

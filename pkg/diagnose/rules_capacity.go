@@ -82,6 +82,14 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 		add(Critical, signalEvidence("hung task (blocked for more than 120 seconds)", st, "system log", s.CollectedAt))
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
 	}
+	if st := s.SystemLog.Signal(kubelet.StorageHang); st.Count > 0 {
+		add(Warning, signalEvidence("network filesystem not responding (processes on it hang in D state)", st, "system log", s.CollectedAt))
+		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if n, first, last := eventsMatching(s, 0, diskEvents...); n > 0 {
+		add(Warning, fmt.Sprintf("%s× image GC could not free enough disk or eviction thresholds met, in events (first %s, last %s)",
+			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
 	if st := s.KubeletLog.Signal(kubelet.SlowDiskUsage); st.Count > 0 {
 		add(Warning, signalEvidence("slow disk usage scan", st, "kubelet log", s.CollectedAt))
 	}
@@ -90,6 +98,9 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	}
 	return f
 }
+
+// diskEvents are the kubelet's events of a node short of disk.
+var diskEvents = []string{"FreeDiskSpaceFailed", "EvictionThresholdMet"}
 
 // usedShare returns the used share of a filesystem, or 0 when unknown.
 func usedShare(avail, capacity *uint64) float64 {

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -181,6 +182,13 @@ func flapping(s *snapshot.Snapshot) *Finding {
 	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); st.Count > 1 {
 		f.Evidence = append(f.Evidence, signalEvidence("kubelet start", st, "kubelet log", s.CollectedAt))
 	}
+	// On a node that goes NotReady, each kubelet restart is one more turn
+	// (restarts alone, with the node never NotReady, are someone's work).
+	if n, first, last := kubeletStartEvents(s); n > 1 && flaps > 0 {
+		flaps = max(flaps, flaps+n-1)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× kubelet starts in events (first %s, last %s)",
+			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
 	// Flapping is a warning whatever its count: the node's state now is told
 	// by the verdict and by the causes that explain the flaps.
 	if flaps < FlapsWarning {
@@ -209,4 +217,21 @@ func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
 	// NotReady without saying why.
 	f.Evidence = []string{st.summary}
 	return f
+}
+
+// kubeletStartEvents counts the kubelet's "Starting kubelet." events.
+func kubeletStartEvents(s *snapshot.Snapshot) (count int, first, last time.Time) {
+	for _, e := range s.Events {
+		if e.Reason != "Starting" || !strings.Contains(e.Source+" "+e.Message, "kubelet") {
+			continue
+		}
+		count += int(e.Count)
+		if first.IsZero() || e.First.Before(first) {
+			first = e.First
+		}
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return count, first, last
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
+// gcFailures are the event reasons of the kubelet's image and container
+// garbage collection failing; their messages carry the runtime's error.
+var gcFailures = []string{"ContainerGCFailed", "ImageGCFailed"}
+
 // kubeletSources are the sources read from the kubelet itself.
 var kubeletSources = []snapshot.SourceName{
 	snapshot.SourceHealthz, snapshot.SourceMetrics, snapshot.SourceStats, snapshot.SourceConfigz,
@@ -45,6 +49,10 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 			f.Evidence = append(f.Evidence, "last kubelet heartbeat "+humanize.Ago(ready.LastHeartbeatTime.Time, s.CollectedAt))
 		}
 	}
+	if why, conf, ok := controllerGaveUp(s); ok && ready == nil {
+		f.Severity, f.Confidence = Critical, conf
+		f.Evidence = append(f.Evidence, why)
+	}
 	if failed := kubeletUnreachable(s); failed != nil {
 		if f.Severity == 0 {
 			// Ready=True but no answer: the node controller will mark it Unknown
@@ -65,9 +73,14 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 	}
 	// A controller's log may be all there is: it saying the kubelet stopped
 	// posting status, with no recovery after, is the node Unknown now.
-	if gone := weigh(s.KubeletLog, kubelet.NodeStatusUnknown); gone.current && s.Ready() == nil {
-		f.Severity, f.Confidence = Critical, gone.confidence()
-		f.Evidence = append(f.Evidence, signalEvidence(`"Kubelet stopped posting node status"`, gone.SignalStats, "log", s.CollectedAt)+"; "+gone.ending())
+	for _, sig := range []struct {
+		signal kubelet.Signal
+		what   string
+	}{{kubelet.NodeStatusUnknown, `"Kubelet stopped posting node status"`}, {kubelet.StatusUpdateFailed, `"Error updating node status"`}} {
+		if gone := weigh(s.KubeletLog, sig.signal); gone.current && s.Ready() == nil {
+			f.Severity, f.Confidence = Critical, gone.confidence()
+			f.Evidence = append(f.Evidence, signalEvidence(sig.what, gone.SignalStats, "log", s.CollectedAt)+"; "+gone.ending())
+		}
 	}
 	if f.Severity == 0 {
 		return nil
@@ -105,7 +118,7 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		case st.current && s.Ready() == nil:
 			// Nothing better tells the node's state: the log's end does.
 			f.Severity, f.Confidence = Critical, st.confidence()
-		case st.Count < RuntimeErrorsMin:
+		case !st.substantial(RuntimeErrorsMin):
 			continue
 		case f.Severity == 0:
 			f.Severity, f.Confidence = Warning, Medium
@@ -113,8 +126,11 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, signalEvidence("runtime connection failure", st.SignalStats, lg.name, s.CollectedAt)+"; "+st.ending())
 		f.Evidence = append(f.Evidence, sampleEvidence(st.SignalStats)...)
 	}
-	if n, first, last := eventsMatching(s, kubelet.RuntimeDown, "ContainerGCFailed", "ImageGCFailed"); n > 0 && f.Severity != 0 {
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures naming the runtime in events (first %s, last %s)",
+	if n, first, last := eventsMatching(s, kubelet.RuntimeDown, gcFailures...); n > 0 {
+		if f.Severity == 0 {
+			f.Severity, f.Confidence = Warning, Medium
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures naming the runtime unreachable in events (first %s, last %s)",
 			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
 	}
 	if f.Severity == 0 {
@@ -137,7 +153,10 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 			dockerTimeouts += op.Timeouts
 		}
 	}
-	if st.Count < RuntimeTimeoutsWarning && dockerTimeouts == 0 {
+	gcTimeouts, gcFirst, gcLast := eventsMatching(s, kubelet.RuntimeTimeout, gcFailures...)
+	// The runtime logs the calls the kubelet gave up on as well.
+	own := weigh(s.RuntimeLog, kubelet.RuntimeTimeout)
+	if !timeouts.substantial(RuntimeTimeoutsWarning) && dockerTimeouts == 0 && gcTimeouts == 0 && !own.substantial(RuntimeTimeoutsWarning) {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Confidence: Medium, Remediation: []string{
@@ -147,7 +166,13 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
 		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", node(s)),
 	}}
-	if st.Count >= RuntimeTimeoutsWarning {
+	if gcTimeouts > 0 {
+		// The kubelet's garbage collection calls the runtime too: its
+		// failures are timeouts seen from the events alone.
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures on runtime call timeouts (DeadlineExceeded) in events (first %s, last %s)",
+			humanize.Count(gcTimeouts), humanize.Clock(gcFirst, s.CollectedAt), humanize.Clock(gcLast, s.CollectedAt)))
+	}
+	if timeouts.substantial(RuntimeTimeoutsWarning) {
 		what := "runtime call timeout (DeadlineExceeded)"
 		if len(st.Operations) > 0 {
 			what += " on " + countsByName(st.Operations, 4)
@@ -160,6 +185,10 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 			f.Confidence = High
 		}
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if own.substantial(RuntimeTimeoutsWarning) {
+		f.Evidence = append(f.Evidence, signalEvidence("call that ran past its deadline", own.SignalStats, "runtime log", s.CollectedAt)+"; "+own.ending())
+		f.Evidence = append(f.Evidence, sampleEvidence(own.SignalStats)...)
 	}
 	if relist.Count > 0 {
 		f.Evidence = append(f.Evidence, signalEvidence(`"GenericPLEG: Unable to retrieve pods"`, relist, "kubelet log", s.CollectedAt))

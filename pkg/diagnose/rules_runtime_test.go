@@ -155,7 +155,14 @@ func TestRuntimeDown(t *testing.T) {
 				"3× runtime connection failure in kubelet log (first 08:58:40Z, last 08:59:00Z, 1m ago)", "latest: ", "error reading from server",
 			}},
 		},
-		{name: "2 runtime connection failures", snap: mod(resets(2))},
+		// Two failures in an hour of healthy log are noise; the same two as
+		// the whole of a pasted excerpt are what it is about.
+		{name: "2 runtime connection failures in an hour of log", snap: mod(kubeletLog(inAnHourOfLog(klines(2, func(int) string { return runtimeResetLog })...)...))},
+		{
+			name: "2 runtime connection failures are a whole excerpt",
+			snap: mod(resets(2)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"2× runtime connection failure in kubelet log", "the log ends with it"}},
+		},
 		{
 			name: "runtime log failures",
 			snap: mod(func(s *snapshot.Snapshot) {
@@ -168,14 +175,20 @@ func TestRuntimeDown(t *testing.T) {
 		{
 			name: "GC failure events back a firing rule",
 			snap: mod(onNode(notReady(dockerDown, 30*time.Minute)), gcEvent(time.Minute, 543)),
-			want: &want{sev: Critical, conf: High, evidence: []string{"543× GC failures naming the runtime in events (first 08:32:00Z, last 08:59:00Z)"}},
+			want: &want{sev: Critical, conf: High, evidence: []string{"543× GC failures naming the runtime unreachable in events (first 08:32:00Z, last 08:59:00Z)"}},
 		},
 		{
 			name: "GC failure events older than the log window are left out",
 			snap: mod(onNode(notReady(dockerDown, 30*time.Minute)), gcEvent(3*time.Hour, 543)),
 			want: &want{sev: Critical, conf: High, notEvidence: []string{"GC failures"}},
 		},
-		{name: "GC failure events alone do not fire", snap: mod(gcEvent(time.Minute, 543))},
+		{
+			// The kubelet's GC calls the runtime: failing on "Cannot
+			// connect" for 27h is the runtime down, seen from events alone.
+			name: "GC failure events alone",
+			snap: mod(gcEvent(time.Minute, 543)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"543× GC failures naming the runtime unreachable in events"}},
+		},
 	})
 }
 
@@ -223,7 +236,12 @@ func TestRuntimeUnresponsive(t *testing.T) {
 	runRule(t, runtimeUnresponsive, []ruleCase{
 		{name: "healthy", snap: healthy()},
 		{name: "no log, no metrics", snap: mod(func(s *snapshot.Snapshot) { s.KubeletLog, s.Metrics = nil, nil })},
-		{name: "2 timeouts", snap: mod(kubeletLog(lists(2)...))},
+		{name: "2 timeouts in an hour of log", snap: mod(kubeletLog(inAnHourOfLog(lists(2)...)...))},
+		{
+			name: "2 timeouts are a whole excerpt",
+			snap: mod(kubeletLog(lists(2)...)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"2× runtime call timeout (DeadlineExceeded) on ListContainers 2"}},
+		},
 		{
 			name: "3 timeouts",
 			snap: mod(kubeletLog(lists(3)...)),

@@ -50,6 +50,14 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 	name := "Node " + nodeName(s)
 	ready := s.Ready()
 	if ready == nil {
+		// What the node controller wrote on the object: the other
+		// conditions turned Unknown with the Ready row, its taints.
+		if why, _, ok := controllerGaveUp(s); ok {
+			return nodeState{verdict: KubeletUnreachable, notReady: true, summary: name + ": NotReady (Unknown) — " + why}
+		}
+		if s.Node != nil && hasTaint(s.Node, notReadyTaint) {
+			return nodeState{verdict: Unknown, notReady: true, summary: name + ": NotReady — the node carries the " + notReadyTaint + " taint, for a reason the data does not give"}
+		}
 		if st, ok := logState(s); ok {
 			st.summary = name + ": " + st.summary
 			return st
@@ -280,7 +288,46 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 	case "NodeReady":
 		return nodeState{verdict: Healthy, summary: fmt.Sprintf("its newest readiness event is NodeReady%s (no Ready condition in the data)", when)}, true
 	case "Starting":
-		return nodeState{verdict: Starting, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s (no Ready condition in the data)", when)}, true
+		// A start is "starting" only while it is recent; when the data
+		// cannot tell, that the node has not reported Ready since is all
+		// there is to say.
+		if when != "" && s.CollectedAt.Sub(latest.Last) <= StartupGrace {
+			return nodeState{verdict: Starting, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s (no Ready condition in the data)", when)}, true
+		}
+		return nodeState{verdict: Unknown, summary: "its newest readiness event is the kubelet starting, at a time the data does not give, and no NodeReady since"}, true
 	}
 	return nodeState{verdict: Unknown, notReady: true, summary: fmt.Sprintf("its newest readiness event is NodeNotReady%s, for a reason the data does not give", when)}, true
+}
+
+// Taints the node lifecycle controller puts on a node that is not Ready.
+const (
+	unreachableTaint = "node.kubernetes.io/unreachable"
+	notReadyTaint    = "node.kubernetes.io/not-ready"
+)
+
+func hasTaint(n *corev1.Node, key string) bool {
+	for _, t := range n.Spec.Taints {
+		if t.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// controllerGaveUp says, for a node whose Ready row the data lacks, that the
+// node controller marked it unreachable: it turns every condition Unknown
+// ("Kubelet stopped posting node status") and taints the node unreachable.
+func controllerGaveUp(s *snapshot.Snapshot) (string, Confidence, bool) {
+	if s.Node == nil {
+		return "", 0, false
+	}
+	for _, c := range s.Node.Status.Conditions {
+		if c.Status == corev1.ConditionUnknown && (c.Reason == "NodeStatusUnknown" || c.Reason == "NodeStatusNeverUpdated") {
+			return fmt.Sprintf("%s=Unknown (%s: %s); the Ready row is not in the data", c.Type, c.Reason, c.Message), High, true
+		}
+	}
+	if hasTaint(s.Node, unreachableTaint) {
+		return "the node carries the " + unreachableTaint + " taint the node controller sets when the kubelet stops posting status", Medium, true
+	}
+	return "", 0, false
 }

@@ -70,8 +70,12 @@ func Bytes(n uint64) string {
 }
 
 // Ago prints how long before now t was: "3m ago". A time after now (clock
-// skew between node and client) prints as "just now".
+// skew between node and client) prints as "just now"; without either time
+// it says so rather than print year 1.
 func Ago(t, now time.Time) string {
+	if t.IsZero() || now.IsZero() {
+		return "at a time the data does not give"
+	}
 	if !t.Before(now) {
 		return "just now"
 	}
@@ -79,8 +83,11 @@ func Ago(t, now time.Time) string {
 }
 
 // Clock prints t in UTC to the second, with the date only when it is not
-// now's date: "08:10:01Z" or "Nov 25 08:10:01Z".
+// now's date: "08:10:01Z" or "Nov 25 08:10:01Z"; "?" for a time not known.
 func Clock(t, now time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
 	t, now = t.UTC(), now.UTC()
 	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
 		return t.Format("15:04:05Z")

@@ -83,7 +83,7 @@ func LooksLikeDescribeNode(head []byte) bool {
 		}
 		s := unquote(strings.TrimRight(string(line), "\r"))
 		trimmed := strings.TrimSpace(s)
-		if key, val, ok := describeKey(trimmed); ok {
+		if key, val, ok := describeKey(trimmed); ok && key[0] >= 'A' && key[0] <= 'Z' {
 			switch low := strings.ToLower(key); {
 			case low == "name" && val != "":
 				named = true
@@ -504,9 +504,12 @@ func (n *nodeText) finish() {
 }
 
 // eventsNodeName is the node the kubelet's events come from ("kubelet,
-// worker-3", "{kubelet worker-3}"), or "".
+// worker-3", "{kubelet worker-3}") or are about ("node/worker-3"), or "".
 func eventsNodeName(events []DescribedEvent) string {
 	for _, e := range events {
+		if name, ok := strings.CutPrefix(e.From, "node/"); ok && name != "" { // kubectl get events' OBJECT
+			return name
+		}
 		from := strings.Trim(e.From, "{}")
 		if rest, ok := strings.CutPrefix(from, "kubelet"); ok {
 			if name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ",")); name != "" && !strings.ContainsAny(name, " ,") {

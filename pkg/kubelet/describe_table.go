@@ -110,7 +110,7 @@ func (p *describeParser) row(s string) bool {
 	case tablePods:
 		n.pod(get)
 	case tableEvents:
-		if ti, ok := t.index["type"]; ok && vals[ti] != "Normal" && vals[ti] != "Warning" {
+		if ti, ok := t.index["type"]; ok && !isEventType(vals[ti]) {
 			vals = t.anchorEventType(s, cells, vals)
 		}
 		n.event(get)
@@ -138,9 +138,12 @@ func (p *describeParser) fragment(s string) {
 		n.condition(inOrder(s, cells, cols))
 	case headerlessEvent(cells):
 		cols := []string{"type", "reason", "age", "from", "message"}
-		if cells[0].text != "Normal" && cells[0].text != "Warning" {
+		switch {
+		case isEventType(cells[1].text): // kubectl get events: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE
+			cols = []string{"age", "type", "reason", "from", "message"}
+		case !isEventType(cells[0].text):
 			cols = []string{"firstseen", "lastseen", "count", "from", "type", "reason", "message"} // kubectl ≤1.8
-			if cells[5].text == "Normal" || cells[5].text == "Warning" {
+			if isEventType(cells[5].text) {
 				cols = []string{"firstseen", "lastseen", "count", "from", "subobjectpath", "type", "reason", "message"}
 			}
 		}
@@ -180,8 +183,12 @@ func headerlessCondition(cells []describeCell) bool {
 // headerlessEvent says cells are an Events row on its own, current
 // (Type first) or kubectl ≤1.8's (ages, count and source first).
 func headerlessEvent(cells []describeCell) bool {
-	if len(cells) >= 4 && (cells[0].text == "Normal" || cells[0].text == "Warning") && isIdentifier(cells[1].text) {
+	if len(cells) >= 4 && isEventType(cells[0].text) && isIdentifier(cells[1].text) {
 		return true
+	}
+	if len(cells) >= 5 && isEventType(cells[1].text) && isIdentifier(cells[2].text) {
+		_, aged := parseDescribeAge(cells[0].text)
+		return aged // kubectl get events
 	}
 	if len(cells) < 7 {
 		return false
@@ -189,12 +196,14 @@ func headerlessEvent(cells []describeCell) bool {
 	_, first := parseDescribeAge(cells[0].text)
 	_, last := parseDescribeAge(cells[1].text)
 	for _, i := range []int{4, 5} {
-		if (cells[i].text == "Normal" || cells[i].text == "Warning") && isIdentifier(cells[i+1].text) {
+		if isEventType(cells[i].text) && isIdentifier(cells[i+1].text) {
 			return first && last
 		}
 	}
 	return false
 }
+
+func isEventType(s string) bool { return s == "Normal" || s == "Warning" }
 
 // headerlessNodeEvent is a headerless event row of an event only nodes get.
 func headerlessNodeEvent(cells []describeCell) bool {

@@ -10,9 +10,12 @@ import (
 // lineHeader is what the prefixes of one log line tell: when it was written and
 // which program wrote it (the syslog identifier: "kubelet", "k3s", "kernel"...).
 type lineHeader struct {
-	time  time.Time
-	host  string
-	ident string
+	time time.Time
+	// yearless says the line's time carries no year (BSD syslog, klog): it
+	// was given the one that puts it at or before the reference time.
+	yearless bool
+	host     string
+	ident    string
 }
 
 // parseHeader reads the time and identifier of a log line in any of the forms
@@ -28,29 +31,104 @@ type lineHeader struct {
 // klog times can differ by minutes when journald lags. Times without a year take
 // the year that puts them at or before ref (the collection time).
 func parseHeader(line []byte, ref time.Time) (lineHeader, bool) {
+	if h, ok := parseStamped(line, ref); ok {
+		return h, true
+	}
+	// What a paste puts in front: a mail quote or minikube's bullet, a
+	// collector's source ("10.0.0.3: "), grep's file name and line number
+	// ("messages-20240402.gz:7612:").
+	rest := line
+	for _, quote := range [][]byte{[]byte("> "), []byte("* ")} {
+		if r, ok := bytes.CutPrefix(rest, quote); ok {
+			rest = r
+			if h, ok := parseStamped(rest, ref); ok {
+				return h, true
+			}
+		}
+	}
+	if i := bytes.Index(rest, []byte(": ")); i > 0 && i < 64 && bytes.IndexByte(rest[:i], ' ') < 0 {
+		if h, ok := parseStamped(rest[i+2:], ref); ok {
+			return h, true
+		}
+	}
+	if after, ok := cutGrepPrefix(rest); ok {
+		return parseStamped(after, ref)
+	}
+	return lineHeader{}, false
+}
+
+// parseStamped reads a line that starts with its time, in any of the forms.
+func parseStamped(line []byte, ref time.Time) (lineHeader, bool) {
 	if h, ok := parseSyslogHeader(line, ref); ok {
 		return h, true
 	}
-	// A JSON line is tried before looking for a collector prefix: in
-	// {"ts":1795767002000,"msg":"GenericPLEG: Unable..."} the first ": " is
-	// inside the message, and taking all before it for a prefix lost the time.
 	if t, ok := parseJSONTime(line); ok {
 		return lineHeader{time: t}, true
-	}
-	// A collector prefix ("10.0.0.3: " or "host-a: ") in front of any other form.
-	if i := bytes.Index(line, []byte(": ")); i > 0 && i < 64 && bytes.IndexByte(line[:i], ' ') < 0 {
-		if h, ok := parseSyslogHeader(line[i+2:], ref); ok {
-			return h, true
-		}
-		line = line[i+2:]
 	}
 	if t, ok := parseKlogTime(line, ref); ok {
-		return lineHeader{time: t}, true
+		return lineHeader{time: t, yearless: true}, true
 	}
-	if t, ok := parseJSONTime(line); ok {
+	if t, ok := parseISOSpaceTime(line); ok {
 		return lineHeader{time: t}, true
 	}
 	return lineHeader{}, false
+}
+
+// cutGrepPrefix cuts "FILE:" or "FILE:LINE:" that grep puts before a match
+// when it searched several files (or was asked for line numbers).
+func cutGrepPrefix(line []byte) ([]byte, bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 || i > 128 || bytes.IndexByte(line[:i], ' ') >= 0 {
+		return nil, false
+	}
+	rest := line[i+1:]
+	if n, k := atoi(rest, 10); k > 0 && k < len(rest) && rest[k] == ':' && n >= 0 {
+		rest = rest[k+1:]
+	}
+	return rest, true
+}
+
+// parseISOSpaceTime parses "2016-08-10 00:33:18,448" and "2016-08-10
+// 00:33:18.448" (Python logging, supervisord, many daemons), as UTC.
+func parseISOSpaceTime(b []byte) (time.Time, bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || b[10] != ' ' {
+		return time.Time{}, false
+	}
+	y, n1 := atoi(b, 4)
+	mo, n2 := atoi(b[5:], 2)
+	d, n3 := atoi(b[8:], 2)
+	if n1 != 4 || n2 != 2 || n3 != 2 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	clock := b[11:]
+	if i := bytes.IndexByte(clock, ','); i == 8 {
+		clock = append(append([]byte{}, clock[:8]...), append([]byte{'.'}, clock[9:]...)...)
+	}
+	hh, mm, ss, nanos, _, ok := parseClock(clock)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, hh, mm, ss, nanos, time.UTC), true
+}
+
+// isDmesgLine says a line is the kernel's ring buffer as dmesg prints it:
+// "[11859608.510084] nfs: server ..." — seconds since boot, no clock time.
+func isDmesgLine(line []byte) bool {
+	if len(line) < 4 || line[0] != '[' {
+		return false
+	}
+	end := bytes.IndexByte(line, ']')
+	if end < 2 {
+		return false
+	}
+	stamp := bytes.TrimSpace(line[1:end])
+	dot := bytes.IndexByte(stamp, '.')
+	if dot <= 0 {
+		return false
+	}
+	_, whole := atoi(stamp, 12)
+	_, frac := atoi(stamp[dot+1:], 9)
+	return whole == dot && frac == len(stamp)-dot-1 && frac > 0
 }
 
 // parseSyslogHeader parses "TIME HOST IDENT[PID]: MSG" with a journald/BSD
@@ -58,8 +136,9 @@ func parseHeader(line []byte, ref time.Time) (lineHeader, bool) {
 // When the message itself starts with a klog header, the syslog time still wins.
 func parseSyslogHeader(line []byte, ref time.Time) (lineHeader, bool) {
 	t, rest, ok := parseBSDTime(line, ref)
+	h := lineHeader{time: t, yearless: ok}
 	if !ok {
-		t, rest, ok = parseRFC3339Prefix(line)
+		h.time, rest, ok = parseRFC3339Prefix(line)
 	}
 	if !ok {
 		return lineHeader{}, false
@@ -67,16 +146,23 @@ func parseSyslogHeader(line []byte, ref time.Time) (lineHeader, bool) {
 	// HOST
 	sp := bytes.IndexByte(rest, ' ')
 	if sp <= 0 {
-		return lineHeader{time: t}, true
+		return h, true
 	}
 	host := rest[:sp]
+	if bytes.ContainsAny(host, "[:") {
+		// No host field: "Mar 10 12:00:00 kubelet[7981]: ..." (some
+		// journal exports drop it), so this is the identifier.
+		h.ident = string(host[:bytes.IndexAny(host, "[:")])
+		return h, true
+	}
 	rest = rest[sp+1:]
 	// IDENT[PID]: or IDENT:
 	end := bytes.IndexAny(rest, "[: ")
 	if end <= 0 {
-		return lineHeader{time: t}, true
+		return h, true
 	}
-	return lineHeader{time: t, host: string(host), ident: string(rest[:end])}, true
+	h.host, h.ident = string(host), string(rest[:end])
+	return h, true
 }
 
 var months = map[string]time.Month{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,6 +26,9 @@ type LogSummary struct {
 	Bytes int64 // bytes read
 	// First and Last are the times of the oldest and newest timestamped lines read.
 	First, Last time.Time
+	// LastYearless says Last carries no year of its own (BSD syslog, klog):
+	// it has the one that puts it at or before ScanOptions.Ref.
+	LastYearless bool
 	// Truncated says older lines were dropped to keep within a byte cap.
 	Truncated bool
 	// LongLines counts lines cut at maxLineLen bytes.
@@ -74,14 +78,20 @@ type ScanOptions struct {
 	Ref time.Time
 	// Since drops lines older than it (zero keeps everything).
 	Since time.Time
-	// Idents, when set, keeps only lines whose syslog identifier is one of them;
-	// lines with no identifier (bare klog, JSON) are kept. It lets the kubelet's
-	// lines be read out of /var/log/messages.
+	// Idents, when set, keeps only lines whose syslog identifier is one of them
+	// (an entry ending in "*" is a prefix); lines with no identifier (bare
+	// klog, JSON) are kept. It lets the kubelet's lines be read out of
+	// /var/log/messages.
 	Idents []string
 }
 
 // KubeletIdents are the syslog identifiers under which kubelets log.
-var KubeletIdents = []string{"kubelet", "kubelet.service", "k3s", "hyperkube", "kubenswrapper", "k0s", "rke2", "microk8s.daemon-kubelite"}
+// Wrappers start with its name ("kubelet-wrapper" on CoreOS, a
+// "kubelet-containerd.sh" script).
+var KubeletIdents = []string{
+	"kubelet*", "k3s", "hyperkube", "kubenswrapper", "k0s", "rke2",
+	"microk8s.daemon-kubelite", "microk8s.daemon-kubelet", "origin-node", "atomic-openshift-node",
+}
 
 // LogScanner builds a LogSummary.
 type LogScanner struct {
@@ -129,7 +139,7 @@ func (s *LogScanner) widen(h lineHeader) {
 		s.summary.First = t
 	}
 	if t.After(s.summary.Last) {
-		s.summary.Last = t
+		s.summary.Last, s.summary.LastYearless = t, h.yearless
 	}
 }
 
@@ -144,7 +154,7 @@ func (s *LogScanner) signalLine(line []byte) bool {
 	if hasTime {
 		s.widen(h)
 	}
-	if len(s.opts.Idents) > 0 && h.ident != "" && !contains(s.opts.Idents, h.ident) {
+	if len(s.opts.Idents) > 0 && h.ident != "" && !identIn(s.opts.Idents, h.ident) {
 		return true
 	}
 	if hasTime && !s.opts.Since.IsZero() && h.time.Before(s.opts.Since) {
@@ -230,6 +240,16 @@ func appendBounded(ts []time.Time, t time.Time, n int) []time.Time {
 	copy(ts, ts[1:])
 	ts[len(ts)-1] = t
 	return ts
+}
+
+// identIn says ident is one of idents, whose entries ending in "*" are prefixes.
+func identIn(idents []string, ident string) bool {
+	for _, id := range idents {
+		if prefix, ok := strings.CutSuffix(id, "*"); ok && strings.HasPrefix(ident, prefix) || id == ident {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
@@ -536,7 +556,7 @@ func (s *LogSummary) merge(next *LogSummary) {
 		s.First = next.First
 	}
 	if next.Last.After(s.Last) {
-		s.Last = next.Last
+		s.Last, s.LastYearless = next.Last, next.LastYearless
 	}
 	if next.Host != "" {
 		s.Host = next.Host

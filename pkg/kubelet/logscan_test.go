@@ -198,7 +198,7 @@ func TestScanLogEras(t *testing.T) {
 				lines: 10, first: "2020-11-27T08:05:12.100233Z", last: "2020-11-27T08:14:22.000101Z",
 				counts: map[Signal]int{
 					KubeletStarted: 1, PLEGNotYetSuccessful: 1, RuntimeStatusPending: 1, PLEGUnhealthy: 3,
-					NodeNotReady: 1, RuntimeTimeout: 3, RuntimeDown: 1,
+					NodeNotReady: 1, RuntimeTimeout: 3, RuntimeDown: 1, StatusUpdateFailed: 1,
 				},
 				// "getPodContainerStatuses" names the ContainerStatus call it failed in.
 				ops:      map[string]int{"ContainerStatus": 2, "ImageStatus": 1},
@@ -212,7 +212,7 @@ func TestScanLogEras(t *testing.T) {
 				lines: 18, first: "2026-11-27T08:01:02.000111Z", last: "2026-11-27T08:12:15.600101Z",
 				counts: map[Signal]int{
 					KubeletStarted: 1, RuntimeTimeout: 9, RelistFailed: 1, PLEGUnhealthy: 3, NodeNotReady: 1,
-					RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1,
+					RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1, StatusUpdateFailed: 1,
 				},
 				ops: map[string]int{
 					"ContainerStatus": 3, "KillContainer": 1, "StopPodSandbox": 1, "PodSandboxStatus": 1,
@@ -320,13 +320,13 @@ func TestScanLogSince(t *testing.T) {
 			since: "",
 			want: map[Signal]int{
 				KubeletStarted: 1, RuntimeTimeout: 9, RelistFailed: 1, PLEGUnhealthy: 3, NodeNotReady: 1,
-				RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1,
+				RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1, StatusUpdateFailed: 1,
 			},
 		},
 		{
 			name:  "drops the runtime timeouts before 08:09",
 			since: "2026-11-27T08:09:00Z",
-			want:  map[Signal]int{PLEGUnhealthy: 3, NodeNotReady: 1, RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1},
+			want:  map[Signal]int{PLEGUnhealthy: 3, NodeNotReady: 1, RuntimeDown: 2, NetworkNotReady: 1, EventChannelFull: 1, StatusUpdateFailed: 1},
 		},
 		{
 			name:  "a line exactly at Since is kept",

@@ -32,6 +32,8 @@ type Metrics struct {
 	Operations map[string]*RuntimeOperation
 	// GitVersion is kubernetes_build_info's version label.
 	GitVersion string
+	// NodeName is kubelet_node_name's node label (1.16+).
+	NodeName string
 }
 
 // RuntimeOperation is the kubelet's account of one CRI (or docker) operation type.
@@ -116,6 +118,8 @@ func (m *Metrics) add(name string, fam *dto.MetricFamily) {
 				d := time.Duration(p * float64(time.Microsecond))
 				m.op(metric).P99 = &d
 			}
+		case "kubelet_node_name":
+			m.NodeName = label(metric, "node")
 		case "kubernetes_build_info":
 			if v := label(metric, "git_version"); v != "" {
 				m.GitVersion = v

@@ -54,6 +54,13 @@ const (
 	// NodeStatusUnknown: the node controller gave up on the kubelet
 	// ("Kubelet stopped posting node status").
 	NodeStatusUnknown
+	// StatusUpdateFailed: the kubelet cannot post its node status to the
+	// API server ("Error updating node status"); repeated, the node turns
+	// Unknown.
+	StatusUpdateFailed
+	// StorageHang: the kernel reports a network filesystem not answering
+	// (processes on it hang in D state).
+	StorageHang
 
 	signalEnd
 )
@@ -92,6 +99,8 @@ var signalNames = map[Signal]string{
 	PLEGActive:           "pleg-active",
 	RuntimeReady:         "runtime-ready",
 	NodeStatusUnknown:    "node-status-unknown",
+	StorageHang:          "storage-hang",
+	StatusUpdateFailed:   "status-update-failed",
 }
 
 // String is the signal's stable name, used in JSON and timelines.
@@ -135,11 +144,18 @@ func m(text string, sig Signal, context ...string) matcher {
 // runtimeSockets name the runtime in a connection error.
 var runtimeSockets = []string{"containerd", "docker", "crio", "cri-o", "runtime"}
 
+// runtimeUnits are the runtimes' systemd units.
+var runtimeUnits = []string{"containerd.service", "docker.service", "crio.service"}
+
 // tcpConns mark a Go net error on a TCP connection ("read tcp 10.0.0.3:40022->
 // 54.227.20.253:443: read: connection reset by peer"). The runtime socket is a
 // unix socket, so a reset on TCP is the API server or an image registry, even
 // when the line names "docker.io" or comes from kuberuntime_*.go.
 var tcpConns = []string{"read tcp ", "write tcp "}
+
+// tcpDials mark a refused TCP connection ("dial tcp 10.0.0.1:6443: connect:
+// connection refused"): the API server, not the runtime's unix socket.
+var tcpDials = []string{"dial tcp "}
 
 var matchers = []matcher{
 	// "PLEG is not healthy: pleg has yet to be successful" is a kubelet that
@@ -152,20 +168,33 @@ var matchers = []matcher{
 	// grpc-go before 1.3 (Kubernetes ≤1.7) printed codes as numbers: 4 is DeadlineExceeded.
 	m("rpc error: code = 4 desc", RuntimeTimeout),
 	m("operation timeout", RuntimeTimeout), // dockershim era
+	// The runtime's own log when the kubelet gave up on a call: "CreateCtr:
+	// context was either canceled or the deadline was exceeded" (cri-o).
+	m("the deadline was exceeded", RuntimeTimeout),
 	m("container runtime is down", RuntimeDown),
 	m("container runtime not ready", RuntimeDown),
 	m("Container runtime not ready", RuntimeDown),
 	m("container runtime is not up", RuntimeDown), // ≤1.1
 	m("Cannot connect to the Docker daemon", RuntimeDown),
+	m("cannot connect to Docker endpoint", RuntimeDown), // ~1.2
+	// The runtime daemon dying under its supervisor: systemd, supervisord.
+	m(".service: Main process exited", RuntimeDown, runtimeUnits...),
+	m("exited: docker (", RuntimeDown),
+	m("exited: containerd (", RuntimeDown),
 	m("connection reset by peer", RuntimeDown, runtimeSockets...).unless(tcpConns...),
 	m("error reading from server: EOF", RuntimeDown, runtimeSockets...),
+	// The runtime's socket refuses or is gone (the daemon stopped):
+	// "dial unix /run/containerd/containerd.sock: connect: connection refused".
+	m("connect: connection refused", RuntimeDown, runtimeSockets...).unless(tcpDials...),
+	m("connect: no such file or directory", RuntimeDown, runtimeSockets...),
 	m("status check may not have completed yet", RuntimeStatusPending),
 	m("network not ready", NetworkNotReady), // "container runtime network not ready", "runtime network not ready"
 	m("NetworkPluginNotReady", NetworkNotReady),
 	m("cni config uninitialized", NetworkNotReady),
 	m("cni plugin not initialized", NetworkNotReady),
 	m("Node became not ready", NodeNotReady),
-	m("status is now: NodeNotReady", NodeNotReady), // the NodeNotReady event, as controllers and describe print it
+	m("status is now: NodeNotReady", NodeNotReady),  // the NodeNotReady event, as controllers and describe print it
+	m("Recording NodeNotReady event", NodeNotReady), // ≤1.20
 	// The way back: the kubelet records a NodeReady event, a controller
 	// sees Ready=True again.
 	m("Recording NodeReady event", NodeReady), // ≤1.20
@@ -175,8 +204,15 @@ var matchers = []matcher{
 	m("some Nodes are Ready", NodeReady),      // node controller leaving master disruption mode
 	m("SyncLoop (PLEG)", PLEGActive),          // a relist produced an event
 	m("RuntimeReady=true", RuntimeReady).unless("NetworkReady=false"),
+	m("success: docker entered RUNNING state", RuntimeReady), // supervisord
+	m("success: containerd entered RUNNING state", RuntimeReady),
+	m("Started Docker Application Container Engine", RuntimeReady), // systemd
+	m("Started containerd container runtime", RuntimeReady),
 	m("Kubelet stopped posting node status", NodeStatusUnknown),
 	m("NodeStatusUnknown", NodeStatusUnknown),
+	m("Error updating node status", StatusUpdateFailed), // the kubelet cannot reach the API server
+	m("Unable to update node status", StatusUpdateFailed),
+	m("not responding, still trying", StorageHang),        // "nfs: server 10.0.0.5 not responding, still trying"
 	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
 	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21
 	m("event channel capacity is full", EventChannelFull), // EventedPLEG

@@ -121,9 +121,9 @@ func TestClassify(t *testing.T) {
 			want: sigs(RuntimeDown),
 		},
 		{
-			name: "reset on the API server connection is not a runtime problem",
+			name: "reset on the API server connection is not a runtime problem, but the status does not get through",
 			text: `E1127 08:12:12.300050    2211 kubelet_node_status.go:540] "Error updating node status, will retry" err="error getting node \"worker-3\": Get \"https://10.0.0.1:6443/api/v1/nodes/worker-3?resourceVersion=0&timeout=10s\": read tcp 10.0.0.3:51234->10.0.0.1:6443: read: connection reset by peer"`,
-			want: 0,
+			want: sigs(StatusUpdateFailed),
 		},
 		{
 			name: "reset on an API watch is not a runtime problem",
@@ -143,7 +143,7 @@ func TestClassify(t *testing.T) {
 		{
 			name: "API server timeout is not a runtime timeout",
 			text: `E1127 08:12:12.300050    2211 kubelet_node_status.go:540] "Error updating node status, will retry" err="error getting node \"worker-3\": Get \"https://10.0.0.1:6443/api/v1/nodes/worker-3?timeout=10s\": context deadline exceeded"`,
-			want: 0,
+			want: sigs(StatusUpdateFailed),
 		},
 		// Kernel and daemons.
 		{

@@ -29,7 +29,8 @@ const sniffLines = 50
 // file is a log when most of its first lines carry a timestamp header in one
 // of the forms parseHeader knows.
 func SniffLog(head []byte) LogKind {
-	var lines, stamped, kubeletLines, runtimeLines, otherLines int
+	var lines, stamped, kubeletLines, runtimeLines, otherLines, klogLines int
+	idents := map[string]bool{}
 	for len(head) > 0 && lines < sniffLines {
 		line := head
 		if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -42,20 +43,37 @@ func SniffLog(head []byte) LogKind {
 			continue
 		}
 		lines++
+		if isDmesgLine(line) { // the kernel's, with no clock time
+			stamped++
+			otherLines++
+			continue
+		}
 		// The year does not matter here, only whether a header parses.
 		h, ok := parseHeader(line, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 		if !ok {
 			continue
 		}
 		stamped++
+		if h.ident != "" {
+			idents[h.ident] = true
+			if klogMessage(line) {
+				klogLines++
+			}
+		}
 		switch {
-		case h.ident == "" || contains(KubeletIdents, h.ident):
+		case h.ident == "" || identIn(KubeletIdents, h.ident):
 			kubeletLines++
 		case contains(runtimeIdents, h.ident):
 			runtimeLines++
 		default:
 			otherLines++
 		}
+	}
+	// One program that writes klog lines and nothing else is a kubelet,
+	// whatever it is called: a wrapper, "docker[641]" on old CoreOS where
+	// the kubelet ran in a container (dockerd itself writes logrus lines).
+	if len(idents) == 1 && klogLines == stamped && stamped > 0 {
+		return KubeletLog
 	}
 	if lines == 0 || stamped*2 < lines {
 		return NotALog
@@ -104,4 +122,15 @@ func SniffUntimedLog(head []byte) LogKind {
 		return RuntimeLog
 	}
 	return NotALog
+}
+
+// klogMessage says the message of a syslog line is a klog line
+// ("I1212 21:55:45.064032     683 kubelet.go:1820] ...").
+func klogMessage(line []byte) bool {
+	i := bytes.Index(line, []byte("]: "))
+	if i < 0 {
+		return false
+	}
+	_, ok := parseKlogTime(line[i+3:], time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+	return ok
 }

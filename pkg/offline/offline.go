@@ -61,6 +61,9 @@ type offline struct {
 	logs    []pendingLog
 	sources map[snapshot.SourceName]string // kubelet source → file it came from
 	capture time.Time
+	// captureYearless says the capture time is a log line's without a year
+	// of its own (BSD syslog, klog): reports show it without one.
+	captureYearless bool
 	// logCap keeps only the newest bytes of each log, as a bundle's collection did (0: all).
 	logCap int64
 	// problems are files or parts that could not be used; they are reported
@@ -91,6 +94,8 @@ type pendingLog struct {
 	name string
 	kind kubelet.LogKind
 	r    io.Reader
+	// bundled says it was collected live, and is read back as live read it.
+	bundled bool
 }
 
 // scan summarizes the log once per options, keeping its newest keep bytes.
@@ -231,9 +236,13 @@ func healthzOf(body []byte) *snapshot.Healthz {
 	return &snapshot.Healthz{OK: ok, Body: b}
 }
 
-func (o *offline) seen(t time.Time) {
+func (o *offline) seen(t time.Time) { o.seenAt(t, false) }
+
+// seenAt moves the capture time to t if later; yearless says t's year was
+// not in the data.
+func (o *offline) seenAt(t time.Time, yearless bool) {
 	if t.After(o.capture) {
-		o.capture = t.UTC()
+		o.capture, o.captureYearless = t.UTC(), yearless
 	}
 }
 
@@ -305,7 +314,7 @@ func (o *offline) snapshots(fallbackYear time.Time, window time.Duration) ([]*sn
 	owner := o.kubeletDataOwner(nodes, kubeletData)
 	var snaps []*snapshot.Snapshot
 	for i, n := range nodes {
-		snap := &snapshot.Snapshot{NodeName: o.node, LogWindow: window, CollectedAt: o.capture}
+		snap := &snapshot.Snapshot{NodeName: o.node, LogWindow: window, CollectedAt: o.capture, CaptureYearGuessed: o.captureYearless}
 		sources := map[snapshot.SourceName]string{}
 		if n != nil {
 			snap.Node, snap.Events, snap.Pods = n.node, n.events, n.pods
@@ -422,7 +431,14 @@ func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
 				sum, kubeletPart = sums[0], sums[1]
 			}
 		case l.kind == kubelet.KubeletLog:
-			if sums, err = l.scan(o.logCap, kopts); err == nil {
+			// A kubelet's own log is all the kubelet's, whatever its lines
+			// are tagged with (a wrapper, "docker[641]"); a bundle's was
+			// filtered as the live collection filtered it.
+			kubeletOpts := opts
+			if l.bundled {
+				kubeletOpts = kopts
+			}
+			if sums, err = l.scan(o.logCap, kubeletOpts); err == nil {
 				kubeletPart = sums[0]
 			}
 		default:
@@ -456,7 +472,7 @@ func (o *offline) keepLog(k *kubeletData, target **kubelet.LogSummary, source sn
 		return
 	}
 	*target, k.sources[source] = sum, file
-	o.seen(sum.Last)
+	o.seenAt(sum.Last, sum.LastYearless)
 }
 
 // kubeletData is what the kubelet and its node produced: logs, metrics,
@@ -481,11 +497,15 @@ func (k *kubeletData) fill(snap *snapshot.Snapshot, sources map[snapshot.SourceN
 	}
 }
 
-// name is the node the data names itself: the stats summary's node, or the
-// host of the log lines; "" when it names none.
+// name is the node the data names itself: the stats summary's node, the
+// metrics' kubelet_node_name, or the host of the log lines; "" when it
+// names none.
 func (k *kubeletData) name() string {
 	if k.stats != nil && k.stats.NodeName != "" {
 		return k.stats.NodeName
+	}
+	if k.metrics != nil && k.metrics.NodeName != "" {
+		return k.metrics.NodeName
 	}
 	for _, l := range []*kubelet.LogSummary{k.kubeletLog, k.systemLog, k.runtimeLog} {
 		if l != nil && l.Host != "" {
@@ -570,6 +590,7 @@ func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	// The manifest, not the newest line, is the capture time, and its source
 	// records say how each source ended when it was collected.
 	snaps[0].CollectedAt, snaps[0].NodeName, snaps[0].Sources = capture, m.Node, m.Sources
+	snaps[0].CaptureYearGuessed = false
 	return snaps[:1], errors.Join(o.problems...)
 }
 
@@ -579,7 +600,7 @@ func (o *offline) addBundleFile(name snapshot.SourceName, file string, r io.Read
 		snapshot.SourceKubeletLog: kubelet.KubeletLog, snapshot.SourceRuntimeLog: kubelet.RuntimeLog, snapshot.SourceSystemLog: kubelet.SystemLog,
 	}
 	if lk, isLog := logKinds[name]; isLog {
-		o.logs = append(o.logs, pendingLog{name: file, kind: lk, r: r})
+		o.logs = append(o.logs, pendingLog{name: file, kind: lk, r: r, bundled: true})
 		return nil
 	}
 	kinds := map[snapshot.SourceName]fileKind{

@@ -17,7 +17,7 @@ func renderMarkdown(w io.Writer, diags []*diagnose.Diagnosis) error {
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "## Node %s: %s\n\n", mdEscape(d.Node), d.Verdict)
-		fmt.Fprintf(w, "%s  \nCollected %s by kubectl-pleg.\n\n", mdEscape(d.Summary), d.CollectedAt.Format("2006-01-02T15:04:05Z07:00"))
+		fmt.Fprintf(w, "%s  \n%s, by kubectl-pleg.\n\n", mdEscape(d.Summary), mdEscape(upperFirst(CapturedAt(d))))
 		if len(d.Causes) == 0 {
 			fmt.Fprintln(w, "No cause found in the data collected.")
 		} else {
@@ -66,4 +66,11 @@ func renderMarkdown(w io.Writer, diags []*diagnose.Diagnosis) error {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "`", "'", "|", "\\|", "*", "\\*", "_", "\\_")
 	return r.Replace(clean(s))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

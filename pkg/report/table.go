@@ -71,9 +71,22 @@ func renderTable(w io.Writer, diags []*diagnose.Diagnosis, opts Options) error {
 	return nil
 }
 
+// CapturedAt says when the data was captured, never printing a time the
+// data does not hold: no year when its times carry none, nothing made up
+// when it carries no time at all.
+func CapturedAt(d *diagnose.Diagnosis) string {
+	switch {
+	case d.CollectedAt.IsZero():
+		return "capture time unknown (nothing in the data carries a time)"
+	case d.CollectedAtYearGuessed:
+		return "collected " + d.CollectedAt.Format("Jan 2 15:04:05Z07:00") + " (the data gives no year)"
+	}
+	return "collected " + d.CollectedAt.Format("2006-01-02T15:04:05Z07:00")
+}
+
 func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
 	fmt.Fprintf(w, "%s\n", clean(d.Summary))
-	fmt.Fprintf(w, "Verdict: %s   collected %s\n\n", d.Verdict, d.CollectedAt.Format("2006-01-02T15:04:05Z07:00"))
+	fmt.Fprintf(w, "Verdict: %s   %s\n\n", d.Verdict, CapturedAt(d))
 	rows := CauseRows(d)
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No cause found in the data collected.")

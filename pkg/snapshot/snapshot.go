@@ -14,8 +14,12 @@ import (
 // Snapshot is the input of every rule.
 type Snapshot struct {
 	NodeName string
-	// CollectedAt is the collection time: the "now" of every rule.
+	// CollectedAt is the collection time: the "now" of every rule. Offline
+	// it is the newest time the data carries, zero when none does.
 	CollectedAt time.Time
+	// CaptureYearGuessed says CollectedAt's year was not in the data (it
+	// came from year-less syslog or klog times): reports show it without.
+	CaptureYearGuessed bool
 
 	Node   *corev1.Node
 	Events []Event
