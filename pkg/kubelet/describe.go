@@ -154,8 +154,8 @@ func ParseDescribeNodes(r io.Reader) ([]*DescribedNode, error) {
 		if n.named {
 			named = append(named, n.out.Node.Name)
 		}
-		if len(n.seen) == 0 || n.named && !n.nodeish {
-			continue
+		if len(n.seen) == 0 || !n.nodeish {
+			continue // nothing read, or nothing only a node has (a pod's events)
 		}
 		n.finish()
 		out = append(out, n.out)

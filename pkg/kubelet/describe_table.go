@@ -463,8 +463,8 @@ func (t *describeTable) anchorEventType(s string, cells []describeCell, vals []s
 
 func (n *nodeText) condition(get func(string) string) {
 	typ := get("type")
-	if typ == "" {
-		return
+	if !isIdentifier(typ) || !conditionStatuses[get("status")] {
+		return // the rest of a message a terminal wrapped onto the next line
 	}
 	c := corev1.NodeCondition{
 		Type:    corev1.NodeConditionType(typ),

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -52,12 +53,25 @@ func (m *Metrics) OperationNames() []string {
 	return names
 }
 
-// ParseMetrics reads Prometheus text exposition from a kubelet. A body cut
-// short still yields what was read before the break, together with an error
-// that says where parsing stopped.
+// ParseMetrics reads Prometheus text exposition from a kubelet, or as a
+// person pasted it: without a final newline it reads whole, and a last
+// sample cut short is dropped alone. A body broken elsewhere still yields
+// what was read before the break, together with an error that says where
+// parsing stopped.
 func ParseMetrics(r io.Reader) (*Metrics, error) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, perr := parser.TextToMetricFamilies(r)
+	body, rerr := io.ReadAll(r)
+	if rerr != nil && len(body) == 0 {
+		return nil, fmt.Errorf("reading metrics: %w", rerr)
+	}
+	families, perr := parseFamilies(body)
+	if perr != nil {
+		// A paste that stops mid-line: the cut sample alone is lost.
+		if last := bytes.LastIndexByte(bytes.TrimRight(body, "\n"), '\n'); last > 0 {
+			if fams, err := parseFamilies(body[:last+1]); err == nil {
+				families, perr = fams, fmt.Errorf("the last line is cut short and was dropped: %w", perr)
+			}
+		}
+	}
 	if len(families) == 0 {
 		if perr == nil {
 			return nil, fmt.Errorf("no metrics in the input")
@@ -68,10 +82,23 @@ func ParseMetrics(r io.Reader) (*Metrics, error) {
 	for name, fam := range families {
 		m.add(name, fam)
 	}
+	if rerr != nil {
+		perr = fmt.Errorf("reading stopped: %w", rerr)
+	}
 	if perr != nil {
 		return m, fmt.Errorf("metrics parsed only in part: %w", perr)
 	}
 	return m, nil
+}
+
+// parseFamilies parses Prometheus text, ending its last line if the text
+// does not.
+func parseFamilies(body []byte) (map[string]*dto.MetricFamily, error) {
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		body = append(body[:len(body):len(body)], '\n')
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	return parser.TextToMetricFamilies(bytes.NewReader(body))
 }
 
 func (m *Metrics) add(name string, fam *dto.MetricFamily) {

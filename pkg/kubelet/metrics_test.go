@@ -167,7 +167,7 @@ func TestParseMetricsErrors(t *testing.T) {
 		{"only comments", strings.NewReader("# HELP x y\n# TYPE x gauge\n"), "no metrics"},
 		{"HTML listing", strings.NewReader("<pre>\n<a href=\"messages\">messages</a>\n</pre>\n"), "not Prometheus text"},
 		{"JSON", strings.NewReader(`{"kind":"Status","message":"forbidden"}`), "not Prometheus text"},
-		{"read error", iotest.ErrReader(errors.New("connection reset by peer")), "not Prometheus text"},
+		{"read error", iotest.ErrReader(errors.New("connection reset by peer")), "reading metrics: connection reset by peer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,5 +262,23 @@ func TestParseMetricsEdgeCases(t *testing.T) {
 			}
 			tt.check(t, m)
 		})
+	}
+}
+
+// Pasted metrics often lack their final newline or stop mid-line: the text
+// reads whole, and a cut last sample is dropped alone.
+func TestParseMetricsPasted(t *testing.T) {
+	const text = "# TYPE kubelet_running_pods gauge\nkubelet_running_pods 12\n" +
+		"# TYPE kubelet_pleg_last_seen_seconds gauge\nkubelet_pleg_last_seen_seconds 1.7e+09"
+	m, err := ParseMetrics(strings.NewReader(text))
+	if err != nil || m.PLEGLastSeen == nil || m.RunningPods == nil || *m.RunningPods != 12 {
+		t.Fatalf("without a final newline: %+v, %v", m, err)
+	}
+	m, err = ParseMetrics(strings.NewReader(text + "\nkubelet_running_containers{container_state=\"runn"))
+	if m == nil || m.PLEGLastSeen == nil || m.RunningPods == nil {
+		t.Fatalf("cut last sample: everything before it must read: %+v", m)
+	}
+	if err == nil || !strings.Contains(err.Error(), "cut short") {
+		t.Errorf("cut last sample: error %v, want one that says so", err)
 	}
 }

@@ -19,9 +19,10 @@ import (
 
 // conditionKey matches one key of a condition (or a node's name) and its
 // value, in JSON or YAML: quoted, single-quoted (YAML may fold it over
-// lines) or bare to the end of the line. Markdown bold around a key
+// lines) or bare to the end of the line; a key whose value is an object or
+// a list matches with no value. Markdown bold around a key
 // ("**conditions**") is allowed.
-var conditionKey = regexp.MustCompile(`(?i)["']?\**\b(type|status|reason|message|lastHeartbeatTime|lastTransitionTime|name)\**["']?[ \t]*:[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^']*)'|([^,}\]\n]*))`)
+var conditionKey = regexp.MustCompile(`(?i)["']?\**\b(type|status|reason|message|lastHeartbeatTime|lastTransitionTime|name)\**["']?[ \t]*:[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^']*)'|([^,{}\[\]\n"'][^,}\]\n]*))?`)
 
 // conditionFields are the keys that belong to a condition.
 var conditionFields = map[string]bool{
@@ -58,11 +59,19 @@ func scrapeConditions(text string) []scrapedNode {
 	for _, m := range conditionKey.FindAllStringSubmatch(text, -1) {
 		key := strings.ToLower(m[1])
 		val := strings.TrimSpace(m[2] + m[3] + m[4])
+		if val == "" {
+			continue // an object or list follows ("status": {...}), not a value
+		}
 		if m[3] != "" {
 			val = strings.Join(strings.Fields(val), " ") // a folded YAML scalar
 		}
 		if key == "name" {
-			if len(cur) == 0 && val != "" {
+			// A name between conditions starts the next node (node dumps
+			// one after another); inside a condition it is something else.
+			if _, complete := conditionOf(cur); complete {
+				flush()
+			}
+			if len(cur) == 0 {
 				nodes = append(nodes, scrapedNode{name: val})
 			}
 			continue

@@ -79,18 +79,12 @@ func inferKind(j []byte) string {
 	case probe.Items != nil:
 		return "List"
 	}
-	for _, c := range probe.Status.Conditions {
-		if nodeConditionTypes[corev1.NodeConditionType(c.Type)] {
-			return "Node"
-		}
+	// Conditions and nothing of a pod: a node whose export kept only its
+	// status (pods and nodes both have a Ready condition).
+	if len(probe.Status.Conditions) > 0 {
+		return "Node"
 	}
 	return ""
-}
-
-// nodeConditionTypes are conditions only nodes have.
-var nodeConditionTypes = map[corev1.NodeConditionType]bool{
-	corev1.NodeMemoryPressure: true, corev1.NodeDiskPressure: true, corev1.NodePIDPressure: true,
-	corev1.NodeNetworkUnavailable: true, "OutOfDisk": true, "KernelDeadlock": true,
 }
 
 func splitYAML(body []byte) [][]byte {
