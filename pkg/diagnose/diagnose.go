@@ -169,6 +169,8 @@ type Diagnosis struct {
 	Checks                 []Check           `json:"checks"`
 	Sources                []snapshot.Source `json:"sources"`
 	Timeline               []TimelineEntry   `json:"timeline"`
+	// FullerInput says what more data would tell, for a diagnosis from files.
+	FullerInput []string `json:"fullerInput,omitempty"`
 }
 
 // DiagnosisList holds the diagnoses of several nodes.
@@ -239,6 +241,7 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 	rank(d.Causes)
 	d.Checks = checks(snap, d.Causes)
 	d.Timeline = timeline(snap)
+	d.FullerInput = fullerInput(snap)
 	if d.Sources == nil {
 		d.Sources = []snapshot.Source{}
 	}

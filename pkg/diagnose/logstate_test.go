@@ -158,3 +158,23 @@ func TestSummaryNamesTheNode(t *testing.T) {
 		t.Errorf("summary %q", d.Summary)
 	}
 }
+
+// From files, the report says what more data would tell; a live collection
+// lists its failed sources instead.
+func TestFullerInput(t *testing.T) {
+	pasted := logOnly(logAt(10*time.Second, plegLine))
+	pasted.Offline = true
+	pasted.Sources = []snapshot.Source{{Name: snapshot.SourceKubeletLog, Status: snapshot.StatusOK}}
+	more := strings.Join(Diagnose(pasted).FullerInput, "\n")
+	for _, want := range []string{"kubectl describe node worker-3", "proxy/metrics", "kubectl pleg collect worker-3"} {
+		if !strings.Contains(more, want) {
+			t.Errorf("fuller input lacks %q:\n%s", want, more)
+		}
+	}
+	if strings.Contains(more, "journalctl -u kubelet") {
+		t.Error("asks for the kubelet log it was given")
+	}
+	if got := Diagnose(healthy()).FullerInput; got != nil {
+		t.Errorf("a live collection got %q", got)
+	}
+}

@@ -126,6 +126,9 @@ func FromFiles(inputs []Input, node string, fallbackYear time.Time) ([]*snapshot
 	if err != nil {
 		return nil, errors.Join(append(o.problems, err)...)
 	}
+	for _, s := range snaps {
+		s.Offline = true
+	}
 	return snaps, errors.Join(o.problems...)
 }
 

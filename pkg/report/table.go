@@ -102,6 +102,13 @@ func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
 	}
 	fmt.Fprintln(w, ChecksLine(d))
 	renderDetails(w, d)
+	if len(d.FullerInput) > 0 {
+		fmt.Fprintln(w, "\nTo tell more, add:")
+		for _, more := range d.FullerInput {
+			fmt.Fprintf(w, "   • %s\n", clean(more))
+		}
+		return nil // the sources not given are what the list above asks for
+	}
 	renderSourceProblems(w, d.Sources)
 	return nil
 }

@@ -33,6 +33,10 @@ type Snapshot struct {
 	Config     *kubelet.Config
 	Healthz    *Healthz
 
+	// Offline says the snapshot was read from files given by hand, not
+	// collected: a source missing from it was not given, not unreadable.
+	Offline bool
+
 	// LogWindow is how far back the logs were asked for.
 	LogWindow time.Duration
 	Sources   []Source
