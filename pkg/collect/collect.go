@@ -28,9 +28,15 @@ type Options struct {
 	MaxLogBytes int64
 }
 
+// DefaultSourceTimeout fits a real hang: while the runtime hangs, the
+// kubelet's /metrics and /stats/summary answer only when their runtime call
+// gives up (runtimeRequestTimeout; 15s in the lab's real nodes, where the
+// scrape took ~15s). A source that still times out is evidence too.
+const DefaultSourceTimeout = 30 * time.Second
+
 // DefaultOptions are the diagnose command's defaults.
 func DefaultOptions() Options {
-	return Options{Since: time.Hour, SourceTimeout: 10 * time.Second, MaxLogBytes: 32 << 20}
+	return Options{Since: time.Hour, SourceTimeout: DefaultSourceTimeout, MaxLogBytes: 32 << 20}
 }
 
 // Collector reads nodes through one API server.
@@ -142,7 +148,11 @@ func (r *sourceRuns) run(fetch func(ctx context.Context) snapshot.Source) {
 	r.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
 		defer cancel()
+		start := time.Now()
 		src := fetch(ctx)
+		// How long each source took is evidence: a kubelet answers /healthz
+		// at once but /metrics only when its runtime calls give up.
+		src.ElapsedMillis = time.Since(start).Milliseconds()
 		r.mu.Lock()
 		r.snap.Sources = append(r.snap.Sources, src)
 		r.mu.Unlock()

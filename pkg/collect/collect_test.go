@@ -301,6 +301,31 @@ func TestCollectFallsBackToFilesWhenLogQueryIsOff(t *testing.T) {
 	}
 }
 
+// A real kubelet without journald, with /var/log/kubelet.log, answers a node
+// log query that has options with HTTP 200 and a refusal text: that text
+// is never the log, and the file is read instead.
+func TestCollectFallsBackWhenTheLogQueryRefusesOptions(t *testing.T) {
+	handlers := healthyKubelet()
+	handlers["/logs/"] = func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "\noptions present and query resolved to log files for [%s]\ntry without specifying options\n", r.URL.Query().Get("query"))
+	}
+	handlers["/logs/kubelet.log"] = text("E1127 08:10:01.123000 1234 kubelet.go:2412] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 5m0s ago; threshold is 3m0s\"\n")
+	snap, _, err := collectWith(t, testClient(t, testNode("containerd://1.7.2")), handlers, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl, _ := snap.Source(snapshot.SourceKubeletLog)
+	if kl.Status != snapshot.StatusOK || !strings.Contains(kl.Detail, "/var/log/kubelet.log") || !strings.Contains(kl.Detail, "options present") {
+		t.Errorf("kubelet-log = %+v, want ok from /var/log/kubelet.log saying why", kl)
+	}
+	if got := snap.KubeletLog.Signal(kubelet.PLEGUnhealthy).Count; got != 1 || snap.KubeletLog.Lines != 1 {
+		t.Errorf("read %d lines, %d PLEG; want the file's 1 line, 1 PLEG (never the refusal text)", snap.KubeletLog.Lines, got)
+	}
+	if rt, _ := snap.Source(snapshot.SourceRuntimeLog); rt.Status != snapshot.StatusUnavailable || !strings.Contains(rt.Reason, "options present") {
+		t.Errorf("runtime-log = %+v, want unavailable quoting the refusal", rt)
+	}
+}
+
 func TestCollectRecordsEachKubeletFailure(t *testing.T) {
 	handlers := healthyKubelet()
 	handlers["/metrics"] = func(w http.ResponseWriter, r *http.Request) {

@@ -28,7 +28,10 @@ type logRead struct {
 	queryOff bool
 	// empty says the journal had no entries for the unit.
 	empty bool
-	err   error
+	// refused is the kubelet's own word for not serving the query (the
+	// unit logs to a file it serves only without options; no log at all).
+	refused string
+	err     error
 }
 
 // kubeletLog reads the kubelet's own log: the node log query first, then the
@@ -38,7 +41,7 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 	// The kubelet's lines are picked out by syslog identifier wherever they
 	// come from, so that the same filter applies to a bundle read back later.
 	q := c.logQuery(ctx, node, "kubelet", kubelet.KubeletIdents, now, since)
-	if q.err == nil && !q.queryOff && !q.empty {
+	if q.err == nil && !q.queryOff && !q.empty && q.refused == "" {
 		c.keepRaw(snapshot.SourceKubeletLog, q.raw)
 		return q.summary, ok(name, "node log query (journal, unit kubelet), last %s, %s", humanize.Duration(c.opts.Since), linesRead(q.summary))
 	}
@@ -46,8 +49,11 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 		return q.summary, failedRead(name, "logs/?query=kubelet", q)
 	}
 	why := "node log query is off (NodeLogQuery feature gate and enableSystemLogQuery)"
-	if q.empty {
+	switch {
+	case q.empty:
 		why = "the journal has no kubelet unit"
+	case q.refused != "":
+		why = "the node log query answered " + strconv.Quote(q.refused)
 	}
 	// /var/log/messages and /var/log/syslog hold every program's lines; the
 	// identifier filter keeps the kubelet's.
@@ -83,6 +89,9 @@ func (c *Collector) runtimeLog(ctx context.Context, node, unit string, now, sinc
 	case q.empty:
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusNotFound,
 			Reason: "the journal has no " + unit + " unit on this node"}
+	case q.refused != "":
+		return nil, snapshot.Source{Name: name, Status: snapshot.StatusUnavailable,
+			Reason: "the node log query answered " + strconv.Quote(q.refused) + " for " + unit + ": without a journal the runtime's log cannot be read through the API server"}
 	}
 	c.keepRaw(snapshot.SourceRuntimeLog, q.raw)
 	return q.summary, ok(name, "node log query (journal, unit %s), last %s, %s", unit, humanize.Duration(c.opts.Since), linesRead(q.summary))
@@ -129,6 +138,9 @@ func (c *Collector) logQuery(ctx context.Context, node, unit string, idents []st
 	head, _ := br.Peek(512)
 	if isDirectoryListing(head) {
 		return logRead{queryOff: true}
+	}
+	if refusal, ok := logQueryRefusal(head); ok {
+		return logRead{refused: refusal}
 	}
 	r := c.scanTail(ctx, br, kubelet.ScanOptions{Ref: now, Since: since, Idents: idents})
 	if r.err == nil && r.summary.Lines <= 1 && bytes.HasPrefix(bytes.TrimSpace(head), []byte("-- No entries --")) {
@@ -200,6 +212,27 @@ func isFallbackWorthy(err error) bool {
 func isDirectoryListing(head []byte) bool {
 	h := bytes.ToLower(bytes.TrimSpace(head))
 	return bytes.HasPrefix(h, []byte("<!doctype html")) || bytes.HasPrefix(h, []byte("<pre>")) || bytes.HasPrefix(h, []byte("<html"))
+}
+
+// logQueryRefusals start what the kubelet writes, with HTTP 200, when it
+// will not serve a node log query (pkg/kubelet/kubelet_server_journal.go):
+// a unit that logs to a file is served only without options (sinceTime,
+// tailLines), and a unit may have no log at all. That text is never a log.
+var logQueryRefusals = []string{
+	"options present and query resolved to log files",
+	"log not found for ",
+	"error getting log for ",
+}
+
+// logQueryRefusal returns the kubelet's refusal, on one line, if head is one.
+func logQueryRefusal(head []byte) (string, bool) {
+	h := bytes.TrimSpace(head)
+	for _, r := range logQueryRefusals {
+		if bytes.HasPrefix(h, []byte(r)) {
+			return strings.Join(strings.Fields(string(h)), " "), true
+		}
+	}
+	return "", false
 }
 
 // runtimeUnit names the runtime's systemd unit from the node's runtime version

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -14,6 +15,56 @@ import (
 // gcFailures are the event reasons of the kubelet's image and container
 // garbage collection failing; their messages carry the runtime's error.
 var gcFailures = []string{"ContainerGCFailed", "ImageGCFailed"}
+
+// SlowSource is how long a kubelet answer may take before its slowness is
+// evidence: the kubelet answers /healthz and /configz from memory at once,
+// but /metrics and /stats/summary call the runtime first.
+const SlowSource = 5 * time.Second
+
+// runtimeBoundSources are the kubelet answers that wait on runtime calls.
+var runtimeBoundSources = []snapshot.SourceName{snapshot.SourceMetrics, snapshot.SourceStats}
+
+// waitsOnRuntime finds, in how the kubelet's own endpoints answered, the
+// runtime trouble sig (RuntimeTimeout or RuntimeDown): a runtime-bound
+// answer that timed out or came late while the kubelet answered /healthz
+// or /configz at once (RuntimeTimeout), or failed quoting a runtime error.
+func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
+	quick, quickest := kubeletAnswersAtOnce(s)
+	var out []string
+	for _, name := range runtimeBoundSources {
+		src, ok := s.Source(name)
+		if !ok {
+			continue
+		}
+		switch {
+		case sig == kubelet.RuntimeTimeout && quick && src.Status == snapshot.StatusTimeout:
+			out = append(out, fmt.Sprintf("kubelet /%s gave no answer in %s while %s: the kubelet waits on the runtime", endpointOf(name), humanize.Duration(src.Elapsed()), quickest))
+		case sig == kubelet.RuntimeTimeout && quick && src.Status == snapshot.StatusOK && src.Elapsed() >= SlowSource:
+			out = append(out, fmt.Sprintf("kubelet /%s answered only after %s while %s: its collectors waited on the runtime", endpointOf(name), humanize.Duration(src.Elapsed()), quickest))
+		case src.Status == snapshot.StatusError && kubelet.ClassifyString(src.Reason).Has(sig):
+			out = append(out, fmt.Sprintf("kubelet /%s failed on a runtime error: %s", endpointOf(name), src.Reason))
+		}
+	}
+	return out
+}
+
+// kubeletAnswersAtOnce says the kubelet itself is alive and quick: /healthz
+// or /configz answered well within SlowSource. quickest says which, how fast.
+func kubeletAnswersAtOnce(s *snapshot.Snapshot) (bool, string) {
+	for _, name := range []snapshot.SourceName{snapshot.SourceHealthz, snapshot.SourceConfigz} {
+		if src, ok := s.Source(name); ok && src.Status == snapshot.StatusOK && src.ElapsedMillis > 0 && src.Elapsed() < SlowSource/5 {
+			return true, fmt.Sprintf("/%s answered in %s", endpointOf(name), humanize.Duration(src.Elapsed()))
+		}
+	}
+	return false, ""
+}
+
+func endpointOf(name snapshot.SourceName) string {
+	if name == snapshot.SourceStats {
+		return "stats/summary"
+	}
+	return string(name)
+}
 
 // kubeletSources are the sources read from the kubelet itself.
 var kubeletSources = []snapshot.SourceName{
@@ -126,6 +177,12 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, signalEvidence("runtime connection failure", st.SignalStats, lg.name, s.CollectedAt)+"; "+st.ending())
 		f.Evidence = append(f.Evidence, sampleEvidence(st.SignalStats)...)
 	}
+	if waits := waitsOnRuntime(s, kubelet.RuntimeDown); len(waits) > 0 {
+		if f.Severity == 0 {
+			f.Severity, f.Confidence = Warning, Medium
+		}
+		f.Evidence = append(f.Evidence, waits...)
+	}
 	if n, first, last := eventsMatching(s, kubelet.RuntimeDown, gcFailures...); n > 0 {
 		if f.Severity == 0 {
 			f.Severity, f.Confidence = Warning, Medium
@@ -156,7 +213,8 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	gcTimeouts, gcFirst, gcLast := eventsMatching(s, kubelet.RuntimeTimeout, gcFailures...)
 	// The runtime logs the calls the kubelet gave up on as well.
 	own := weigh(s.RuntimeLog, kubelet.RuntimeTimeout)
-	if !timeouts.substantial(RuntimeTimeoutsWarning) && dockerTimeouts == 0 && gcTimeouts == 0 && !own.substantial(RuntimeTimeoutsWarning) {
+	waits := waitsOnRuntime(s, kubelet.RuntimeTimeout)
+	if !timeouts.substantial(RuntimeTimeoutsWarning) && dockerTimeouts == 0 && gcTimeouts == 0 && !own.substantial(RuntimeTimeoutsWarning) && len(waits) == 0 {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Confidence: Medium, Remediation: []string{
@@ -185,6 +243,12 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 			f.Confidence = High
 		}
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if len(waits) > 0 {
+		f.Evidence = append(f.Evidence, waits...)
+		if plegStaleNow(s) {
+			f.Severity = Critical
+		}
 	}
 	if own.substantial(RuntimeTimeoutsWarning) {
 		f.Evidence = append(f.Evidence, signalEvidence("call that ran past its deadline", own.SignalStats, "runtime log", s.CollectedAt)+"; "+own.ending())

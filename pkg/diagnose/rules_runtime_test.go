@@ -427,3 +427,45 @@ func TestCNINotReady(t *testing.T) {
 		{name: "two sandbox status timeouts", snap: mod(sandbox(2, 0))},
 	})
 }
+
+// How the kubelet's endpoints answered is evidence: /healthz answers from
+// memory at once, /metrics and /stats/summary only when their runtime calls
+// give up (on a real kubelet with runtimeRequestTimeout 15s, ~15s).
+func TestRuntimeEvidenceFromSlowKubeletAnswers(t *testing.T) {
+	took := func(name snapshot.SourceName, status snapshot.SourceStatus, d time.Duration, reason string) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			for i := range s.Sources {
+				if s.Sources[i].Name == name {
+					s.Sources[i].Status, s.Sources[i].ElapsedMillis, s.Sources[i].Reason = status, d.Milliseconds(), reason
+				}
+			}
+		}
+	}
+	healthzQuick := took(snapshot.SourceHealthz, snapshot.StatusOK, 20*time.Millisecond, "")
+	runRule(t, runtimeUnresponsive, []ruleCase{
+		{name: "every answer quick", snap: mod(healthzQuick, took(snapshot.SourceMetrics, snapshot.StatusOK, 80*time.Millisecond, ""))},
+		{
+			name: "metrics late, healthz at once",
+			snap: mod(healthzQuick, took(snapshot.SourceMetrics, snapshot.StatusOK, 15200*time.Millisecond, "")),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"kubelet /metrics answered only after 15.2s while /healthz answered in 20ms"}},
+		},
+		{
+			name: "stats timed out, healthz at once, PLEG stale",
+			snap: mod(healthzQuick, took(snapshot.SourceStats, snapshot.StatusTimeout, 30*time.Second, "no answer"),
+				onNode(notReady("PLEG is not healthy: pleg was last seen active 3m3s ago; threshold is 3m0s", time.Minute))),
+			want: &want{sev: Critical, conf: Medium, evidence: []string{"kubelet /stats/summary gave no answer in 30s"}},
+		},
+		{
+			name: "stats failing on a runtime timeout",
+			snap: mod(took(snapshot.SourceStats, snapshot.StatusError, time.Second, `kubelet /stats/summary: an error on the server ("Internal Error: failed to list pod stats: rpc error: code = DeadlineExceeded desc = context deadline exceeded")`)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"kubelet /stats/summary failed on a runtime error", "DeadlineExceeded"}},
+		},
+		// A kubelet slow in everything is overloaded or hung itself, not waiting on the runtime.
+		{name: "healthz slow too", snap: mod(took(snapshot.SourceHealthz, snapshot.StatusOK, 9*time.Second, ""), took(snapshot.SourceMetrics, snapshot.StatusOK, 15*time.Second, ""))},
+	})
+	runRule(t, runtimeDown, []ruleCase{{
+		name: "stats failing on a refused runtime socket",
+		snap: mod(took(snapshot.SourceStats, snapshot.StatusError, time.Second, `kubelet /stats/summary: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: no such file or directory"`)),
+		want: &want{sev: Warning, conf: Medium, evidence: []string{"kubelet /stats/summary failed on a runtime error"}},
+	}})
+}

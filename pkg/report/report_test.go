@@ -45,7 +45,8 @@ func sample(node string) *diagnose.Diagnosis {
 			{ID: "E", Name: "remediation", Status: diagnose.CheckDone, Detail: "3 next steps"},
 		},
 		Sources: []snapshot.Source{
-			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node},
+			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node, ElapsedMillis: 40},
+			{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Detail: "120KiB of Prometheus text", ElapsedMillis: 15210},
 			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden — grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
 		},
 		Timeline: []diagnose.TimelineEntry{
@@ -137,5 +138,19 @@ func TestRenderRejectsUnknownFormat(t *testing.T) {
 	err := Render(&bytes.Buffer{}, "xml", []*diagnose.Diagnosis{sample("w")}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "table, json, yaml, markdown") {
 		t.Errorf("err = %v, want the list of formats", err)
+	}
+}
+
+// The report names the sources that were slow, slowest first, and nothing
+// when none was.
+func TestSlowLine(t *testing.T) {
+	d := sample("worker-3")
+	d.Sources = append(d.Sources, snapshot.Source{Name: snapshot.SourceStats, Status: snapshot.StatusTimeout, ElapsedMillis: 30000})
+	if got, want := SlowLine(d), "Slow: stats 30s, metrics 15.2s"; got != want {
+		t.Errorf("SlowLine = %q, want %q", got, want)
+	}
+	d.Sources = d.Sources[:1]
+	if got := SlowLine(d); got != "" {
+		t.Errorf("SlowLine = %q with no slow source", got)
 	}
 }

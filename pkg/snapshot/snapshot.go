@@ -140,7 +140,12 @@ type Source struct {
 	Reason string `json:"reason,omitempty"`
 	// Detail says what was read when ok ("node log query, 1h, 12,345 lines").
 	Detail string `json:"detail,omitempty"`
+	// ElapsedMillis is how long reading it took, live (0 offline).
+	ElapsedMillis int64 `json:"elapsedMs,omitempty"`
 }
+
+// Elapsed is how long reading the source took.
+func (s Source) Elapsed() time.Duration { return time.Duration(s.ElapsedMillis) * time.Millisecond }
 
 // Source returns the record of name, and whether there is one.
 func (s *Snapshot) Source(name SourceName) (Source, bool) {
