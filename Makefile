@@ -8,7 +8,7 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
-.PHONY: build install test unit accuracy e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
+.PHONY: build install test deps unit accuracy e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -19,7 +19,12 @@ install:
 # Everything CI checks: formatting, vet, unit tests, brief fuzzing, the
 # end-to-end suite against a real kube-apiserver (needs root for the lab's
 # network namespace), and a krew install of the release archives.
-test: lint unit accuracy fuzz alerts-test e2e install-test
+test: deps lint unit accuracy fuzz alerts-test e2e install-test
+
+# What the tests need on a fresh machine (apt packages, as root); nothing
+# when it is all there. See hack/deps.sh.
+deps:
+	hack/deps.sh
 
 # Unit tests of every package but the corpus, which `accuracy` runs verbosely.
 unit:
@@ -75,7 +80,7 @@ bench-scan:
 # The alerting rules regenerated from the diagnose constants, checked and
 # unit-tested by promtool (Debian: apt-get install prometheus).
 alerts-test:
-	@command -v promtool >/dev/null || { echo "promtool not found: apt-get install prometheus (or put promtool on PATH)"; exit 1; }
+	@command -v promtool >/dev/null || { echo "promtool not found: make deps (apt-get install prometheus)"; exit 1; }
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	  $(GO) run ./cmd/kubectl-pleg alerts --format rules-file > "$$d/rules.yaml" && \
 	  cp pkg/alerts/testdata/rules_test.yaml "$$d/" && \
