@@ -52,6 +52,7 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.AddCommand(NewCollectCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewVersionCommand(streams))
 	root.AddCommand(NewScanCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewWatchCommand(configFlags, streams, status, newCollector))
 	root.AddCommand(NewAlertsCommand(streams))
 	return root
 }

@@ -86,7 +86,7 @@ func apiFailure(name snapshot.SourceName, verb, resource string, err error) snap
 		src.Reason = fmt.Sprintf(`%s — grant the rule {apiGroups: [""], resources: [%q], verbs: [%q]}`, src.Reason, resource, verb)
 	case apierrors.IsNotFound(err):
 		src.Status = snapshot.StatusNotFound
-	case !isAPIStatus(err):
+	case !isAPIStatus(err), apierrors.IsServiceUnavailable(err):
 		src.Status = snapshot.StatusUnavailable
 	default:
 		src.Status = snapshot.StatusError

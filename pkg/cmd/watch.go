@@ -1,0 +1,290 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/report"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/watch"
+)
+
+// nodeFollower follows nodes in a cluster; *collect.Collector in production.
+type nodeFollower interface {
+	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
+	Follow(ctx context.Context, node string, interval time.Duration, updates chan<- collect.Update)
+}
+
+// watchFormats are the outputs of watch: lines for people, JSON Lines for scripts.
+var watchFormats = []string{"text", "json"}
+
+// WatchOptions are the inputs of `kubectl pleg watch`.
+type WatchOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	streams     genericiooptions.IOStreams
+	status      *exitStatus
+	collectFlags
+
+	Nodes    []string
+	Until    string
+	Stable   time.Duration
+	Timeout  time.Duration
+	Interval time.Duration
+	Output   string
+
+	newCollector collectorFactory
+	now          func() time.Time
+	// statusLine says a status line is redrawn in place (stdout is a terminal).
+	statusLine bool
+	loc        *time.Location
+}
+
+// NewWatchOptions returns options with the documented defaults.
+func NewWatchOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *WatchOptions {
+	return &WatchOptions{
+		configFlags: configFlags, streams: streams, status: status, collectFlags: newCollectFlags(),
+		Stable: time.Minute, Interval: 10 * time.Second, Output: "text", newCollector: newCollector, now: time.Now, loc: time.Local,
+	}
+}
+
+// NewWatchCommand builds `kubectl pleg watch`.
+func NewWatchCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
+	o := NewWatchOptions(configFlags, streams, status, newCollector)
+	c := &cobra.Command{
+		Use:   "watch NODE [NODE...] [--until healthy|ready [--stable 60s] [--timeout 10m]]",
+		Short: "Follow a node through an incident and its fix; gate a runbook on its recovery",
+		Long: `Watch diagnoses the node once, as diagnose does, then follows it: the node and its events
+through a watch on the API server (resumed after a drop or an API server restart), and the
+kubelet's /metrics through the node proxy every --interval. It prints a line whenever
+something changes — Ready, the PLEG relist going stale or running again, the relist p99
+band, the runtime error rate (from the kubelet's error counters), a new node event, the top
+cause (the diagnose rules run on every change) — and, on a terminal, keeps a status line.
+
+With --until it ends once every node has stayed healthy (Ready, verdict healthy, no critical
+cause, relist within its threshold) or Ready for --stable: exit 0. At --timeout it prints
+the last diagnosis and exits 3. Without --until it runs until Ctrl-C (or --timeout) and
+exits 0. A forbidden nodes/proxy leaves the node and its events; an unreachable kubelet or
+API server is said once and retried; a deleted node exits 1.
+
+Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
+		Example: `  systemctl restart containerd      # on the node, as the diagnosis suggested
+  kubectl pleg watch worker-3 --until healthy --timeout 10m || escalate
+  kubectl pleg watch worker-3 worker-7 -o json | jq -c '{time, node, verdict, changes}'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	c.ValidArgsFunction = completeNodeNames(configFlags)
+	f := c.Flags()
+	f.StringVar(&o.Until, "until", "", "end once every node is healthy or ready for --stable (exit 0); exit 3 at --timeout")
+	f.DurationVar(&o.Stable, "stable", o.Stable, "how long the --until state must hold")
+	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (0: never)")
+	f.DurationVar(&o.Interval, "interval", o.Interval, "how often the kubelet's /metrics is read")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(watchFormats, "|")+" (json: one object per line)")
+	o.collectFlags.addTo(f)
+	return c
+}
+
+// Complete fills in what the flags leave to derive.
+func (o *WatchOptions) Complete(args []string) error {
+	o.Nodes = args
+	o.statusLine = o.Output == "text" && isTerminal(o.streams.Out)
+	return o.collectFlags.complete()
+}
+
+// Validate rejects flags that cannot work, before anything is read.
+func (o *WatchOptions) Validate() error {
+	switch {
+	case !slices.Contains(watchFormats, o.Output):
+		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(watchFormats, ", "))
+	case o.Until != "" && o.Until != string(watch.Healthy) && o.Until != string(watch.Ready):
+		return fmt.Errorf("--until %q: use healthy or ready", o.Until)
+	case o.Stable < 0 || o.Timeout < 0:
+		return errors.New("--stable and --timeout must not be negative")
+	case o.Interval <= 0:
+		return fmt.Errorf("--interval must be positive, got %s", o.Interval)
+	}
+	return nil
+}
+
+// update is one node's update, as the watch loop receives it.
+type update struct {
+	node string
+	collect.Update
+}
+
+// Run diagnoses each node, then follows them until the goal, the timeout or
+// Ctrl-C, printing a line per change.
+func (o *WatchOptions) Run(parent context.Context) error {
+	reader, err := o.newCollector(o.configFlags, o.collectFlags.options())
+	if err != nil {
+		return err
+	}
+	follower, ok := reader.(nodeFollower)
+	if !ok {
+		return errors.New("this cluster connection cannot watch nodes")
+	}
+	ctx, cancel := parent, context.CancelFunc(func() {})
+	if o.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(parent, o.Timeout)
+	}
+	defer cancel()
+
+	goal := watch.Goal(o.Until)
+	trackers := map[string]*watch.Tracker{}
+	latest := map[string]*watch.Observation{}
+	for _, name := range o.Nodes {
+		snap, err := follower.Collect(ctx, name)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", name, err)
+		}
+		trackers[name] = watch.NewTracker(snap, goal)
+		obs := trackers[name].Tick(snap.CollectedAt)
+		latest[name] = obs
+		if err := o.print(obs); err != nil {
+			return err
+		}
+	}
+
+	updates := make(chan update)
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	for _, name := range o.Nodes {
+		each := make(chan collect.Update)
+		go follower.Follow(followCtx, name, o.Interval, each)
+		go func() {
+			for {
+				select {
+				case u := <-each:
+					select {
+					case updates <- update{name, u}:
+					case <-followCtx.Done():
+						return
+					}
+				case <-followCtx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case u := <-updates:
+			if u.Deleted {
+				o.clearStatus()
+				return fmt.Errorf("node %s was deleted", u.node)
+			}
+			if obs := trackers[u.node].Apply(u.Update); obs != nil {
+				latest[u.node] = obs
+				if err := o.print(obs); err != nil {
+					return err
+				}
+			}
+		case now := <-tick.C:
+			for _, name := range o.Nodes {
+				if obs := trackers[name].Tick(now.UTC()); obs != nil {
+					latest[name] = obs
+					if err := o.print(obs); err != nil {
+						return err
+					}
+				}
+			}
+			o.drawStatus(latest, now)
+		case <-ctx.Done():
+			return o.ended(parent, latest)
+		}
+		if goal != watch.Forever && o.goalReached(latest, o.now().UTC()) {
+			o.clearStatus()
+			fmt.Fprintf(o.streams.Out, "%s  %s  %s for %s — done (exit 0)\n", o.now().In(o.loc).Format("15:04:05"),
+				strings.Join(o.Nodes, ","), goal, o.Stable)
+			return nil
+		}
+	}
+}
+
+// goalReached says every node has met the goal for --stable.
+func (o *WatchOptions) goalReached(latest map[string]*watch.Observation, now time.Time) bool {
+	for _, name := range o.Nodes {
+		obs := latest[name]
+		if obs == nil || !obs.GoalMet || now.Sub(obs.GoalSince) < o.Stable {
+			return false
+		}
+	}
+	return true
+}
+
+// ended handles the end of the watch: Ctrl-C ends it cleanly; the timeout
+// of a watch with a goal prints each node's last diagnosis and exits 3.
+func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Observation) error {
+	o.clearStatus()
+	if parent.Err() != nil || o.Until == "" {
+		return nil
+	}
+	fmt.Fprintf(o.streams.ErrOut, "timeout: after %s the nodes are not %s for %s; their last diagnosis:\n", o.Timeout, o.Until, o.Stable)
+	var diags []*diagnose.Diagnosis
+	for _, name := range o.Nodes {
+		diags = append(diags, latest[name].Diagnosis)
+	}
+	format := "table"
+	if o.Output == "json" {
+		format = "json"
+	}
+	if err := report.Render(o.streams.Out, format, diags, report.Options{}); err != nil {
+		return err
+	}
+	o.status.code = diagnose.ExitCritical
+	return nil
+}
+
+// print writes one observation: a line, or a JSON object.
+func (o *WatchOptions) print(obs *watch.Observation) error {
+	if o.Output == "json" {
+		b, err := report.WatchJSON(obs)
+		if err != nil {
+			return err
+		}
+		_, err = o.streams.Out.Write(b)
+		return err
+	}
+	o.clearStatus()
+	_, err := fmt.Fprintln(o.streams.Out, report.WatchLine(obs, o.loc))
+	return err
+}
+
+// drawStatus redraws the status line in place, on a terminal only.
+func (o *WatchOptions) drawStatus(latest map[string]*watch.Observation, now time.Time) {
+	if !o.statusLine {
+		return
+	}
+	var obs []*watch.Observation
+	for _, name := range o.Nodes {
+		obs = append(obs, latest[name])
+	}
+	fmt.Fprint(o.streams.Out, "\r\x1b[K"+report.WatchStatus(obs, o.Stable, now.UTC()))
+}
+
+func (o *WatchOptions) clearStatus() {
+	if o.statusLine {
+		fmt.Fprint(o.streams.Out, "\r\x1b[K")
+	}
+}

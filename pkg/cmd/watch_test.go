@@ -1,0 +1,148 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// fakeFollower starts every node NotReady on a stale relist, then sends
+// script's updates (each stamped now) and waits for the end.
+type fakeFollower struct {
+	fakeCollector
+	script func(node string) []collect.Update
+}
+
+func (f fakeFollower) Follow(ctx context.Context, node string, _ time.Duration, updates chan<- collect.Update) {
+	for _, u := range f.script(node) {
+		u.Time = time.Now().UTC()
+		select {
+		case updates <- u:
+		case <-ctx.Done():
+			return
+		}
+	}
+	<-ctx.Done()
+}
+
+func readyNode(name string, status corev1.ConditionStatus) *corev1.Node {
+	t := metav1.NewTime(time.Now().UTC())
+	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{
+		Type: corev1.NodeReady, Status: status, Reason: "KubeletReady", LastHeartbeatTime: t, LastTransitionTime: t,
+	}}}}
+}
+
+func runWatch(t *testing.T, script func(string) []collect.Update, args ...string) (int, string, string) {
+	t.Helper()
+	start := nodeSnapshot("stale", corev1.ConditionFalse, "PLEG is not healthy: pleg was last seen active 16m6.2s ago; threshold is 3m0s")
+	start.CollectedAt = time.Now().UTC()
+	start.Node.Status.Conditions[0].LastTransitionTime = metav1.NewTime(start.CollectedAt.Add(-16 * time.Minute))
+	f := fakeFollower{fakeCollector: fakeCollector{"stale": start}, script: script}
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	code := execute(streams, append([]string{"watch"}, args...), func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) {
+		return f, nil
+	})
+	return code, out.String(), errOut.String()
+}
+
+func recovers(node string) []collect.Update {
+	fresh := time.Now().UTC()
+	return []collect.Update{
+		{Metrics: &kubelet.Metrics{PLEGLastSeen: &fresh}},
+		{Node: readyNode(node, corev1.ConditionTrue)},
+		{Event: &snapshot.Event{Reason: "NodeReady", Count: 1, Last: fresh}},
+	}
+}
+
+func TestWatchUntilHealthyExitsZeroOnceStable(t *testing.T) {
+	code, out, errOut := runWatch(t, recovers, "stale", "--until", "healthy", "--stable", "200ms", "--timeout", "20s")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr %s; stdout:\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"stale  NotReady 16m", "[pleg-unhealthy: pleg-relist-stalled]", "Ready (was NotReady for", "event NodeReady", "healthy for 200ms — done (exit 0)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("piped output must hold no terminal control sequences")
+	}
+}
+
+func TestWatchTimeoutExitsThreeWithTheLastDiagnosis(t *testing.T) {
+	stuck := func(string) []collect.Update { return nil }
+	code, out, errOut := runWatch(t, stuck, "stale", "--until", "healthy", "--timeout", "500ms")
+	if code != 3 || !strings.Contains(errOut, "timeout: after 500ms the nodes are not healthy") || !strings.Contains(out, "RANK  CAUSE") {
+		t.Errorf("exit %d; stderr %q; stdout:\n%s", code, errOut, out)
+	}
+}
+
+func TestWatchWithoutAGoalEndsCleanly(t *testing.T) {
+	code, _, errOut := runWatch(t, func(string) []collect.Update { return nil }, "stale", "--timeout", "300ms")
+	if code != 0 || errOut != "" {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestWatchDeletedNodeExitsOne(t *testing.T) {
+	gone := func(string) []collect.Update { return []collect.Update{{Deleted: true}} }
+	code, _, errOut := runWatch(t, gone, "stale", "--until", "ready", "--timeout", "10s")
+	if code != 1 || !strings.Contains(errOut, "node stale was deleted") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestWatchJSONLines(t *testing.T) {
+	code, out, _ := runWatch(t, recovers, "stale", "--until", "ready", "--stable", "100ms", "--timeout", "20s", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	observations := 0
+	for _, line := range lines {
+		var o struct {
+			Kind, Node, Verdict string
+			Changes             []string
+			Time                time.Time
+		}
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			if strings.Contains(line, "done (exit 0)") {
+				continue
+			}
+			t.Fatalf("not JSON: %q: %v", line, err)
+		}
+		if o.Kind != "Observation" || o.Node != "stale" || o.Verdict == "" || o.Time.IsZero() || len(o.Changes) == 0 {
+			t.Errorf("observation %q", line)
+		}
+		observations++
+	}
+	if observations < 2 {
+		t.Errorf("%d observations, want the start and the recovery:\n%s", observations, out)
+	}
+}
+
+func TestWatchRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"stale", "--until", "fixed"},
+		{"stale", "-o", "yaml"},
+		{"stale", "--interval", "0s"},
+		{},
+	} {
+		if code, _, _ := runWatch(t, recovers, args...); code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, code)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package collect
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// Follow resumes its watch after the server ends it, lists again after 410
+// Gone, reconnects after a failure, and reads /metrics every interval.
+func TestFollowSurvivesWhatWatchesGoThrough(t *testing.T) {
+	followBackoffMin = 10 * time.Millisecond
+	defer func() { followBackoffMin = time.Second }()
+
+	node := testNode("containerd://1.7.2")
+	node.ResourceVersion = "10"
+	client := testClient(t, node)
+	var gets, watches atomic.Int32
+	client.PrependReactor("get", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+		gets.Add(1)
+		return false, nil, nil
+	})
+	var mu sync.Mutex
+	var rvs []string
+	client.PrependWatchReactor("nodes", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		n := watches.Add(1)
+		mu.Lock()
+		rvs = append(rvs, a.(k8stesting.WatchAction).GetWatchRestrictions().ResourceVersion)
+		mu.Unlock()
+		w := watch.NewFakeWithChanSize(4, false)
+		switch n {
+		case 1: // a change, then the server ends the watch (its timeout)
+			changed := node.DeepCopy()
+			changed.ResourceVersion = "11"
+			w.Modify(changed)
+			w.Stop()
+		case 2: // the resourceVersion is too old
+			w.Error(&apierrors.NewResourceExpired("too old resource version: 11").ErrStatus)
+			w.Stop()
+		case 3: // the API server is down
+			return true, nil, apierrors.NewServiceUnavailable("the server is restarting")
+		default:
+			changed := node.DeepCopy()
+			changed.ResourceVersion = "20"
+			w.Modify(changed)
+		}
+		return true, w, nil
+	})
+	client.PrependWatchReactor("events", func(k8stesting.Action) (bool, watch.Interface, error) {
+		return true, watch.NewFake(), nil
+	})
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	c := New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	updates := make(chan Update, 100)
+	go c.Follow(ctx, "worker-3", 50*time.Millisecond, updates)
+
+	var nodes, scrapes int
+	var sources []snapshot.Source
+	for nodes < 4 || scrapes < 2 {
+		select {
+		case u := <-updates:
+			switch {
+			case u.Node != nil:
+				nodes++
+			case u.Metrics != nil:
+				scrapes++
+			case u.Source != nil:
+				sources = append(sources, *u.Source)
+			}
+		case <-ctx.Done():
+			t.Fatalf("got %d node updates and %d scrapes before the deadline", nodes, scrapes)
+		}
+	}
+	cancel()
+	mu.Lock()
+	defer mu.Unlock()
+	// get, watch@10 (change to 11, ends), watch@11 (410), get, watch@10 fails, watch@10 again.
+	if gets.Load() != 2 || len(rvs) < 4 || rvs[0] != "10" || rvs[1] != "11" || rvs[2] != "10" || rvs[3] != "10" {
+		t.Errorf("gets %d, watches from %v; want a get, a resume from 11, a new get after 410, a retry", gets.Load(), rvs)
+	}
+	if len(sources) != 2 || sources[0].Status != snapshot.StatusUnavailable || sources[1].Status != snapshot.StatusOK {
+		t.Errorf("source changes %+v, want the API server unavailable, then watching again", sources)
+	}
+}
+
+// A forbidden /metrics is one failing Source per read; the watches go on.
+func TestFollowWithoutNodesProxy(t *testing.T) {
+	handlers := healthyKubelet()
+	handlers["/metrics"] = func(w http.ResponseWriter, _ *http.Request) {
+		statusError(w, http.StatusForbidden, "Forbidden", `nodes "worker-3" is forbidden: User "viewer" cannot get resource "nodes/proxy"`)
+	}
+	srv, _ := newKubeletStub(t, handlers)
+	c := New(testClient(t, testNode("containerd://1.7.2")), proxyClient(t, srv), DefaultOptions(), time.Now)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	updates := make(chan Update, 100)
+	go c.Follow(ctx, "worker-3", 20*time.Millisecond, updates)
+	var node, forbidden bool
+	for !node || !forbidden {
+		select {
+		case u := <-updates:
+			node = node || u.Node != nil
+			forbidden = forbidden || u.Source != nil && u.Source.Status == snapshot.StatusForbidden
+		case <-ctx.Done():
+			t.Fatalf("node %v, forbidden %v before the deadline", node, forbidden)
+		}
+	}
+}

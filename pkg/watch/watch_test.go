@@ -1,0 +1,189 @@
+package watch
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+var t0 = time.Date(2026, 11, 27, 9, 14, 2, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+const plegMessage = "PLEG is not healthy: pleg was last seen active 16m4s ago; threshold is 3m0s"
+
+// node is worker-3 with Ready=status since since.
+func node(status corev1.ConditionStatus, message string, since time.Time) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-3"}}
+	n.Status.Conditions = []corev1.NodeCondition{{
+		Type: corev1.NodeReady, Status: status, Reason: "KubeletNotReady", Message: message,
+		LastHeartbeatTime: metav1.NewTime(since), LastTransitionTime: metav1.NewTime(since),
+	}}
+	return n
+}
+
+// metrics is a scrape: the relist last ran at lastSeen, p99, and errors runtime errors so far.
+func metrics(lastSeen time.Time, p99 time.Duration, errors float64) *kubelet.Metrics {
+	return &kubelet.Metrics{
+		PLEGLastSeen: &lastSeen, RelistP99: &p99,
+		Operations: map[string]*kubelet.RuntimeOperation{"list_containers": {Total: 1000, Errors: errors}},
+	}
+}
+
+// incident is the diagnose snapshot of a node NotReady for 16m on a stale relist.
+func incident() *snapshot.Snapshot {
+	return &snapshot.Snapshot{
+		NodeName: "worker-3", CollectedAt: t0, Node: node(corev1.ConditionFalse, plegMessage, at(-16*time.Minute)),
+		Metrics: metrics(at(-16*time.Minute-4*time.Second), 90*time.Second, 100),
+		KubeletLog: func() *kubelet.LogSummary {
+			sum, _ := kubelet.ScanLog(strings.NewReader(strings.Repeat("Nov 27 09:13:58 worker-3 kubelet[1]: E1127 09:13:58.000000 1 remote_runtime.go:390] \"ListContainers with filter from runtime service failed\" err=\"rpc error: code = DeadlineExceeded desc = context deadline exceeded\"\n", 20)),
+				kubelet.ScanOptions{Ref: t0})
+			return sum
+		}(),
+		Sources: []snapshot.Source{{Name: snapshot.SourceNode, Status: snapshot.StatusOK}, {Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}},
+	}
+}
+
+func changes(o *Observation) string {
+	if o == nil {
+		return "<no line>"
+	}
+	return strings.Join(o.Changes, " | ")
+}
+
+func TestFirstObservationSaysTheWholeState(t *testing.T) {
+	tr := NewTracker(incident(), Healthy)
+	o := tr.Tick(t0)
+	want := "NotReady 16m | PLEG last seen 16m4s ago | relist p99 >60s | [pleg-unhealthy: runtime-unresponsive]"
+	if got := changes(o); got != want {
+		t.Errorf("first line:\n got %s\nwant %s", got, want)
+	}
+	if o.GoalMet {
+		t.Error("goal met on a NotReady node")
+	}
+	if again := tr.Tick(at(time.Second)); again != nil {
+		t.Errorf("nothing changed, yet a line: %s", changes(again))
+	}
+}
+
+// The runtime error rate is the change of the error counters between two
+// scrapes; counters that go down were reset by a kubelet restart.
+func TestRuntimeErrorRateFromCounterDeltas(t *testing.T) {
+	tr := NewTracker(incident(), Forever)
+	tr.Tick(t0)
+	o := tr.Apply(collect.Update{Time: at(time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
+	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 41 || !strings.Contains(changes(o), "runtime errors 41/min") {
+		t.Fatalf("41 more errors in a minute: %s", changes(o))
+	}
+	o = tr.Apply(collect.Update{Time: at(90 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 161)})
+	if o != nil {
+		t.Errorf("40/min stays in its band, yet a line: %s", changes(o))
+	}
+	o = tr.Apply(collect.Update{Time: at(2 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
+	if o == nil || o.RuntimeErrorsPerMinute != nil || !strings.Contains(changes(o), "kubelet restarted (its counters reset)") {
+		t.Fatalf("a counter reset: %s", changes(o))
+	}
+	o = tr.Apply(collect.Update{Time: at(3 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
+	if o == nil || !strings.Contains(changes(o), "runtime errors 0/min") {
+		t.Errorf("after the reset, the rate again: %s", changes(o))
+	}
+}
+
+// The recovery, line by line, and the goal held for --stable.
+func TestRecovery(t *testing.T) {
+	tr := NewTracker(incident(), Healthy)
+	tr.Tick(t0)
+	tr.Apply(collect.Update{Time: at(20 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
+
+	o := tr.Apply(collect.Update{Time: at(29 * time.Second), Metrics: metrics(at(27*time.Second), 200*time.Millisecond, 141)})
+	for _, want := range []string{"relist ran 2s ago", "relist p99 <1s (was >60s)", "runtime errors 0/min (was"} {
+		if !strings.Contains(changes(o), want) {
+			t.Errorf("relist running again: %s lacks %q", changes(o), want)
+		}
+	}
+
+	o = tr.Apply(collect.Update{Time: at(39 * time.Second), Node: node(corev1.ConditionTrue, "kubelet is posting ready status", at(39*time.Second))})
+	if !strings.Contains(changes(o), "Ready (was NotReady for 16m39s)") || !strings.Contains(changes(o), "[healthy: ") {
+		t.Errorf("Ready again: %s", changes(o))
+	}
+	if !o.GoalMet || !o.GoalSince.Equal(at(39*time.Second)) {
+		t.Errorf("goal met %v since %v, want since the Ready transition", o.GoalMet, o.GoalSince)
+	}
+	if strings.Contains(changes(o), "runtime-unresponsive") {
+		t.Error("the start's log evidence must not outlive the node's recovery")
+	}
+
+	ev := snapshot.Event{Reason: "NodeReady", Message: "Node worker-3 status is now: NodeReady", Count: 1, First: at(39 * time.Second), Last: at(39 * time.Second)}
+	o = tr.Apply(collect.Update{Time: at(40 * time.Second), Event: &ev})
+	if changes(o) != "event NodeReady" {
+		t.Errorf("a new event: %s", changes(o))
+	}
+	if o := tr.Apply(collect.Update{Time: at(41 * time.Second), Event: &ev}); o != nil {
+		t.Errorf("the same event seen again: %s", changes(o))
+	}
+	if o := tr.Tick(at(99 * time.Second)); o != nil {
+		t.Errorf("the goal still holding is not a change: %s", changes(o))
+	}
+}
+
+// Ready is not healthy while the relist is stale; ready is only Ready.
+func TestGoals(t *testing.T) {
+	ready := func(goal Goal, lastSeen time.Time) bool {
+		s := incident()
+		s.Node = node(corev1.ConditionTrue, "kubelet is posting ready status", at(-time.Minute))
+		s.Metrics = metrics(lastSeen, 100*time.Millisecond, 0)
+		s.KubeletLog = nil
+		return NewTracker(s, goal).Tick(t0).GoalMet
+	}
+	if !ready(Healthy, at(-time.Second)) || ready(Healthy, at(-5*time.Minute)) {
+		t.Error("healthy needs a fresh relist")
+	}
+	if !ready(Ready, at(-5*time.Minute)) {
+		t.Error("ready needs Ready only")
+	}
+	if ready(Forever, at(-time.Second)) {
+		t.Error("a watch without a goal never meets one")
+	}
+}
+
+// A read failing or recovering is said once per change.
+func TestSourceChangesAreSaidOnce(t *testing.T) {
+	tr := NewTracker(incident(), Forever)
+	tr.Tick(t0)
+	forbidden := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusForbidden, Reason: "nodes/proxy forbidden"}
+	if o := tr.Apply(collect.Update{Time: at(time.Second), Source: &forbidden}); !strings.Contains(changes(o), "watching the node and its events only") {
+		t.Errorf("forbidden: %s", changes(o))
+	}
+	if o := tr.Apply(collect.Update{Time: at(11 * time.Second), Source: &forbidden}); o != nil {
+		t.Errorf("forbidden again: %s", changes(o))
+	}
+	down := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusUnavailable, Reason: "connection refused"}
+	if o := tr.Apply(collect.Update{Time: at(12 * time.Second), Source: &down}); !strings.Contains(changes(o), "the API server (node watch) unavailable: connection refused; retrying") {
+		t.Errorf("API server down: %s", changes(o))
+	}
+	back := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusOK}
+	if o := tr.Apply(collect.Update{Time: at(30 * time.Second), Source: &back}); !strings.Contains(changes(o), "answers again") {
+		t.Errorf("API server back: %s", changes(o))
+	}
+}
+
+// Forbidden from the start: said on the first line, not again.
+func TestForbiddenFromTheStartIsSaidOnce(t *testing.T) {
+	s := incident()
+	s.Metrics = nil
+	s.Sources[1] = snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusForbidden, Reason: "nodes/proxy forbidden"}
+	tr := NewTracker(s, Forever)
+	if o := tr.Tick(t0); !strings.Contains(changes(o), "watching the node and its events only") {
+		t.Errorf("first line: %s", changes(o))
+	}
+	if o := tr.Apply(collect.Update{Time: at(10 * time.Second), Source: &s.Sources[1]}); o != nil {
+		t.Errorf("the same failure again: %s", changes(o))
+	}
+}
