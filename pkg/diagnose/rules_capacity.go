@@ -123,8 +123,13 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 	} else if s.Config != nil {
 		maxPods = s.Config.MaxPods
 	}
+	spread := fmt.Sprintf("spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about %d on this node", DensityPodsWarning)
+	if maxPods > 0 && maxPods <= DensityPodsWarning {
+		// A small maxPods is already below the danger line: more room is the fix.
+		spread = fmt.Sprintf("spread the pods: add nodes (this node's maxPods is %d and nearly used), or set requests so the scheduler places fewer pods here", maxPods)
+	}
 	f := &Finding{Confidence: High, Remediation: []string{
-		fmt.Sprintf("spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about %d on this node", DensityPodsWarning),
+		spread,
 		fmt.Sprintf("move pods off now: kubectl drain %s --ignore-daemonsets --delete-emptydir-data (then uncordon)", node(s)),
 	}}
 	if podsKnown {

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -277,4 +278,16 @@ func TestMissingReservations(t *testing.T) {
 		},
 		{name: "no configz, allocatable without memory", snap: mod(noConfig, onNode(withAllocatable("8", "", "110")))},
 	})
+}
+
+// A node whose maxPods is already small is not told to lower it to 70.
+func TestPodDensityAdviceFitsASmallMaxPods(t *testing.T) {
+	s := mod(onNode(withAllocatable("8", "31Gi", "16")), func(s *snapshot.Snapshot) { s.Pods = pods(15) })
+	f := podDensity(s)
+	if f == nil || f.Severity != Warning {
+		t.Fatalf("15 of 16 pods: %+v", f)
+	}
+	if advice := strings.Join(f.Remediation, "\n"); strings.Contains(advice, "to about 70") || !strings.Contains(advice, "maxPods is 16") {
+		t.Errorf("advice for maxPods 16:\n%s", advice)
+	}
 }
