@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# The kubectl-pleg end-to-end lab: a real etcd + kube-apiserver on loopback
-# and a kubelet simulator for every scenario node in a network namespace.
+# The kubectl-pleg end-to-end lab: a real etcd + kube-apiserver +
+# kube-controller-manager, a kubelet simulator for every scenario node in a
+# network namespace, and real nodes (a real kubelet and containerd each,
+# see realnode/) on which real faults make real PLEG incidents.
 #
 #   test/e2e/lab.sh up        build what is missing, start everything, register the nodes
-#   test/e2e/lab.sh down      stop what `up` started, delete the netns and the state dir
+#   test/e2e/lab.sh down      stop what `up` started, undo what the real nodes changed on
+#                             the host, delete the netns and the state dir
 #   test/e2e/lab.sh env       print `export KUBECONFIG=...` (admin)
 #   test/e2e/lab.sh status    exit 0 when a lab is running
 #   test/e2e/lab.sh register  refresh nodes, events and pods (timestamps move to now)
+#   test/e2e/lab.sh build     build (and install) what the lab needs
+#   test/e2e/lab.sh fault NODE [FAULT]     break a real node (its own fault by default)
+#   test/e2e/lab.sh heal NODE              undo the node's faults
+#   test/e2e/lab.sh wait-ready NODE [SECS] wait until the node is Ready
+#   test/e2e/lab.sh restart-apiserver      stop and start the API server (clients' watches break)
 #
 # State lives in $PLEG_LAB_DIR (default /tmp/pleg-lab): certs, kubeconfigs
-# (admin.kubeconfig, viewer.kubeconfig), logs, audit.log, PID files.
-# Only one lab runs at a time: the netns name and addresses are fixed.
+# (admin.kubeconfig, viewer.kubeconfig), logs, audit.log, PID files, and
+# real/NODE/ for each real node. PLEG_LAB_REAL=0 leaves the real nodes out
+# (quick lab), PLEG_LAB_REAL=real-healthy,real-dense brings up only those.
+# Only one lab runs at a time: the netns names and addresses are fixed.
 set -euo pipefail
 
 E2E="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +35,11 @@ VERSION=v1.36.3
 
 log() { echo "lab: $*" >&2; }
 
+for f in nodes configs host node faults; do
+	# shellcheck source=/dev/null
+	source "$E2E/realnode/$f.sh"
+done
+
 # free_port prints a TCP port nothing listens on, starting at $1.
 free_port() {
 	local p=$1
@@ -34,20 +49,74 @@ free_port() {
 
 build() {
 	mkdir -p "$BIN"
-	command -v etcd >/dev/null || {
-		log "installing etcd-server"
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-	}
-	# The apiserver build takes ~8 min cold on 2 cores: skip it unless go.mod moved.
-	if [[ ! -x "$BIN/kube-apiserver" || "$E2E/go.mod" -nt "$BIN/kube-apiserver" ]]; then
-		log "building kube-apiserver $VERSION (slow the first time)"
-		local ldf=""
-		for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-			ldf+=" -X $pkg.gitVersion=$VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=36"
+	local pkgs=()
+	command -v etcd >/dev/null || pkgs+=(etcd-server)
+	if [[ -n $(real_wanted) ]]; then
+		command -v containerd >/dev/null || pkgs+=(containerd)
+		command -v runc >/dev/null || pkgs+=(runc)
+		[[ -x /usr/lib/cni/bridge ]] || pkgs+=(containernetworking-plugins)
+		command -v iptables >/dev/null || pkgs+=(iptables)
+		command -v conntrack >/dev/null || pkgs+=(conntrack)
+	fi
+	if ((${#pkgs[@]})); then
+		log "installing ${pkgs[*]}"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+	fi
+	# The apiserver build takes ~8 min cold on 2 cores, the controller-manager
+	# and kubelet several more (they share most packages): skip each unless
+	# go.mod moved.
+	build_kube kube-apiserver
+	build_kube kube-controller-manager
+	if [[ -n $(real_wanted) ]]; then
+		build_kube kubelet
+		build_real_tools
+		local n k
+		for n in $(real_wanted); do
+			k=$(real_field "$n" kubelet)
+			[[ $k == - ]] || build_old_kubelet "$k"
 		done
-		(cd "$E2E" && go build -ldflags "$ldf" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
 	fi
 	build_tools
+}
+
+# build_old_kubelet DIR builds the kubelet pinned by the module in
+# realnode/DIR into .bin/DIR, at that module's k8s.io/kubernetes version.
+# A cold build downloads and compiles a second Kubernetes: ~15 min here.
+build_old_kubelet() {
+	local dir=$E2E/realnode/$1 version minor ldf=""
+	[[ -x "$BIN/$1" && ! "$dir/go.mod" -nt "$BIN/$1" ]] && return 0
+	version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$dir/go.mod")
+	minor=${version#v1.}
+	minor=${minor%%.*}
+	log "building kubelet $version from realnode/$1 (slow the first time)"
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		ldf+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+	done
+	(cd "$dir" && go build -ldflags "$ldf" -o "$BIN/$1" k8s.io/kubernetes/cmd/kubelet)
+}
+
+# build_kube CMD builds k8s.io/kubernetes/cmd/CMD at the module's version,
+# saying so in `CMD --version` (W7).
+build_kube() {
+	[[ -x "$BIN/$1" && ! "$E2E/go.mod" -nt "$BIN/$1" ]] && return 0
+	log "building $1 $VERSION (slow the first time)"
+	local ldf="" minor=${VERSION#v1.}
+	minor=${minor%%.*}
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		ldf+=" -X $pkg.gitVersion=$VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+	done
+	(cd "$E2E" && go build -ldflags "$ldf" -o "$BIN/$1" "k8s.io/kubernetes/cmd/$1")
+}
+
+# build_real_tools builds the CRI proxy and the real nodes' only image: a
+# static pause binary packaged as a docker-archive (W4), rebuilt only when
+# the binary changed (the image ID depends on nothing else).
+build_real_tools() {
+	(cd "$E2E" && go build -o "$BIN/" ./criproxy ./realnode/mkimage &&
+		CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$BIN/pause" ./realnode/pause)
+	if [[ ! -f $BIN/pleg-image.tar || $BIN/pause -nt $BIN/pleg-image.tar ]]; then
+		"$BIN/mkimage" -binary "$BIN/pause" -tag "$SANDBOX_IMAGE" -tag "$WORKLOAD_IMAGE" -o "$BIN/pleg-image.tar"
+	fi
 }
 
 # build_tools builds this checkout's simulator and registration tool (seconds
@@ -64,7 +133,9 @@ certs() {
 	cd "$d"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj "/CN=pleg-lab-ca" 2>/dev/null
 	openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n' >apiserver.ext
+	# The API server listens on $HOST_IP, which the real kubelets reach
+	# from their network namespaces through their default route.
+	printf 'subjectAltName=IP:%s,IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n' "$HOST_IP" >apiserver.ext
 	openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt -days 30 -extfile apiserver.ext 2>/dev/null
 	# The API server's client identity towards kubelets (nodes/proxy).
 	openssl req -newkey rsa:2048 -nodes -keyout kubelet-client.key -out kubelet-client.csr \
@@ -83,7 +154,7 @@ kind: Config
 clusters:
 - name: pleg-lab
   cluster:
-    server: https://127.0.0.1:$3
+    server: https://$HOST_IP:$3
     certificate-authority: $STATE/pki/ca.crt
 users:
 - name: $1
@@ -114,17 +185,32 @@ netns_up() {
 start() {
 	local name=$1
 	shift
-	setsid "$@" >"$STATE/$name.log" 2>&1 </dev/null &
+	start_to "$name" "$STATE/$name.log" "$@"
+}
+
+# start_to NAME LOG CMD...: start, appending to LOG (a regular file: W10).
+# NAME may have slashes (real/NODE/kubelet): the PID file is $STATE/NAME.pid.
+start_to() {
+	local name=$1 out=$2
+	shift 2
+	setsid "$@" >>"$out" 2>&1 </dev/null &
 	echo $! >"$STATE/$name.pid"
+}
+
+# alive PID: running, not a zombie waiting for its (adoptive) parent.
+alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z ]]
 }
 
 stop() {
 	local f="$STATE/$1.pid" pid
 	[[ -f $f ]] || return 0
 	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
 		kill -KILL -- "-$pid" 2>/dev/null || true
 	fi
 	rm -f "$f"
@@ -164,7 +250,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pleg-vie
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer}
 EOF
-	# No controller-manager runs, so nobody creates default ServiceAccounts.
+	# The controller-manager creates default ServiceAccounts, but maybe not
+	# before the first pod.
 	kubectl --kubeconfig "$STATE/admin.kubeconfig" -n default get sa default >/dev/null 2>&1 ||
 		kubectl --kubeconfig "$STATE/admin.kubeconfig" -n default create sa default >/dev/null
 }
@@ -175,6 +262,29 @@ register() {
 		cat "$STATE/register.log" >&2
 		return 1
 	}
+}
+
+# leases starts `register --renew-leases`, the simulated nodes' stand-in
+# for a kubelet's Lease: without it the controller-manager would turn them
+# Unknown 50s after registration.
+leases() {
+	start leases "$BIN/register" --kubeconfig "$STATE/admin.kubeconfig" --renew-leases
+}
+
+# controller_manager: W6. Without it nobody turns a dead kubelet's node
+# Unknown, nor makes ServiceAccounts and kube-root-ca.crt for the real
+# nodes' pods. taint-eviction-controller is off: it would delete the pods
+# of every NotReady node (simulated ones included) 300s after the
+# controller taints it, and the lab keeps its pods to be diagnosed. The
+# flex-volume dir would otherwise be created as /usr/libexec/kubernetes/...
+controller_manager() {
+	start kube-controller-manager "$BIN/kube-controller-manager" \
+		--kubeconfig "$STATE/admin.kubeconfig" --leader-elect=false --secure-port 0 \
+		--controllers '*,-taint-eviction-controller' \
+		--service-account-private-key-file "$STATE/pki/sa.key" --root-ca-file "$STATE/pki/ca.crt" \
+		--cluster-signing-cert-file "$STATE/pki/ca.crt" --cluster-signing-key-file "$STATE/pki/ca.key" \
+		--use-service-account-credentials=false \
+		--flex-volume-plugin-dir "$STATE/flexvolume"
 }
 
 running() {
@@ -198,11 +308,17 @@ up() {
 		--listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
 		--initial-cluster "pleg-lab=http://127.0.0.1:$peer_port" --log-level warn
 
+	local n
 	printf 'admin-token,admin,1,"system:masters"\nviewer-token,viewer,2\n' >"$STATE/tokens.csv"
+	# Every real node may come up later (fault heal, a single node): all
+	# their kubelets' identities, for the Node authorizer.
+	for n in $(real_names); do
+		printf '%s,system:node:%s,%s,"system:nodes"\n' "$(real_token "$n")" "$n" "$n" >>"$STATE/tokens.csv"
+	done
 	printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n' >"$STATE/audit-policy.yaml"
-	start kube-apiserver "$BIN/kube-apiserver" \
+	apiserver_args=(
 		--etcd-servers "http://127.0.0.1:$etcd_port" \
-		--bind-address 127.0.0.1 --secure-port "$api_port" \
+		--bind-address "$HOST_IP" --secure-port "$api_port" \
 		--advertise-address "$HOST_IP" --endpoint-reconciler-type none \
 		--tls-cert-file "$STATE/pki/apiserver.crt" --tls-private-key-file "$STATE/pki/apiserver.key" \
 		--client-ca-file "$STATE/pki/ca.crt" \
@@ -211,9 +327,13 @@ up() {
 		--service-account-key-file "$STATE/pki/sa.pub" --service-account-signing-key-file "$STATE/pki/sa.key" \
 		--service-account-issuer https://kubernetes.default.svc \
 		--service-cluster-ip-range 10.96.0.0/16 \
-		--authorization-mode RBAC --token-auth-file "$STATE/tokens.csv" \
+		--authorization-mode Node,RBAC --token-auth-file "$STATE/tokens.csv" \
 		--audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$STATE/audit.log" \
 		--audit-log-mode blocking
+	)
+	# Kept so that restart-apiserver starts the same API server again.
+	declare -p apiserver_args >"$STATE/kube-apiserver.args"
+	start kube-apiserver "$BIN/kube-apiserver" "${apiserver_args[@]}"
 	start kubeletsim ip netns exec "$NETNS" "$BIN/kubeletsim" --scenarios "$E2E/scenarios" --listen "$NODE_IP"
 
 	kubeconfig admin admin-token "$api_port"
@@ -221,10 +341,19 @@ up() {
 	wait_ready
 	rbac
 	register
+	leases
+	controller_manager
+	# shellcheck disable=SC2046 # node names are single words
+	real_up "$api_port" $(real_wanted)
 	log "up: $(kubectl --kubeconfig "$STATE/admin.kubeconfig" get nodes --no-headers | wc -l) nodes; run: eval \"\$($0 env)\""
 }
 
 down() {
+	local n
+	for n in $(real_names); do real_node_down "$n"; done
+	real_host_restore
+	stop kube-controller-manager
+	stop leases
 	stop kubeletsim
 	stop kube-apiserver
 	stop etcd
@@ -232,8 +361,19 @@ down() {
 	ip link del pleg-lab0 2>/dev/null || true
 	# Guard against an unexpected PLEG_LAB_DIR: only delete what looks like a lab.
 	if [[ -d $STATE && ( -f $STATE/tokens.csv || -d $STATE/pki || -z "$(ls -A "$STATE")" ) ]]; then
-		rm -rf "$STATE"
+		# --one-file-system: never through a mount a lab left behind.
+		rm -rf --one-file-system "$STATE"
 	fi
+}
+
+# restart_apiserver stops the API server and starts it again with the same
+# arguments, as an upgrade or a crash does; clients' watches break.
+restart_apiserver() {
+	stop kube-apiserver
+	# shellcheck source=/dev/null
+	source "$STATE/kube-apiserver.args"
+	start kube-apiserver "$BIN/kube-apiserver" "${apiserver_args[@]}"
+	wait_ready
 }
 
 case "${1:-}" in
@@ -243,8 +383,12 @@ env) echo "export KUBECONFIG=$STATE/admin.kubeconfig" ;;
 status) running ;;
 register) register ;;
 build) build ;;
+fault) real_fault "${2:?usage: $0 fault NODE [FAULT]}" "${3:-}" ;;
+heal) real_heal "${2:?usage: $0 heal NODE}" ;;
+wait-ready) real_wait_ready "${2:?usage: $0 wait-ready NODE [SECONDS]}" "${3:-300}" ;;
+restart-apiserver) restart_apiserver ;;
 *)
-	echo "usage: $0 up|down|env|status|register|build" >&2
+	echo "usage: $0 up|down|env|status|register|build|fault NODE [FAULT]|heal NODE|wait-ready NODE [SECONDS]|restart-apiserver" >&2
 	exit 2
 	;;
 esac

@@ -72,9 +72,10 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// lab runs lab.sh with the test's state dir.
-func lab(verb string) error {
-	cmd := exec.Command("./lab.sh", verb)
+// lab runs lab.sh with the test's state dir. A lab the tests bring up has
+// the real nodes (PLEG_LAB_REAL=0 leaves them out, and their tests skip).
+func lab(verb string, args ...string) error {
+	cmd := exec.Command("./lab.sh", append([]string{verb}, args...)...)
 	cmd.Env = append(os.Environ(), "PLEG_LAB_DIR="+labDir)
 	cmd.Stderr = os.Stderr
 	if verb == "status" {

@@ -1,7 +1,12 @@
 //go:build tools
 
-// Package e2e pins the kube-apiserver command so that `go build` can build it
-// from this module (lab.sh builds it into .bin/).
+// Package e2e pins the Kubernetes commands that lab.sh builds into .bin/
+// from this module, so that all three come from the same k8s.io/kubernetes:
+// the API server, and the kubelet and controller-manager of the real nodes.
 package e2e
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+)

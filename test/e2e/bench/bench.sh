@@ -26,6 +26,9 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 E2E="$(dirname "$BENCH")"
 ROOT="$(cd "$E2E/../.." && pwd)"
 export PLEG_LAB_DIR="${PLEG_LAB_DIR:-/tmp/pleg-lab}"
+# A lab brought up here has no real nodes unless asked: their kubelets and
+# containerds would share the CPUs being measured.
+export PLEG_LAB_REAL="${PLEG_LAB_REAL:-0}"
 STATE=$PLEG_LAB_DIR
 NODE="${BENCH_NODE:-tardy-kubelet}"
 RUNS="${BENCH_RUNS:-10}"

@@ -6,6 +6,10 @@
 //	ip netns exec pleg-lab kubeletsim --scenarios scenarios --listen 198.18.0.2
 //
 // The API server refuses to proxy to loopback addresses, hence the namespace.
+// A test can switch what a node's kubelet serves while the lab runs (the
+// node's incident fixed, say): PUT /_sim/serve-as with another scenario's
+// name makes the node serve that scenario's data and faults from then on.
+// The API server's node proxy never sees it: the plugin only sends GETs.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"flag"
+	"io"
 	"log"
 	"math/big"
 	"net"
@@ -24,6 +29,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +49,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	byName := map[string]*scenario.Scenario{}
+	for _, s := range scenarios {
+		byName[s.Name] = s
+	}
 	for _, s := range scenarios {
 		if s.Config.Faults.Refuse {
 			log.Printf("%s: not listening on :%d (refuse)", s.Name, s.Port)
@@ -53,7 +63,7 @@ func main() {
 			log.Fatal(err)
 		}
 		srv := &http.Server{
-			Handler:           withFaults(s, newKubelet(s)),
+			Handler:           newSwitchable(s, byName),
 			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
 			ReadHeaderTimeout: 10 * time.Second,
 		}
@@ -118,4 +128,40 @@ func withFaults(s *scenario.Scenario, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// switchable serves one node as a scenario that a test may switch at run
+// time with PUT /_sim/serve-as (body: a scenario name).
+type switchable struct {
+	node    *scenario.Scenario
+	all     map[string]*scenario.Scenario
+	current atomic.Pointer[http.Handler]
+}
+
+func newSwitchable(s *scenario.Scenario, all map[string]*scenario.Scenario) *switchable {
+	sw := &switchable{node: s, all: all}
+	h := withFaults(s, newKubelet(s))
+	sw.current.Store(&h)
+	return sw
+}
+
+func (sw *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/_sim/serve-as" {
+		(*sw.current.Load()).ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodPut {
+		http.Error(w, "PUT a scenario name", http.StatusMethodNotAllowed)
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 256))
+	target, ok := sw.all[strings.TrimSpace(string(b))]
+	if !ok {
+		http.Error(w, "no scenario "+strconv.Quote(string(b)), http.StatusNotFound)
+		return
+	}
+	h := withFaults(target, newKubelet(target))
+	sw.current.Store(&h)
+	log.Printf("%s: now serving as %s", sw.node.Name, target.Name)
+	w.WriteHeader(http.StatusNoContent)
 }

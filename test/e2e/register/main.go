@@ -1,7 +1,8 @@
 // Command register creates, for every scenario, the Node (with its status as
 // a kubelet would post it), its Events and its Pods in the lab's API server.
 // It is idempotent: rerunning it refreshes every timestamp to "now", which is
-// what a test run on an older lab needs.
+// what a test run on an older lab needs. With --renew-leases it is instead
+// the lab's stand-in for the simulated nodes' kubelets (see leases.go).
 package main
 
 import (
@@ -9,7 +10,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/kubectl-pleg/kubectl-pleg/test/e2e/internal/scenario"
 )
@@ -28,6 +33,7 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "admin kubeconfig")
 	dir := flag.String("scenarios", "scenarios", "directory of scenario nodes")
 	only := flag.String("node", "", "register only this scenario")
+	leases := flag.Bool("renew-leases", false, "do not register: renew the Lease of every node without a real kubelet, every 10s, until SIGTERM")
 	flag.Parse()
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -37,6 +43,12 @@ func main() {
 	// Hundreds of pods: the default client-side limit (5 qps) would take minutes.
 	cfg.QPS, cfg.Burst = 500, 1000
 	cs := kubernetes.NewForConfigOrDie(cfg)
+	if *leases {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		renewLeases(ctx, cs)
+		return
+	}
 	scenarios, err := scenario.LoadAll(*dir)
 	if err != nil {
 		log.Fatal(err)
@@ -73,22 +85,8 @@ func register(ctx context.Context, cs kubernetes.Interface, s *scenario.Scenario
 		{Type: corev1.NodeHostName, Address: s.Name},
 	}
 	node.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(s.Port)
-	status := node.Status
-	nodes := cs.CoreV1().Nodes()
-	cur, err := nodes.Get(ctx, s.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		cur, err = nodes.Create(ctx, node, metav1.CreateOptions{})
-	} else if err == nil {
-		node.ResourceVersion = cur.ResourceVersion
-		cur, err = nodes.Update(ctx, node, metav1.UpdateOptions{})
-	}
+	cur, err := upsertNode(ctx, cs, node)
 	if err != nil {
-		return err
-	}
-	// Status is ignored on create and update: only the status subresource
-	// (what the kubelet uses) writes it.
-	cur.Status = status
-	if cur, err = nodes.UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil {
 		return err
 	}
 
@@ -141,6 +139,33 @@ func register(ctx context.Context, cs kubernetes.Interface, s *scenario.Scenario
 	return nil
 }
 
+// upsertNode creates or updates the node, then writes its status through
+// the status subresource (status is ignored on create and update), as the
+// kubelet does. The controller-manager writes these nodes too (taints that
+// mirror their conditions): on a conflict, read again and retry.
+func upsertNode(ctx context.Context, cs kubernetes.Interface, node *corev1.Node) (*corev1.Node, error) {
+	nodes := cs.CoreV1().Nodes()
+	var cur *corev1.Node
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		want := node.DeepCopy()
+		var err error
+		cur, err = nodes.Get(ctx, want.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			cur, err = nodes.Create(ctx, want, metav1.CreateOptions{})
+		} else if err == nil {
+			want.ResourceVersion = cur.ResourceVersion
+			cur, err = nodes.Update(ctx, want, metav1.UpdateOptions{})
+		}
+		if err != nil {
+			return err
+		}
+		cur.Status = node.Status
+		cur, err = nodes.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		return err
+	})
+	return cur, err
+}
+
 // recreate replaces an event so that its times are fresh.
 func recreate(ctx context.Context, cs kubernetes.Interface, ev *corev1.Event) error {
 	api := cs.CoreV1().Events(ev.Namespace)
@@ -152,8 +177,9 @@ func recreate(ctx context.Context, cs kubernetes.Interface, ev *corev1.Event) er
 	return err
 }
 
-// ensureNamespace also creates the namespace's default ServiceAccount: no
-// controller-manager runs in the lab, and pod admission requires it.
+// ensureNamespace also creates the namespace's default ServiceAccount: pod
+// admission requires it, and the lab's controller-manager may not have made
+// it yet.
 func ensureNamespace(ctx context.Context, cs kubernetes.Interface, name string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -170,15 +196,17 @@ func ensureNamespace(ctx context.Context, cs kubernetes.Interface, name string) 
 // kubelet does, through the status subresource.
 func upsertPod(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) error {
 	api := cs.CoreV1().Pods(p.Namespace)
-	status := p.Status
-	cur, err := api.Get(ctx, p.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		cur, err = api.Create(ctx, &p, metav1.CreateOptions{})
-	}
-	if err != nil {
+	// The controller-manager may mark the pods of a node it finds NotReady.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := api.Get(ctx, p.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			cur, err = api.Create(ctx, &p, metav1.CreateOptions{})
+		}
+		if err != nil {
+			return err
+		}
+		cur.Status = p.Status
+		_, err = api.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
 		return err
-	}
-	cur.Status = status
-	_, err = api.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
-	return err
+	})
 }

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 )
 
 // Label and Value mark generated nodes; Namespace holds their pods.
@@ -138,7 +139,8 @@ func ensureNamespace(ctx context.Context, cs kubernetes.Interface) error {
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	// No controller-manager: pod admission needs the default ServiceAccount made by hand.
+	// Pod admission needs the default ServiceAccount, and the lab's
+	// controller-manager may not have made it yet.
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: Namespace}}
 	if _, err := cs.CoreV1().ServiceAccounts(Namespace).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
@@ -148,7 +150,15 @@ func ensureNamespace(ctx context.Context, cs kubernetes.Interface) error {
 
 // ensureNode creates a Ready node shaped like a real 8-core worker, then
 // posts its status (the status subresource is the only way to write it).
+// The controller-manager annotates new nodes (ttl controller) between the
+// two writes: on a conflict, read the node again and retry.
 func ensureNode(ctx context.Context, cs kubernetes.Interface, name string, port int, now time.Time) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		return writeNode(ctx, cs, name, port, now)
+	})
+}
+
+func writeNode(ctx context.Context, cs kubernetes.Interface, name string, port int, now time.Time) error {
 	nodes := cs.CoreV1().Nodes()
 	node, err := nodes.Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -188,7 +198,7 @@ func ensureNode(ctx context.Context, cs kubernetes.Interface, name string, port 
 		})
 	}
 	if _, err := nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("node %s status: %w", name, err)
+		return fmt.Errorf("node %s status: %w", name, err) // %w: RetryOnConflict sees the conflict
 	}
 	return nil
 }

@@ -1,0 +1,311 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// realFault is one real node's incident, made the way it happens (see
+// realnode/faults.sh), and what the plugin must say of it.
+type realFault struct {
+	node string
+	// incident is in the node's Ready condition once the incident is whole
+	// ("" for Ready=Unknown).
+	incident []string
+	verdict  string
+	top      []string // acceptable top causes
+	exit     int
+}
+
+var realFaults = []realFault{
+	// containerd frozen: runtime down at once, then PLEG stale as well.
+	{"real-runtime-frozen", []string{"container runtime is down", "PLEG is not healthy"}, "runtime-down", []string{"runtime-down", "runtime-unresponsive"}, 3},
+	// containerd stopped: the same two steps; its socket is gone.
+	{"real-runtime-stopped", []string{"container runtime is down", "PLEG is not healthy"}, "runtime-down", []string{"runtime-down"}, 3},
+	// only the relist's calls hang (the CRI proxy): the textbook PLEG incident.
+	{"real-relist-hang", []string{"PLEG is not healthy"}, "pleg-unhealthy", []string{"runtime-unresponsive"}, 3},
+	// CNI config removed.
+	{"real-cni-off", []string{"NetworkPluginNotReady"}, "network-not-ready", []string{"cni-not-ready"}, 3},
+	// kubelet frozen: the controller-manager turns the node Unknown.
+	{"real-kubelet-frozen", nil, "kubelet-unreachable", []string{"kubelet-down"}, 3},
+}
+
+// realNodes lists the real nodes the lab runs.
+func realNodes(t *testing.T) map[string]bool {
+	t.Helper()
+	out := kubectl(t, "get", "nodes", "-l", "pleg.kubectl.io/kubelet=real", "-o", "name")
+	nodes := map[string]bool{}
+	for _, l := range strings.Fields(out) {
+		nodes[strings.TrimPrefix(l, "node/")] = true
+	}
+	return nodes
+}
+
+// readyCondition returns the node's Ready status and message.
+func readyCondition(t *testing.T, node string) (status, message string) {
+	out, err := exec.Command("kubectl", "get", "node", node, "--kubeconfig", kubeconfig("admin"),
+		"-o", `jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status}{"\t"}{.message}{end}`).Output()
+	if err != nil {
+		return "", ""
+	}
+	status, message, _ = strings.Cut(string(out), "\t")
+	return status, message
+}
+
+// incidentWhole says the node's Ready condition shows the whole incident.
+func (f realFault) incidentWhole(status, message string) bool {
+	if f.incident == nil {
+		return status == "Unknown"
+	}
+	if status != "False" {
+		return false
+	}
+	for _, want := range f.incident {
+		if !strings.Contains(message, want) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRealNodes makes every real incident at once on real kubelets and
+// containerds, diagnoses each live and from a collected bundle, scans them,
+// heals them and waits for them to come back. With PLEG_REAL_CAPTURE=DIR
+// (make real-fixtures) it also saves each node's artifacts into
+// DIR/testdata/real and rebuilds DIR/examples from the real incidents.
+func TestRealNodes(t *testing.T) {
+	needPlugin(t)
+	nodes := realNodes(t)
+	for _, f := range realFaults {
+		if !nodes[f.node] {
+			t.Skipf("no real node %s in this lab (PLEG_LAB_REAL=0?)", f.node)
+		}
+	}
+	start := time.Now()
+	faulted := map[string]time.Time{}
+	for _, f := range realFaults {
+		if err := lab("fault", f.node); err != nil {
+			t.Fatalf("fault %s: %v", f.node, err)
+		}
+		faulted[f.node] = time.Now()
+	}
+	t.Cleanup(func() {
+		for _, f := range realFaults {
+			lab("heal", f.node)
+		}
+	})
+
+	// While the PLEG incidents build up (the 3-minute threshold is the
+	// kubelet's own), the healthy and dense nodes.
+	t.Run("real-healthy", func(t *testing.T) {
+		r := pleg(t, kubeconfig("admin"), "diagnose", "real-healthy", "-o", "json")
+		if r.code != 0 || r.diag.Verdict != "healthy" || len(r.diag.serious()) > 0 {
+			r.dump(t)
+			t.Fatalf("exit %d verdict %s causes %v, want 0 healthy and no warning", r.code, r.diag.Verdict, r.diag.causeIDs())
+		}
+		// No journald on the node: the log query answers a refusal the
+		// plugin must not take for the log, and /var/log/kubelet.log is read.
+		if s := r.diag.source("kubelet-log"); s == nil || s.Status != "ok" {
+			t.Errorf("kubelet-log %+v, want ok from /var/log/kubelet.log", s)
+		}
+		out := pleg(t, kubeconfig("admin"), "diagnose", "real-healthy")
+		if !strings.Contains(out.stdout, "/var/log/kubelet.log (the node log query answered \"options present and query resolved to log files for [kubelet]") {
+			t.Errorf("the report does not say the log came from the file, and why:\n%s", out.stdout)
+		}
+	})
+	t.Run("real-dense", func(t *testing.T) {
+		r := pleg(t, kubeconfig("admin"), "diagnose", "real-dense", "-o", "json")
+		if r.code != 2 || r.diag.Verdict != "healthy" || len(r.diag.Causes) == 0 || r.diag.Causes[0].ID != "pod-density" {
+			r.dump(t)
+			t.Errorf("exit %d verdict %s causes %v, want 2 healthy pod-density", r.code, r.diag.Verdict, r.diag.causeIDs())
+		}
+	})
+
+	// Wait for each incident to be whole, as the kubelet reports it.
+	incident := map[string]time.Duration{}
+	deadline := time.Now().Add(7 * time.Minute)
+	for len(incident) < len(realFaults) && time.Now().Before(deadline) {
+		for _, f := range realFaults {
+			if _, done := incident[f.node]; done {
+				continue
+			}
+			if st, msg := readyCondition(t, f.node); f.incidentWhole(st, msg) {
+				incident[f.node] = time.Since(faulted[f.node]).Round(time.Second)
+				t.Logf("%s: incident whole %v after the fault: Ready=%s %q", f.node, incident[f.node], st, msg)
+			}
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if len(incident) < len(realFaults) {
+		t.Fatalf("incidents whole on %v only, after 7 minutes", incident)
+	}
+
+	var wg sync.WaitGroup
+	for _, f := range realFaults {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(f.node, func(t *testing.T) { checkRealIncident(t, f) })
+		}()
+	}
+	wg.Wait()
+
+	t.Run("scan ranks the real nodes", func(t *testing.T) {
+		r := pleg(t, kubeconfig("admin"), "scan", "-l", "pleg.kubectl.io/kubelet=real", "-o", "json")
+		if r.code != 3 || len(r.diag.Items) < len(realFaults)+2 {
+			r.dump(t)
+			t.Fatalf("exit %d, %d nodes", r.code, len(r.diag.Items))
+		}
+		rank := map[string]int{}
+		for i, d := range r.diag.Items {
+			rank[d.Node] = i
+		}
+		for _, f := range realFaults {
+			if rank[f.node] >= len(realFaults) {
+				t.Errorf("%s ranked %d, want among the first %d (the critical ones)", f.node, rank[f.node]+1, len(realFaults))
+			}
+		}
+		if rank["real-healthy"] < len(realFaults)+1 {
+			t.Errorf("real-healthy ranked %d, after the critical nodes and the dense one", rank["real-healthy"]+1)
+		}
+		for _, d := range r.diag.Items {
+			if d.Node == "real-healthy" && (d.Verdict != "healthy" || len(d.serious()) > 0) {
+				t.Errorf("real-healthy in the scan: %s %v, want ok", d.Verdict, d.causeIDs())
+			}
+		}
+	})
+
+	if dir := os.Getenv("PLEG_REAL_CAPTURE"); dir != "" {
+		captureReal(t, dir)
+	}
+
+	healed := map[string]time.Time{}
+	for _, f := range realFaults {
+		if err := lab("heal", f.node); err != nil {
+			t.Errorf("heal %s: %v", f.node, err)
+		}
+		healed[f.node] = time.Now()
+	}
+	for _, f := range realFaults {
+		if err := lab("wait-ready", f.node, "180"); err != nil {
+			t.Errorf("%s did not come back Ready: %v", f.node, err)
+			continue
+		}
+		t.Logf("%s: Ready %v after the heal (incident whole %v after the fault)", f.node, time.Since(healed[f.node]).Round(time.Second), incident[f.node])
+	}
+	t.Logf("real incidents: %v from the first fault to every node Ready again", time.Since(start).Round(time.Second))
+}
+
+// checkRealIncident diagnoses one real incident live, then from a bundle
+// collected of it: the same verdict and top cause both ways.
+func checkRealIncident(t *testing.T, f realFault) {
+	r := pleg(t, kubeconfig("admin"), "diagnose", f.node, "-o", "json")
+	d := r.diag
+	topOK := len(d.Causes) > 0 && contains(f.top, d.Causes[0].ID)
+	if r.code != f.exit || d.Verdict != f.verdict || !topOK {
+		r.dump(t)
+		t.Errorf("exit %d verdict %s causes %v; want %d %s, first one of %v", r.code, d.Verdict, d.causeIDs(), f.exit, f.verdict, f.top)
+	}
+	if f.node == "real-relist-hang" || f.node == "real-runtime-frozen" {
+		// The hung runtime keeps /metrics and /stats/summary waiting while
+		// /healthz answers at once: the plugin says so, and uses it.
+		text := pleg(t, kubeconfig("admin"), "diagnose", f.node).stdout
+		if !strings.Contains(text, "Slow: ") || !strings.Contains(text, "while /healthz answered in") {
+			t.Errorf("no slow-source evidence for %s:\n%s", f.node, text)
+		}
+	}
+	bundle := filepath.Join(t.TempDir(), f.node)
+	if c := pleg(t, kubeconfig("admin"), "collect", f.node, "-d", bundle); c.code != 0 {
+		t.Fatalf("collect %s: exit %d: %s", f.node, c.code, c.stderr)
+	}
+	off := runPlugin(t, "kubectl", "pleg", "diagnose", "--from-dir", bundle, "-o", "json")
+	if off.diag.Verdict != f.verdict || len(off.diag.Causes) == 0 || !contains(f.top, off.diag.Causes[0].ID) {
+		t.Errorf("from its bundle: verdict %s causes %v; live: %s %v", off.diag.Verdict, off.diag.causeIDs(), d.Verdict, d.causeIDs())
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// captureReal saves, for every real node, what the kubelet and the API
+// server said of its incident — the kubelet log (its last 2000 lines),
+// /metrics, /stats/summary, /configz, kubectl describe node and get node
+// -o yaml — into DIR/testdata/real/NODE, and rebuilds DIR/examples from
+// bundles of the real incidents.
+func captureReal(t *testing.T, dir string) {
+	t.Helper()
+	raw := map[string]string{
+		"kubelet.log":  "logs/kubelet.log",
+		"metrics.txt":  "metrics",
+		"stats.json":   "stats/summary",
+		"configz.json": "configz",
+	}
+	nodes := []string{"real-healthy", "real-dense"}
+	for _, f := range realFaults {
+		nodes = append(nodes, f.node)
+	}
+	for _, node := range nodes {
+		out := filepath.Join(dir, "testdata", "real", node)
+		os.RemoveAll(out)
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for file, path := range raw {
+			b, _ := exec.Command("kubectl", "get", "--raw", "/api/v1/nodes/"+node+"/proxy/"+path, "--kubeconfig", kubeconfig("admin"),
+				"--request-timeout", "40s").CombinedOutput()
+			if file == "kubelet.log" {
+				b = lastLines(b, 2000)
+			}
+			writeCapture(t, filepath.Join(out, file), b)
+		}
+		d, _ := exec.Command("kubectl", "describe", "node", node, "--kubeconfig", kubeconfig("admin")).CombinedOutput()
+		writeCapture(t, filepath.Join(out, "describe.txt"), d)
+		y, _ := exec.Command("kubectl", "get", "node", node, "-o", "yaml", "--kubeconfig", kubeconfig("admin")).CombinedOutput()
+		writeCapture(t, filepath.Join(out, "node.yaml"), y)
+	}
+	for example, node := range realExamples {
+		out := filepath.Join(dir, "examples", example)
+		os.RemoveAll(out)
+		if c := pleg(t, kubeconfig("admin"), "collect", node, "-d", out); c.code != 0 {
+			t.Errorf("collect %s into %s: %s", node, out, c.stderr)
+		}
+	}
+	t.Logf("captured %d nodes into %s", len(nodes), filepath.Join(dir, "testdata", "real"))
+}
+
+// realExamples are the shipped example bundles, each collected from a real
+// incident (examples/README.md).
+var realExamples = map[string]string{
+	"runtime-hung":   "real-relist-hang",
+	"runtime-frozen": "real-runtime-frozen",
+	"cni-not-ready":  "real-cni-off",
+	"dense":          "real-dense",
+	"healthy":        "real-healthy",
+}
+
+func lastLines(b []byte, n int) []byte {
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
+func writeCapture(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(fmt.Errorf("capturing %s: %w", path, err))
+	}
+}

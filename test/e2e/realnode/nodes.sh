@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# The lab's real nodes: a real kubelet and a real containerd each, and the
+# fault `lab.sh fault NODE` gives each one by default. Sourced by lab.sh.
+#
+# Row i (from 0) owns netns pleg-r-NAME, veth pleg-r<i> with 198.18.(10+i).1
+# on the host side and 198.18.(10+i).2 (the node's InternalIP) inside, and
+# CNI bridge plegbr<i> with pod subnet 10.88.(10+i).0/24. Append new nodes
+# at the end so that no other node's addresses move.
+#
+# kubelet "-" is the e2e module's (the API server's version); another value
+# names a directory under realnode/ holding a module that pins an older
+# kubelet (built into .bin/<dir>). Such nodes come up only when named in
+# PLEG_LAB_REAL, or with PLEG_LAB_REAL=all: their first build is slow.
+#
+#   name                 fault            pods  maxPods  kubelet
+REAL_NODES=(
+	"real-healthy         -                3     110      -"
+	"real-runtime-frozen  runtime-frozen   3     110      -"
+	"real-runtime-stopped runtime-stopped  3     110      -"
+	"real-relist-hang     relist-hang      3     110      -"
+	"real-cni-off         cni-off          3     110      -"
+	"real-kubelet-frozen  kubelet-frozen   3     110      -"
+	"real-dense           -                14    16       -"
+	"real-old-kubelet     -                3     110      kubelet130"
+)
+
+# The label real kubelets register with (--node-labels); `register
+# --renew-leases` renews the Lease of every node without it.
+REAL_LABEL=pleg.kubectl.io/kubelet=real
+# One image, two names: containerd's sandbox image and the workload image.
+SANDBOX_IMAGE=registry.k8s.io/pause:3.10
+WORKLOAD_IMAGE=pleg-lab.local/sleeper:1
+
+# real_wanted prints the names of the nodes `up` brings up: PLEG_LAB_REAL
+# unset or 1 means every node with the module's kubelet, all means every
+# node, 0 none, or a comma-separated list of names.
+real_wanted() {
+	local want=${PLEG_LAB_REAL:-1} row name kubelet
+	[[ $want == 0 ]] && return 0
+	for row in "${REAL_NODES[@]}"; do
+		read -r name _ _ _ kubelet <<<"$row"
+		if [[ $want == all || ($want == 1 && $kubelet == -) || ,$want, == *",$name,"* ]]; then echo "$name"; fi
+	done
+}
+
+# real_field NODE COLUMN prints a column of NODE's row: index (its row
+# number), fault, pods, maxpods or kubelet. Fails for a name not in the table.
+real_field() {
+	local i=0 row name fault pods maxpods kubelet
+	for row in "${REAL_NODES[@]}"; do
+		read -r name fault pods maxpods kubelet <<<"$row"
+		if [[ $name == "$1" ]]; then
+			case $2 in
+			index) echo "$i" ;;
+			fault) echo "$fault" ;;
+			pods) echo "$pods" ;;
+			maxpods) echo "$maxpods" ;;
+			kubelet) echo "$kubelet" ;;
+			esac
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	log "no real node $1 (real nodes: $(real_names | tr '\n' ' '))"
+	return 1
+}
+
+real_names() {
+	local row name
+	for row in "${REAL_NODES[@]}"; do
+		read -r name _ <<<"$row"
+		echo "$name"
+	done
+}
+
+real_dir() { echo "$STATE/real/$1"; }
+real_netns() { echo "pleg-r-$1"; }
+real_host_ip() { echo "198.18.$((10 + $(real_field "$1" index))).1"; }
+real_node_ip() { echo "198.18.$((10 + $(real_field "$1" index))).2"; }
+real_token() { echo "node-$1-token"; }
+
+# real_kubelet_bin NODE is the node's kubelet binary.
+real_kubelet_bin() {
+	local k
+	k=$(real_field "$1" kubelet)
+	if [[ $k == - ]]; then echo "$BIN/kubelet"; else echo "$BIN/$k"; fi
+}
