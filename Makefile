@@ -8,7 +8,7 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
-.PHONY: build install test deps unit accuracy e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
+.PHONY: build install test deps unit accuracy real-fixtures e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -50,6 +50,13 @@ fuzz:
 
 e2e:
 	cd test/e2e && $(GO) test -count=1 -timeout 60m ./...
+
+# Artifacts of real incidents, captured from the lab's real nodes (root,
+# about 6 minutes): testdata/real/NODE (kubelet log, /metrics, /stats/summary,
+# /configz, describe node, node YAML) and the example bundles of examples/.
+# Read the diff before committing.
+real-fixtures:
+	cd test/e2e && PLEG_REAL_CAPTURE=$(CURDIR) $(GO) test -count=1 -timeout 30m -run 'TestRealNodes$$' -v . | grep -v '^=== RUN'
 
 # A real API server with simulated kubelets to try the plugin by hand.
 lab:

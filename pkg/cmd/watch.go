@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -215,8 +216,10 @@ func (o *WatchOptions) Run(parent context.Context) error {
 		}
 		if goal != watch.Forever && o.goalReached(latest, o.now().UTC()) {
 			o.clearStatus()
-			fmt.Fprintf(o.streams.Out, "%s  %s  %s for %s — done (exit 0)\n", o.now().In(o.loc).Format("15:04:05"),
-				strings.Join(o.Nodes, ","), goal, o.Stable)
+			if o.Output == "text" { // JSON Lines hold observations only; the exit code says it
+				fmt.Fprintf(o.streams.Out, "%s  %s  %s for %s — done (exit 0)\n", o.now().In(o.loc).Format("15:04:05"),
+					strings.Join(o.Nodes, ","), goal, o.Stable)
+			}
 			return nil
 		}
 	}
@@ -245,14 +248,17 @@ func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Ob
 	for _, name := range o.Nodes {
 		diags = append(diags, latest[name].Diagnosis)
 	}
-	format := "table"
-	if o.Output == "json" {
-		format = "json"
-	}
-	if err := report.Render(o.streams.Out, format, diags, report.Options{}); err != nil {
-		return err
-	}
 	o.status.code = diagnose.ExitCritical
+	if o.Output != "json" {
+		return report.Render(o.streams.Out, "table", diags, report.Options{})
+	}
+	// JSON Lines to the end: each node's last Diagnosis on a line of its own.
+	enc := json.NewEncoder(o.streams.Out)
+	for _, d := range diags {
+		if err := enc.Encode(d); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,77 @@
+package offline
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+)
+
+// realDir holds what real kubelets and a real API server said of real
+// incidents on the lab's real nodes (make real-fixtures regenerates it).
+var realDir = filepath.Join("..", "..", "testdata", "real")
+
+// Each file of a real incident is told by its content, and all of them
+// together give the diagnosis the live plugin gave.
+func TestRealIncidentArtifacts(t *testing.T) {
+	want := map[string]struct {
+		verdict diagnose.Verdict
+		top     []string // acceptable first causes; "-" for none above info
+	}{
+		"real-healthy":         {diagnose.Healthy, []string{"-"}},
+		"real-dense":           {diagnose.Healthy, []string{"pod-density"}},
+		"real-runtime-frozen":  {diagnose.RuntimeDownVerdict, []string{"runtime-down", "runtime-unresponsive"}},
+		"real-runtime-stopped": {diagnose.RuntimeDownVerdict, []string{"runtime-down"}},
+		"real-relist-hang":     {diagnose.PLEGUnhealthy, []string{"runtime-unresponsive"}},
+		"real-cni-off":         {diagnose.NetworkNotReady, []string{"cni-not-ready"}},
+		"real-kubelet-frozen":  {diagnose.KubeletUnreachable, []string{"kubelet-down"}},
+	}
+	kinds := map[string]fileKind{
+		"describe.txt": kindDescribe, "node.yaml": kindObjects, "kubelet.log": kindLog,
+		"metrics.txt": kindMetrics, "stats.json": kindStats, "configz.json": kindConfigz,
+	}
+	for node, w := range want {
+		t.Run(node, func(t *testing.T) {
+			dir := filepath.Join(realDir, node)
+			var inputs []Input
+			for file, kind := range kinds {
+				b, err := os.ReadFile(filepath.Join(dir, file))
+				if err != nil {
+					t.Fatalf("%v (make real-fixtures captures it)", err)
+				}
+				// A frozen kubelet answers nothing: its kubelet files hold
+				// kubectl's error, which must be refused, not misread.
+				d, err := detect(b)
+				if node == "real-kubelet-frozen" && file != "describe.txt" && file != "node.yaml" {
+					continue
+				}
+				if err != nil || d.kind != kind || kind == kindLog && d.log != kubelet.KubeletLog {
+					t.Errorf("%s: detected %v/%v (%v), want %v", file, d.kind, d.log, err, kind)
+				}
+				if file != "node.yaml" { // describe already holds the node
+					f, _ := os.Open(filepath.Join(dir, file))
+					defer f.Close()
+					inputs = append(inputs, Input{Name: file, R: f})
+				}
+			}
+			snaps, err := FromFiles(inputs, "", far)
+			if len(snaps) != 1 {
+				t.Fatalf("%d snapshots: %v", len(snaps), err)
+			}
+			d := diagnose.Diagnose(snaps[0])
+			top := "-"
+			for _, c := range d.Causes {
+				if c.Severity >= diagnose.Warning {
+					top = c.ID
+					break
+				}
+			}
+			if d.Verdict != w.verdict || !slices.Contains(w.top, top) || d.Node != node {
+				t.Errorf("node %q verdict %s top %s, want %s and one of %v (%s)", d.Node, d.Verdict, top, w.verdict, w.top, d.Summary)
+			}
+		})
+	}
+}
