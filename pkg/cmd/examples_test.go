@@ -15,10 +15,12 @@ func TestExampleBundles(t *testing.T) {
 		topCause string
 	}{
 		{"runtime-hung", 3, "pleg-unhealthy", "runtime-unresponsive"},
+		{"runtime-frozen", 3, "runtime-down", "runtime-down"},
 		{"stuck-container", 3, "pleg-unhealthy", "stuck-container"},
 		{"cni-not-ready", 3, "network-not-ready", "cni-not-ready"},
 		{"dense", 2, "healthy", "pod-density"},
-		{"healthy", 0, "healthy", "no-node-monitoring"},
+		// Risks only, as info: a healthy kubeadm-like node is no alarm.
+		{"healthy", 0, "healthy", "missing-reservations"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.bundle, func(t *testing.T) {

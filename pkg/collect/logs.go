@@ -224,12 +224,13 @@ var logQueryRefusals = []string{
 	"error getting log for ",
 }
 
-// logQueryRefusal returns the kubelet's refusal, on one line, if head is one.
+// logQueryRefusal returns the kubelet's refusal (its first line) if head is one.
 func logQueryRefusal(head []byte) (string, bool) {
 	h := bytes.TrimSpace(head)
 	for _, r := range logQueryRefusals {
 		if bytes.HasPrefix(h, []byte(r)) {
-			return strings.Join(strings.Fields(string(h)), " "), true
+			first, _, _ := bytes.Cut(h, []byte("\n"))
+			return strings.TrimSpace(string(first)), true
 		}
 	}
 	return "", false

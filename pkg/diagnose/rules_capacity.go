@@ -40,9 +40,14 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 		"set requests/limits on the heavy pods, move some elsewhere, or add capacity",
 		"hung tasks (D state, often NFS or a failing disk) may need the mount fixed or a reboot after a drain",
 	}}
+	// busyOnly stays true while the only evidence is a busy CPU: one
+	// sample of a CPU at 100% is a node at work, a risk that matters when
+	// it compounds a problem, not a problem of its own.
+	busyOnly := true
 	add := func(sev Severity, ev string) {
 		f.Severity = severityMax(f.Severity, sev)
 		f.Evidence = append(f.Evidence, ev)
+		busyOnly = false
 	}
 	for _, t := range []corev1.NodeConditionType{corev1.NodeMemoryPressure, corev1.NodeDiskPressure, corev1.NodePIDPressure} {
 		if c := s.Condition(t); c != nil && c.Status == corev1.ConditionTrue {
@@ -52,7 +57,8 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	if st := s.Stats; st != nil {
 		if cpu := capacityOf(s, corev1.ResourceCPU); cpu != nil && st.CPUUsageCores != nil && cpu.AsApproximateFloat64() > 0 {
 			if r := *st.CPUUsageCores / cpu.AsApproximateFloat64(); r >= SaturationRatio {
-				add(Warning, fmt.Sprintf("CPU %.1f of %s cores in use (%d%%)", *st.CPUUsageCores, cpu.String(), int(r*100)))
+				f.Severity = severityMax(f.Severity, Warning)
+				f.Evidence = append(f.Evidence, fmt.Sprintf("CPU %.1f of %s cores in use (%d%%)", *st.CPUUsageCores, cpu.String(), int(r*100)))
 			}
 		}
 		if mem := capacityOf(s, corev1.ResourceMemory); mem != nil && st.MemoryWorkingSet != nil && mem.Value() > 0 {
@@ -95,6 +101,9 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	}
 	if f.Severity == 0 {
 		return nil
+	}
+	if busyOnly {
+		f.Role = Risk
 	}
 	return f
 }

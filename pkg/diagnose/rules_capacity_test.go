@@ -291,3 +291,24 @@ func TestPodDensityAdviceFitsASmallMaxPods(t *testing.T) {
 		t.Errorf("advice for maxPods 16:\n%s", advice)
 	}
 }
+
+// A CPU sample at 100% on a node with no other trouble is a node at work:
+// info, exit 0. With the relist stale it compounds the incident: a warning.
+func TestBusyCPUAloneIsNoAlarm(t *testing.T) {
+	busy := func(s *snapshot.Snapshot) { s.Stats.CPUUsageCores = ptr(7.95) }
+	d := Diagnose(mod(busy))
+	for _, c := range d.Causes {
+		if c.ID == "node-overload" && (c.Severity != Info || c.Role != Risk) {
+			t.Errorf("busy CPU on a healthy node: %s %s", c.Severity, c.Role)
+		}
+	}
+	if d.ExitCode() != ExitOK {
+		t.Errorf("exit %d on a healthy busy node: %v", d.ExitCode(), causeIDs(d))
+	}
+	d = Diagnose(mod(busy, onNode(notReady("PLEG is not healthy: pleg was last seen active 3m5s ago; threshold is 3m0s", 4*time.Minute))))
+	for _, c := range d.Causes {
+		if c.ID == "node-overload" && c.Severity != Warning {
+			t.Errorf("busy CPU on a NotReady node: %s, want warning", c.Severity)
+		}
+	}
+}

@@ -224,12 +224,6 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
 		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", node(s)),
 	}}
-	if gcTimeouts > 0 {
-		// The kubelet's garbage collection calls the runtime too: its
-		// failures are timeouts seen from the events alone.
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures on runtime call timeouts (DeadlineExceeded) in events (first %s, last %s)",
-			humanize.Count(gcTimeouts), humanize.Clock(gcFirst, s.CollectedAt), humanize.Clock(gcLast, s.CollectedAt)))
-	}
 	if timeouts.substantial(RuntimeTimeoutsWarning) {
 		what := "runtime call timeout (DeadlineExceeded)"
 		if len(st.Operations) > 0 {
@@ -243,6 +237,12 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 			f.Confidence = High
 		}
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
+	}
+	if gcTimeouts > 0 {
+		// The kubelet's garbage collection calls the runtime too: its
+		// failures are timeouts seen from the events alone.
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures on runtime call timeouts (DeadlineExceeded) in events (first %s, last %s)",
+			humanize.Count(gcTimeouts), humanize.Clock(gcFirst, s.CollectedAt), humanize.Clock(gcLast, s.CollectedAt)))
 	}
 	if len(waits) > 0 {
 		f.Evidence = append(f.Evidence, waits...)

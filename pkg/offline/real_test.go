@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
@@ -36,20 +37,33 @@ func TestRealIncidentArtifacts(t *testing.T) {
 	for node, w := range want {
 		t.Run(node, func(t *testing.T) {
 			dir := filepath.Join(realDir, node)
+			files, err := os.ReadDir(dir)
+			if err != nil || len(files) == 0 {
+				t.Fatalf("%v (make real-fixtures captures it)", err)
+			}
 			var inputs []Input
-			for file, kind := range kinds {
+			for _, e := range files {
+				file := e.Name()
 				b, err := os.ReadFile(filepath.Join(dir, file))
 				if err != nil {
-					t.Fatalf("%v (make real-fixtures captures it)", err)
+					t.Fatal(err)
 				}
-				// A frozen kubelet answers nothing: its kubelet files hold
-				// kubectl's error, which must be refused, not misread.
-				d, err := detect(b)
-				if node == "real-kubelet-frozen" && file != "describe.txt" && file != "node.yaml" {
+				d, derr := detect(b)
+				kind, known := kinds[file]
+				switch {
+				case strings.HasSuffix(file, ".error.txt"):
+					// What kubectl printed when the kubelet could not answer
+					// (a hung runtime's stats, a frozen kubelet): it is read
+					// for what it says, or refused with a reason — never as data.
+					if derr == nil && d.kind != kindLog {
+						t.Errorf("%s: kubectl's error read as %v", file, d.kind)
+					}
 					continue
-				}
-				if err != nil || d.kind != kind || kind == kindLog && d.log != kubelet.KubeletLog {
-					t.Errorf("%s: detected %v/%v (%v), want %v", file, d.kind, d.log, err, kind)
+				case !known:
+					t.Errorf("unexpected file %s", file)
+					continue
+				case derr != nil || d.kind != kind || kind == kindLog && d.log != kubelet.KubeletLog:
+					t.Errorf("%s: detected %v/%v (%v), want %v", file, d.kind, d.log, derr, kind)
 				}
 				if file != "node.yaml" { // describe already holds the node
 					f, _ := os.Open(filepath.Join(dir, file))

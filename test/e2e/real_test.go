@@ -263,8 +263,13 @@ func captureReal(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 		for file, path := range raw {
-			b, _ := exec.Command("kubectl", "get", "--raw", "/api/v1/nodes/"+node+"/proxy/"+path, "--kubeconfig", kubeconfig("admin"),
+			b, err := exec.Command("kubectl", "get", "--raw", "/api/v1/nodes/"+node+"/proxy/"+path, "--kubeconfig", kubeconfig("admin"),
 				"--request-timeout", "40s").CombinedOutput()
+			if err != nil {
+				// What a person gets from kubectl while the runtime hangs
+				// is an artifact too, named for what it is.
+				file = strings.TrimSuffix(file, filepath.Ext(file)) + ".error.txt"
+			}
 			if file == "kubelet.log" {
 				b = lastLines(b, 2000)
 			}
