@@ -147,25 +147,29 @@ certs() {
 	cd - >/dev/null
 }
 
-kubeconfig() { # name token port
-	cat >"$STATE/$1.kubeconfig" <<EOF
+# kubeconfig_to PATH USER TOKEN PORT writes a kubeconfig for USER (a static
+# token) to the lab's API server.
+kubeconfig_to() {
+	cat >"$1" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: pleg-lab
   cluster:
-    server: https://$HOST_IP:$3
+    server: https://$HOST_IP:$4
     certificate-authority: $STATE/pki/ca.crt
 users:
-- name: $1
+- name: $2
   user:
-    token: $2
+    token: $3
 contexts:
-- name: $1@pleg-lab
-  context: {cluster: pleg-lab, user: $1}
-current-context: $1@pleg-lab
+- name: $2@pleg-lab
+  context: {cluster: pleg-lab, user: $2}
+current-context: $2@pleg-lab
 EOF
 }
+
+kubeconfig() { kubeconfig_to "$STATE/$1.kubeconfig" "$@"; } # name token port
 
 netns_up() {
 	ip netns del "$NETNS" 2>/dev/null || true

@@ -127,23 +127,7 @@ EOF
 # real_kubeconfig NODE PORT: the kubelet is system:node:NODE (a static token
 # in tokens.csv) and reaches the API server on the host side of the lab.
 real_kubeconfig() {
-	cat >"$(real_dir "$1")/kubelet.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: pleg-lab
-  cluster:
-    server: https://$HOST_IP:$2
-    certificate-authority: $STATE/pki/ca.crt
-users:
-- name: $1
-  user:
-    token: $(real_token "$1")
-contexts:
-- name: kubelet
-  context: {cluster: pleg-lab, user: $1}
-current-context: kubelet
-EOF
+	kubeconfig_to "$(real_dir "$1")/kubelet.kubeconfig" "$1" "$(real_token "$1")" "$2"
 }
 
 # real_pods NODE prints the node's pods, namespace NODE, bound by nodeName
