@@ -10,19 +10,15 @@ package offline
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -88,19 +84,6 @@ type looseEvent struct {
 type loosePod struct {
 	node string
 	pod  snapshot.Pod
-}
-
-type pendingLog struct {
-	name string
-	kind kubelet.LogKind
-	r    io.Reader
-	// bundled says it was collected live, and is read back as live read it.
-	bundled bool
-}
-
-// scan summarizes the log once per options, keeping its newest keep bytes.
-func (l pendingLog) scan(keep int64, opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, error) {
-	return kubelet.ScanLogTail(l.r, keep, opts...)
 }
 
 func newOffline(node string) *offline {
@@ -406,239 +389,4 @@ func (o *offline) kubeletDataOwner(nodes []*nodeData, k *kubeletData) int {
 		}
 	}
 	return -1
-}
-
-// scanLogs reads the logs once the capture time is known, then moves the
-// capture time to the newest log line if that is later.
-func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
-	k := &kubeletData{metrics: o.metrics, stats: o.stats, config: o.config, healthz: o.healthz, sources: map[snapshot.SourceName]string{}}
-	for name, file := range o.sources {
-		k.sources[name] = file
-	}
-	var haveKubelet bool
-	for _, l := range o.logs {
-		haveKubelet = haveKubelet || l.kind == kubelet.KubeletLog
-	}
-	for _, l := range o.logs {
-		opts := kubelet.ScanOptions{Ref: ref, Since: since}
-		kopts := opts
-		kopts.Idents = kubelet.KubeletIdents
-		var sum, kubeletPart *kubelet.LogSummary
-		var err error
-		var sums []*kubelet.LogSummary
-		// A bundle's cap is the live collection's, so its logs read the same.
-		switch {
-		case l.kind == kubelet.SystemLog && !haveKubelet:
-			// A syslog is also where the kubelet's lines are when it has no log of its own.
-			if sums, err = l.scan(o.logCap, opts, kopts); err == nil {
-				sum, kubeletPart = sums[0], sums[1]
-			}
-		case l.kind == kubelet.KubeletLog:
-			// A kubelet's own log is all the kubelet's, whatever its lines
-			// are tagged with (a wrapper, "docker[641]"); a bundle's was
-			// filtered as the live collection filtered it.
-			kubeletOpts := opts
-			if l.bundled {
-				kubeletOpts = kopts
-			}
-			if sums, err = l.scan(o.logCap, kubeletOpts); err == nil {
-				kubeletPart = sums[0]
-			}
-		default:
-			if sums, err = l.scan(o.logCap, opts); err == nil {
-				sum = sums[0]
-			}
-		}
-		if err != nil {
-			o.problem(l.name, err)
-			continue
-		}
-		if kubeletPart != nil {
-			o.keepLog(k, &k.kubeletLog, snapshot.SourceKubeletLog, kubeletPart, l.name)
-		}
-		if sum != nil {
-			target, source := &k.systemLog, snapshot.SourceSystemLog
-			if l.kind == kubelet.RuntimeLog {
-				target, source = &k.runtimeLog, snapshot.SourceRuntimeLog
-			}
-			o.keepLog(k, target, source, sum, l.name)
-		}
-	}
-	return k
-}
-
-// keepLog keeps one log per source: a second log of the same kind is refused
-// rather than merged, since the same lines in two dumps would count twice.
-func (o *offline) keepLog(k *kubeletData, target **kubelet.LogSummary, source snapshot.SourceName, sum *kubelet.LogSummary, file string) {
-	if *target != nil {
-		o.problem(file, fmt.Errorf("a second %s; only %s was used (give one log per kind)", source, k.sources[source]))
-		return
-	}
-	*target, k.sources[source] = sum, file
-	o.seenAt(sum.Last, sum.LastYearless)
-}
-
-// kubeletData is what the kubelet and its node produced: logs, metrics,
-// stats, configuration, health.
-type kubeletData struct {
-	kubeletLog, runtimeLog, systemLog *kubelet.LogSummary
-	metrics                           *kubelet.Metrics
-	stats                             *kubelet.NodeStats
-	config                            *kubelet.Config
-	healthz                           *snapshot.Healthz
-	sources                           map[snapshot.SourceName]string
-}
-
-func (k *kubeletData) empty() bool { return len(k.sources) == 0 }
-
-// fill gives the snapshot the kubelet's data.
-func (k *kubeletData) fill(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
-	snap.KubeletLog, snap.RuntimeLog, snap.SystemLog = k.kubeletLog, k.runtimeLog, k.systemLog
-	snap.Metrics, snap.Stats, snap.Config, snap.Healthz = k.metrics, k.stats, k.config, k.healthz
-	for name, file := range k.sources {
-		sources[name] = file
-	}
-}
-
-// name is the node the data names itself: the stats summary's node, the
-// metrics' kubelet_node_name, or the host of the log lines; "" when it
-// names none.
-func (k *kubeletData) name() string {
-	if k.stats != nil && k.stats.NodeName != "" {
-		return k.stats.NodeName
-	}
-	if k.metrics != nil && k.metrics.NodeName != "" {
-		return k.metrics.NodeName
-	}
-	for _, l := range []*kubelet.LogSummary{k.kubeletLog, k.systemLog, k.runtimeLog} {
-		if l != nil && l.Host != "" {
-			return l.Host
-		}
-	}
-	return ""
-}
-
-func (k *kubeletData) files() []string {
-	var out []string
-	for _, name := range snapshot.SourceOrder {
-		if f, ok := k.sources[name]; ok {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// sourceRecords says, per source, which file fed it or that none did.
-func sourceRecords(sources map[snapshot.SourceName]string) []snapshot.Source {
-	var out []snapshot.Source
-	for _, name := range snapshot.SourceOrder {
-		if file, ok := sources[name]; ok {
-			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "file " + file})
-		} else {
-			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusNotFound, Reason: "not in the files given"})
-		}
-	}
-	return out
-}
-
-// FromDir diagnoses a bundle written by `kubectl pleg collect` (a directory
-// or its .tar.gz): the same capture time, window and source outcomes as the
-// live collection, so the same diagnosis. A directory without a manifest is
-// read as loose files.
-func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
-	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
-		unpacked, cleanup, err := bundle.Extract(dir)
-		if err != nil {
-			return nil, err
-		}
-		defer cleanup()
-		dir = unpacked
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, bundle.ManifestFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return fromLooseDir(dir, fallbackYear)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m bundle.Manifest
-	if err := json.Unmarshal(raw, &m); err != nil || m.Kind != bundle.Kind {
-		return nil, fmt.Errorf("%s: not a kubectl-pleg bundle manifest (%v)", bundle.ManifestFile, err)
-	}
-	window, err := time.ParseDuration(m.Since)
-	if err != nil {
-		return nil, fmt.Errorf("%s: bad since %q", bundle.ManifestFile, m.Since)
-	}
-	o := newOffline(m.Node)
-	o.capture, o.logCap = m.CollectedAt.UTC(), m.MaxLogBytes
-	for _, name := range snapshot.SourceOrder {
-		file, ok := m.Files[name]
-		if !ok {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, file))
-		if err != nil {
-			return nil, fmt.Errorf("bundle incomplete: %w", err)
-		}
-		defer f.Close()
-		if err := o.addBundleFile(name, file, f); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	capture := o.capture
-	snaps, err := o.snapshots(fallbackYear, window)
-	if err != nil {
-		return nil, errors.Join(append(o.problems, err)...)
-	}
-	// The manifest, not the newest line, is the capture time, and its source
-	// records say how each source ended when it was collected.
-	snaps[0].CollectedAt, snaps[0].NodeName, snaps[0].Sources = capture, m.Node, m.Sources
-	snaps[0].CaptureYearGuessed = false
-	return snaps[:1], errors.Join(o.problems...)
-}
-
-// addBundleFile reads a bundle file by the source it is known to hold.
-func (o *offline) addBundleFile(name snapshot.SourceName, file string, r io.Reader) error {
-	logKinds := map[snapshot.SourceName]kubelet.LogKind{
-		snapshot.SourceKubeletLog: kubelet.KubeletLog, snapshot.SourceRuntimeLog: kubelet.RuntimeLog, snapshot.SourceSystemLog: kubelet.SystemLog,
-	}
-	if lk, isLog := logKinds[name]; isLog {
-		o.logs = append(o.logs, pendingLog{name: file, kind: lk, r: r, bundled: true})
-		return nil
-	}
-	kinds := map[snapshot.SourceName]fileKind{
-		snapshot.SourceNode: kindObjects, snapshot.SourceEvents: kindObjects, snapshot.SourcePods: kindObjects,
-		snapshot.SourceMetrics: kindMetrics, snapshot.SourceStats: kindStats, snapshot.SourceConfigz: kindConfigz, snapshot.SourceHealthz: kindHealthz,
-	}
-	body, err := io.ReadAll(io.LimitReader(r, maxObjectBytes))
-	if err != nil {
-		return err
-	}
-	// The capture time is the manifest's; times inside the files must not move it.
-	capture := o.capture
-	defer func() { o.capture = capture }()
-	return o.parse(kinds[name], file, body)
-}
-
-func fromLooseDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var inputs []Input
-	for _, e := range entries {
-		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		inputs = append(inputs, Input{Name: filepath.Join(dir, e.Name()), R: f})
-	}
-	if len(inputs) == 0 {
-		return nil, fmt.Errorf("%s holds no files and no %s", dir, bundle.ManifestFile)
-	}
-	return FromFiles(inputs, "", fallbackYear)
 }
