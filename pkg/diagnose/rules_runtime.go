@@ -304,7 +304,7 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 		}
 	}
 	if len(stuck) == 0 {
-		return nil
+		return unstoppableContainer(s)
 	}
 	sort.Slice(stuck, func(i, j int) bool {
 		if stuck[i].n != stuck[j].n {
@@ -345,6 +345,32 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 	}
 	if p, ok := owner[top.id]; ok {
 		f.Remediation = append(f.Remediation, fmt.Sprintf("last resort: kubectl -n %s delete pod %s --grace-period=0 --force", p.Namespace, p.Name))
+	}
+	return f
+}
+
+// unstoppableContainer finds, in the runtime's log, a container it could not
+// stop in its grace period and had to kill: one container stuck in the
+// kernel (a hung mount, a D-state process), seen from the runtime's side.
+func unstoppableContainer(s *snapshot.Snapshot) *Finding {
+	st := s.RuntimeLog.Signal(kubelet.StopTimedOut)
+	id, n, _ := dominantObject(st)
+	if n == 0 {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Confidence: Low}
+	if n > 1 {
+		f.Confidence = Medium
+	}
+	ev := fmt.Sprintf("container %s did not stop within its grace period; the runtime had to kill it (%s× in the runtime log)", shortID(id), humanize.Count(n))
+	if p, ok := podsByContainerID(s)[id]; ok {
+		ev += fmt.Sprintf(" — pod %s/%s", p.Namespace, p.Name)
+	}
+	f.Evidence = append([]string{ev}, sampleEvidence(st)...)
+	rt := runtimeOf(s)
+	f.Remediation = []string{
+		fmt.Sprintf("on the node: %s inspect %s (its mounts: a hung NFS or disk volume is the usual reason it would not stop)", rt.cli, id),
+		fmt.Sprintf("find its processes in D state: ps -eo state,pid,etime,cmd | grep %s", id[:min(12, len(id))]),
 	}
 	return f
 }

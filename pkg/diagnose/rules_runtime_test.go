@@ -469,3 +469,12 @@ func TestRuntimeEvidenceFromSlowKubeletAnswers(t *testing.T) {
 		want: &want{sev: Warning, conf: Medium, evidence: []string{"kubelet /stats/summary failed on a runtime error"}},
 	}})
 }
+
+// The runtime's own log can show one container that would not stop.
+func TestUnstoppableContainerFromTheRuntimeLog(t *testing.T) {
+	id := cid(7)
+	s := mod(func(s *snapshot.Snapshot) {
+		s.RuntimeLog = scan(jline(ago(time.Hour), "dockerd", `time="2026-11-27T08:00:00Z" level=info msg="Container `+id+` failed to exit within 30 seconds of signal 15 - using the force"`))
+	})
+	assertFinding(t, stuckContainer(s), &want{sev: Warning, conf: Low, evidence: []string{"did not stop within its grace period", id[:13]}})
+}

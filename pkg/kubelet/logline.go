@@ -165,21 +165,36 @@ func parseSyslogHeader(line []byte, ref time.Time) (lineHeader, bool) {
 	return h, true
 }
 
+// numberedMonth reads "8月" or "11月".
+func numberedMonth(b []byte) (time.Month, bool) {
+	n, k := atoi(b, 2)
+	if k == 0 || n < 1 || n > 12 || string(b[k:]) != "月" {
+		return 0, false
+	}
+	return time.Month(n), true
+}
+
 var months = map[string]time.Month{
 	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
 	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
 }
 
-// parseBSDTime parses "Mon DD HH:MM:SS[.frac] " and returns the rest after the space.
+// parseBSDTime parses "Mon DD HH:MM:SS[.frac] " and returns the rest after
+// the space. The month is English ("Nov") or, from journalctl under a CJK
+// locale, a number and 月 ("11月").
 func parseBSDTime(b []byte, ref time.Time) (time.Time, []byte, bool) {
-	if len(b) < 16 || b[3] != ' ' {
+	sp := bytes.IndexByte(b, ' ')
+	if sp < 0 || len(b) < 13+sp {
 		return time.Time{}, nil, false
 	}
-	mon, ok := months[string(b[:3])]
+	mon, ok := months[string(b[:sp])]
+	if !ok {
+		mon, ok = numberedMonth(b[:sp])
+	}
 	if !ok {
 		return time.Time{}, nil, false
 	}
-	i := 4
+	i := sp + 1
 	if b[i] == ' ' { // "Nov  7"
 		i++
 	}

@@ -194,3 +194,14 @@ func TestParseHeaderTimeRange(t *testing.T) {
 		}
 	}
 }
+
+// journalctl under a Chinese or Japanese locale prints the month as "8月".
+func TestParseHeaderNumberedMonth(t *testing.T) {
+	h, ok := parseHeader([]byte(`8月 31 17:17:53 konvymaster-01 containerd[7959]: time="2020-08-31T17:17:24+08:00" level=info msg="x"`), utc("2020-09-01T00:00:00Z"))
+	if !ok || !h.time.Equal(utc("2020-08-31T17:17:53Z")) || h.ident != "containerd" || h.host != "konvymaster-01" {
+		t.Errorf("header %+v, %v", h, ok)
+	}
+	if _, ok := parseHeader([]byte("13月 31 17:17:53 h x: y"), utc("2020-09-01T00:00:00Z")); ok {
+		t.Error("13月 is no month")
+	}
+}

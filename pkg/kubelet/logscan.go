@@ -62,7 +62,8 @@ type SignalStats struct {
 	Times []time.Time
 	// Operations counts the CRI/docker operations named in RuntimeTimeout lines.
 	Operations map[string]int
-	// Objects counts the container/sandbox IDs named in RuntimeTimeout lines.
+	// Objects counts the container/sandbox IDs named in RuntimeTimeout and
+	// StopTimedOut lines.
 	Objects map[string]int
 	// MaxStale and Threshold are the largest PLEG staleness reported and its threshold.
 	MaxStale, Threshold time.Duration
@@ -215,8 +216,8 @@ func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 				st.Threshold = p.Threshold
 			}
 		}
-	case RuntimeTimeout:
-		if op := operationOf(line); op != "" {
+	case RuntimeTimeout, StopTimedOut:
+		if op := operationOf(line); op != "" && sig == RuntimeTimeout {
 			if st.Operations == nil {
 				st.Operations = map[string]int{}
 			}

@@ -61,6 +61,10 @@ const (
 	// StorageHang: the kernel reports a network filesystem not answering
 	// (processes on it hang in D state).
 	StorageHang
+	// StopTimedOut: the runtime could not stop a container in its grace
+	// period and had to kill it ("failed to exit within 30 seconds of signal
+	// 15 - using the force"): a container stuck in the kernel.
+	StopTimedOut
 
 	signalEnd
 )
@@ -101,6 +105,7 @@ var signalNames = map[Signal]string{
 	NodeStatusUnknown:    "node-status-unknown",
 	StorageHang:          "storage-hang",
 	StatusUpdateFailed:   "status-update-failed",
+	StopTimedOut:         "stop-timed-out",
 }
 
 // String is the signal's stable name, used in JSON and timelines.
@@ -213,6 +218,7 @@ var matchers = []matcher{
 	m("Error updating node status", StatusUpdateFailed), // the kubelet cannot reach the API server
 	m("Unable to update node status", StatusUpdateFailed),
 	m("not responding, still trying", StorageHang),        // "nfs: server 10.0.0.5 not responding, still trying"
+	m("failed to exit within", StopTimedOut),              // dockerd: "Container ID failed to exit within 30 seconds of signal 15 - using the force"
 	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
 	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21
 	m("event channel capacity is full", EventChannelFull), // EventedPLEG

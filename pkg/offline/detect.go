@@ -78,7 +78,46 @@ func detect(head []byte) (detection, error) {
 	if lk := kubelet.SniffUntimedLog(head); lk != kubelet.NotALog {
 		return detection{kind: kindLog, log: lk}, nil
 	}
+	// A piece of the kubelet's own JSON, cut anywhere, is still told by the
+	// keys only it writes.
+	if k, ok := kubeletFragment(head); ok {
+		return detection{kind: k}, nil
+	}
 	return detection{}, fmt.Errorf("unrecognized content; %s", expected)
+}
+
+// Keys only the kubelet's /stats/summary and /configz write.
+var (
+	statsKeys = []string{"usageNanoCores", "usageCoreNanoSeconds", "workingSetBytes", "availableBytes",
+		"rssBytes", "majorPageFaults", "podRef", "inodesFree", "capacityBytes", "userDefinedMetrics"}
+	configzKeys = []string{"kubeletconfig", "syncFrequency", "fileCheckFrequency", "httpCheckFrequency",
+		"staticPodPath", "maxPods", "systemReserved", "kubeReserved", "evictionHard", "cgroupDriver",
+		"cpuManagerPolicy", "topologyManagerPolicy", "runtimeRequestTimeout", "registryPullQPS", "failSwapOn"}
+)
+
+// kubeletFragment tells a piece of /stats/summary or /configz by naming
+// two of their keys (a paste that fetched /configz names it in its command).
+func kubeletFragment(head []byte) (fileKind, bool) {
+	count := func(keys []string) int {
+		n := 0
+		for _, k := range keys {
+			if bytes.Contains(head, []byte(`"`+k+`"`)) || bytes.Contains(head, []byte(k+":")) || bytes.Contains(head, []byte("."+k)) {
+				n++
+			}
+		}
+		return n
+	}
+	stats, configz := count(statsKeys), count(configzKeys)
+	if bytes.Contains(head, []byte("proxy/configz")) {
+		configz += 2
+	}
+	switch {
+	case configz >= 2 && configz >= stats:
+		return kindConfigz, true
+	case stats >= 2:
+		return kindStats, true
+	}
+	return kindUnknown, false
 }
 
 // detectFrom tells the kind of content that starts at head.

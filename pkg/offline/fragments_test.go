@@ -160,3 +160,20 @@ func TestScrapeConditions(t *testing.T) {
 		t.Error("the invalid condition leaked into the next")
 	}
 }
+
+// Pieces of the kubelet's own JSON, as people paste them, are read for
+// what they are: a configz jq unwrapped is still a configz; a fragment too
+// broken to read is that source with nothing to judge, and says so.
+func TestKubeletFragments(t *testing.T) {
+	snaps, err := fromText(t, "{\n  \"syncFrequency\": \"1m0s\",\n  \"maxPods\": 64,\n  \"systemReserved\": {\"cpu\": \"500m\"},\n  \"registryPullQPS\": 5")
+	if len(snaps) != 1 || snaps[0].Config == nil || snaps[0].Config.MaxPods != 64 || !snaps[0].Config.Reserved() {
+		t.Fatalf("an unwrapped, cut configz: %+v, %v", snaps, err)
+	}
+	snaps, err = fromText(t, "   \"memory\": {\n    \"availableBytes\": 13907468288,\n    \"workingSetBytes\": 2478735360,\n    \"rssBytes\": 1492086784\n   },\n")
+	if len(snaps) != 1 || snaps[0].Stats != nil || err == nil || !strings.Contains(err.Error(), "a piece of the kubelet's stats") {
+		t.Fatalf("a stats fragment: %d snapshots, stats %v, err %v", len(snaps), snaps, err)
+	}
+	if src, _ := snaps[0].Source(snapshot.SourceStats); !strings.Contains(src.Detail, "a fragment") {
+		t.Errorf("the stats source says %q", src.Detail)
+	}
+}

@@ -178,14 +178,17 @@ func (o *offline) parse(kind fileKind, name string, body []byte) error {
 	case kindStats:
 		st, err := parseCutJSON(name, body, o, kubelet.ParseStatsSummary)
 		if err != nil {
-			return err
+			return o.fragment(snapshot.SourceStats, name, err)
 		}
 		o.stats, o.sources[snapshot.SourceStats] = st, name
 		o.seen(st.Time)
 	case kindConfigz:
 		cfg, err := parseCutJSON(name, body, o, kubelet.ParseConfigz)
 		if err != nil {
-			return err
+			// jq often unwraps it: read the object as the kubeletconfig.
+			if cfg, err = parseCutJSON(name, wrapKubeletconfig(body), o, kubelet.ParseConfigz); err != nil {
+				return o.fragment(snapshot.SourceConfigz, name, err)
+			}
 		}
 		o.config, o.sources[snapshot.SourceConfigz] = cfg, name
 	case kindHealthz:
@@ -212,6 +215,25 @@ func parseCutJSON[T any](name string, body []byte, o *offline, parse func(io.Rea
 		return v, nil
 	}
 	return nil, err
+}
+
+// fragment takes a piece of the kubelet's JSON too broken to read: it is
+// that source, seen, with nothing the rules can use; saying so beats an
+// "unrecognized" error for what a person plainly pasted.
+func (o *offline) fragment(source snapshot.SourceName, name string, err error) error {
+	o.sources[source] = name + " (a fragment: nothing in it to judge)"
+	o.problem(name, fmt.Errorf("a piece of the kubelet's %s, read for what it is: %w", source, err))
+	return nil
+}
+
+// wrapKubeletconfig puts an object that is /configz's kubeletconfig
+// (unwrapped by jq) back in its wrapper; anything else stays as it is.
+func wrapKubeletconfig(body []byte) []byte {
+	t := bytes.TrimSpace(body)
+	if !bytes.HasPrefix(t, []byte("{")) || bytes.Contains(t[:min(len(t), 64)], []byte(`"kubeletconfig"`)) {
+		return body
+	}
+	return append(append([]byte(`{"kubeletconfig":`), t...), '}')
 }
 
 // healthzOf reads the kubelet's /healthz answer: "ok", or its verbose list

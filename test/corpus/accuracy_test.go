@@ -21,7 +21,7 @@ import (
 
 // accuracyFloor is the share of files the tool must get right. It only ever
 // goes up: raise it when the tool gets better, never lower it to pass.
-const accuracyFloor = 0.95
+const accuracyFloor = 0.955
 
 // label is one row of labels.tsv.
 type label struct {
