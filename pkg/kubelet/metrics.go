@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -41,16 +40,6 @@ type Metrics struct {
 type RuntimeOperation struct {
 	Total, Errors, Timeouts float64
 	P99                     *time.Duration
-}
-
-// OperationNames returns the operation types in a stable order.
-func (m *Metrics) OperationNames() []string {
-	names := make([]string, 0, len(m.Operations))
-	for n := range m.Operations {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // ParseMetrics reads Prometheus text exposition from a kubelet, or as a

@@ -97,7 +97,7 @@ func TestParseMetrics(t *testing.T) {
 			if !equalCounts(m.Containers, tt.wantContainers) {
 				t.Errorf("Containers = %v, want %v", m.Containers, tt.wantContainers)
 			}
-			if got, want := strings.Join(m.OperationNames(), ","), strings.Join(sortedKeys(tt.wantOps), ","); got != want {
+			if got, want := strings.Join(sortedKeys(m.Operations), ","), strings.Join(sortedKeys(tt.wantOps), ","); got != want {
 				t.Errorf("operations = %s, want %s", got, want)
 			}
 			for name, w := range tt.wantOps {
