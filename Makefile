@@ -8,6 +8,11 @@ PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
+# Recipes that pipe `go test -v` through grep must fail when the test does,
+# not when grep does: sh has no pipefail.
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 .PHONY: build install test deps unit accuracy real-fixtures e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
 
 build:
@@ -48,8 +53,10 @@ fuzz:
 	  done; \
 	done
 
+# Verbose so CI's log keeps the figures the suite measures (times to
+# incident and to recovery on the real nodes, the watch's exit times).
 e2e:
-	cd test/e2e && $(GO) test -count=1 -timeout 60m ./...
+	cd test/e2e && $(GO) test -count=1 -v -timeout 60m ./... | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 # Artifacts of real incidents, captured from the lab's real nodes (root,
 # about 6 minutes): testdata/real/NODE (kubelet log, /metrics, /stats/summary,
