@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,9 +74,10 @@ cause (the diagnose rules run on every change) — and, on a terminal, keeps a s
 
 With --until it ends once every node has stayed healthy (Ready, verdict healthy, no critical
 cause, relist within its threshold) or Ready for --stable: exit 0. At --timeout it prints
-the last diagnosis and exits 3. Without --until it runs until Ctrl-C (or --timeout) and
-exits 0. A forbidden nodes/proxy leaves the node and its events; an unreachable kubelet or
-API server is said once and retried; a deleted node exits 1.
+the last diagnosis and exits 3; Ctrl-C before the goal exits 130. Without --until it runs
+until Ctrl-C (or --timeout) and exits 0. A forbidden nodes/proxy leaves the node and its
+events; an unreachable kubelet or API server (at the start too) is said once and retried;
+a missing or deleted node exits 1.
 
 Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
 		Example: `  systemctl restart containerd      # on the node, as the diagnosis suggested
@@ -151,13 +153,16 @@ func (o *WatchOptions) Run(parent context.Context) error {
 	goal := watch.Goal(o.Until)
 	trackers := map[string]*watch.Tracker{}
 	latest := map[string]*watch.Observation{}
-	for _, name := range o.Nodes {
-		snap, err := follower.Collect(ctx, name)
-		if err != nil {
-			return fmt.Errorf("node %s: %w", name, err)
+	snaps, err := o.startAll(ctx, follower)
+	if err != nil {
+		if ctx.Err() != nil {
+			return o.ended(parent, latest, err)
 		}
-		trackers[name] = watch.NewTracker(snap, goal)
-		obs := trackers[name].Tick(snap.CollectedAt)
+		return err
+	}
+	for i, name := range o.Nodes {
+		trackers[name] = watch.NewTracker(snaps[i], goal)
+		obs := trackers[name].Tick(snaps[i].CollectedAt)
 		latest[name] = obs
 		if err := o.print(obs); err != nil {
 			return err
@@ -212,7 +217,7 @@ func (o *WatchOptions) Run(parent context.Context) error {
 			}
 			o.drawStatus(latest, now)
 		case <-ctx.Done():
-			return o.ended(parent, latest)
+			return o.ended(parent, latest, nil)
 		}
 		if goal != watch.Forever && o.goalReached(latest, o.now().UTC()) {
 			o.clearStatus()
@@ -236,19 +241,77 @@ func (o *WatchOptions) goalReached(latest map[string]*watch.Observation, now tim
 	return true
 }
 
-// ended handles the end of the watch: Ctrl-C ends it cleanly; the timeout
-// of a watch with a goal prints each node's last diagnosis and exits 3.
-func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Observation) error {
+// startAll diagnoses every node at once, as diagnose would. An API server
+// that cannot be reached is tried again with backoff until ctx ends: a
+// watch is started when the cluster is in trouble, an API server restart
+// included. A missing node or a refused read ends the watch at once.
+func (o *WatchOptions) startAll(ctx context.Context, follower nodeFollower) ([]*snapshot.Snapshot, error) {
+	snaps := make([]*snapshot.Snapshot, len(o.Nodes))
+	errs := make([]error, len(o.Nodes))
+	var said sync.Once
+	var wg sync.WaitGroup
+	for i, name := range o.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			backoff := followRetryMin
+			for {
+				snaps[i], errs[i] = follower.Collect(ctx, name)
+				if !errors.Is(errs[i], collect.ErrAPIServerUnreachable) || ctx.Err() != nil {
+					break
+				}
+				said.Do(func() { fmt.Fprintf(o.streams.ErrOut, "%v; retrying\n", errs[i]) })
+				select {
+				case <-time.After(backoff):
+				case <-ctx.Done():
+				}
+				backoff = min(2*backoff, followRetryMax)
+			}
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("node %s: %w", name, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return snaps, errors.Join(errs...)
+}
+
+// The wait between two tries to reach the API server at the start.
+var (
+	followRetryMin = time.Second
+	followRetryMax = 30 * time.Second
+)
+
+// exitInterrupted ends a watch with a goal that Ctrl-C or SIGTERM stopped
+// before the goal held: no recovery was seen, so a runbook's `|| escalate`
+// must run. 130 is what a shell reports for a command ended by SIGINT.
+const exitInterrupted = 130
+
+// ended handles the end of the watch before its goal. Without a goal it is
+// the normal end (exit 0). With one, Ctrl-C exits 130, and the timeout prints
+// each node's last diagnosis, or why there is none (why), and exits 3.
+func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Observation, why error) error {
 	o.clearStatus()
-	if parent.Err() != nil || o.Until == "" {
+	switch {
+	case o.Until == "":
+		return nil
+	case parent.Err() != nil:
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the nodes were not seen %s for %s (exit %d)\n", o.Until, o.Stable, exitInterrupted)
+		o.status.code = exitInterrupted
 		return nil
 	}
 	fmt.Fprintf(o.streams.ErrOut, "timeout: after %s the nodes are not %s for %s; their last diagnosis:\n", o.Timeout, o.Until, o.Stable)
+	o.status.code = diagnose.ExitCritical
 	var diags []*diagnose.Diagnosis
 	for _, name := range o.Nodes {
-		diags = append(diags, latest[name].Diagnosis)
+		if obs := latest[name]; obs != nil {
+			diags = append(diags, obs.Diagnosis)
+		}
 	}
-	o.status.code = diagnose.ExitCritical
+	if len(diags) == 0 {
+		fmt.Fprintf(o.streams.ErrOut, "none: %v\n", why)
+		return nil
+	}
 	if o.Output != "json" {
 		return report.Render(o.streams.Out, "table", diags, report.Options{})
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,16 +48,7 @@ func readyNode(name string, status corev1.ConditionStatus) *corev1.Node {
 
 func runWatch(t *testing.T, script func(string) []collect.Update, args ...string) (int, string, string) {
 	t.Helper()
-	start := nodeSnapshot("stale", corev1.ConditionFalse, "PLEG is not healthy: pleg was last seen active 16m6.2s ago; threshold is 3m0s")
-	start.CollectedAt = time.Now().UTC()
-	start.Node.Status.Conditions[0].LastTransitionTime = metav1.NewTime(start.CollectedAt.Add(-16 * time.Minute))
-	f := fakeFollower{fakeCollector: fakeCollector{"stale": start}, script: script}
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	code := execute(streams, append([]string{"watch"}, args...), func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) {
-		return f, nil
-	})
-	return code, out.String(), errOut.String()
+	return runWatchOn(t, staleFollower(script), 0, args...)
 }
 
 func recovers(node string) []collect.Update {
@@ -152,5 +145,80 @@ func TestWatchRejectsBadFlags(t *testing.T) {
 		if code, _, _ := runWatch(t, recovers, args...); code != 1 {
 			t.Errorf("%v: exit %d, want 1", args, code)
 		}
+	}
+}
+
+// unreachableFirst is a follower whose API server cannot be reached for its
+// first `down` Collects.
+type unreachableFirst struct {
+	fakeFollower
+	down  int32
+	tries *atomic.Int32
+}
+
+func (f unreachableFirst) Collect(ctx context.Context, node string) (*snapshot.Snapshot, error) {
+	if f.tries.Add(1) <= f.down {
+		return nil, fmt.Errorf("%w: dial tcp 198.18.0.1:6443: connect: connection refused", collect.ErrAPIServerUnreachable)
+	}
+	return f.fakeFollower.Collect(ctx, node)
+}
+
+// runWatchOn runs watch on f as execute does, with a parent context that
+// ends after cancelAfter (Ctrl-C), or never when it is 0.
+func runWatchOn(t *testing.T, f clusterReader, cancelAfter time.Duration, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	status := &exitStatus{}
+	root := NewRootCommand(streams, status, func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) { return f, nil })
+	root.SetArgs(append([]string{"watch"}, args...))
+	ctx := context.Background()
+	if cancelAfter > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cancelAfter)
+		defer cancel()
+	}
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(&errOut, "error: %v\n", err)
+		return 1, out.String(), errOut.String()
+	}
+	return status.code, out.String(), errOut.String()
+}
+
+func staleFollower(script func(string) []collect.Update) fakeFollower {
+	start := nodeSnapshot("stale", corev1.ConditionFalse, "PLEG is not healthy: pleg was last seen active 16m6.2s ago; threshold is 3m0s")
+	start.CollectedAt = time.Now().UTC()
+	start.Node.Status.Conditions[0].LastTransitionTime = metav1.NewTime(start.CollectedAt.Add(-16 * time.Minute))
+	return fakeFollower{fakeCollector: fakeCollector{"stale": start}, script: script}
+}
+
+// Ctrl-C before the goal is no recovery: a runbook gate must not pass.
+func TestWatchInterruptedBeforeTheGoalExits130(t *testing.T) {
+	idle := func(string) []collect.Update { return nil }
+	code, _, errOut := runWatchOn(t, staleFollower(idle), 300*time.Millisecond, "stale", "--until", "healthy")
+	if code != exitInterrupted || !strings.Contains(errOut, "interrupted: the nodes were not seen healthy for 1m0s") {
+		t.Errorf("exit %d, stderr %q; want %d and why", code, errOut, exitInterrupted)
+	}
+	if code, _, _ := runWatchOn(t, staleFollower(idle), 300*time.Millisecond, "stale"); code != 0 {
+		t.Errorf("Ctrl-C of a watch without a goal: exit %d, want 0", code)
+	}
+}
+
+// An API server down when the watch starts is tried again, and said once.
+func TestWatchStartsOnceTheAPIServerAnswers(t *testing.T) {
+	followRetryMin = 10 * time.Millisecond
+	defer func() { followRetryMin = time.Second }()
+	tries := &atomic.Int32{}
+	f := unreachableFirst{fakeFollower: staleFollower(recovers), down: 3, tries: tries}
+	code, out, errOut := runWatchOn(t, f, 0, "stale", "--until", "ready", "--stable", "100ms", "--timeout", "20s")
+	if code != 0 || tries.Load() != 4 || strings.Count(errOut, "connection refused; retrying") != 1 {
+		t.Errorf("exit %d after %d tries, stderr %q:\n%s", code, tries.Load(), errOut, out)
+	}
+
+	tries.Store(0)
+	f.down = 1 << 30
+	code, _, errOut = runWatchOn(t, f, 0, "stale", "--until", "ready", "--timeout", "300ms")
+	if code != 3 || !strings.Contains(errOut, "none: node stale: cannot reach the API server") {
+		t.Errorf("never reachable: exit %d, stderr %q; want 3 and why", code, errOut)
 	}
 }

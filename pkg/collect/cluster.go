@@ -48,7 +48,7 @@ func (c *Collector) node(ctx context.Context, name string) (*corev1.Node, snapsh
 	case apierrors.IsNotFound(err):
 		return nil, src, fmt.Errorf("%w: the API server has no node %q (kubectl get nodes lists the names)", ErrNodeNotFound, name)
 	case !isAPIStatus(err):
-		return nil, src, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
+		return nil, src, fmt.Errorf("%w: %v (check --kubeconfig/--context and that the cluster is up)", ErrAPIServerUnreachable, err)
 	}
 	return nil, src, nil
 }

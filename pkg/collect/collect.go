@@ -59,6 +59,11 @@ func New(client kubernetes.Interface, proxy rest.Interface, opts Options, now fu
 // ErrNodeNotFound is returned when the API server has no such node.
 var ErrNodeNotFound = errors.New("node not found")
 
+// ErrAPIServerUnreachable is returned when no answer came from the API
+// server at all (connection refused, a timeout, a TLS failure): unlike a
+// refusal, it may pass, so a watch tries again.
+var ErrAPIServerUnreachable = errors.New("cannot reach the API server")
+
 // Collect reads everything about one node. It fails only when the diagnosis
 // cannot start at all: the node does not exist, or the API server cannot be
 // reached. Every other failure is a Source record in the snapshot.

@@ -382,7 +382,7 @@ func TestCollectNodeNotFoundAndAPIServerDown(t *testing.T) {
 		return true, nil, errors.New(`Get "https://127.0.0.1:1/api/v1/nodes/worker-3": dial tcp 127.0.0.1:1: connect: connection refused`)
 	})
 	_, _, err = collectWith(t, down, healthyKubelet(), DefaultOptions())
-	if err == nil || !strings.Contains(err.Error(), "cannot reach the API server") {
+	if !errors.Is(err, ErrAPIServerUnreachable) || !strings.Contains(err.Error(), "cannot reach the API server") {
 		t.Errorf("API server down: err = %v, want a clear 'cannot reach the API server'", err)
 	}
 }

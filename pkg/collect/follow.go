@@ -26,17 +26,23 @@ type Update struct {
 	Deleted bool
 	// Event is an event about the node, new or seen again.
 	Event *snapshot.Event
-	// Metrics is a scrape of the kubelet's /metrics.
+	// Metrics is a scrape of the kubelet's /metrics (nil when the read
+	// failed), sent with its Source.
 	Metrics *kubelet.Metrics
-	// Source says how a read is going when it fails or recovers: the node
-	// watch (the API server), the events watch, the kubelet's /metrics.
+	// Source says how a read went: each watch opened or failing (the node's
+	// is the API server's), each /metrics read. It repeats itself; the
+	// receiver says what changed.
 	Source *snapshot.Source
 }
 
-// Backoff bounds the wait before a watch is opened again after it broke.
+// Backoff bounds the wait before a watch is opened again after it broke. A
+// watch counts as working again (the backoff starts over) once it delivered
+// something or stayed open for followWatchSettled: a server that accepts a
+// watch and ends it at once must not be asked again in a tight loop.
 var (
-	followBackoffMin = time.Second
-	followBackoffMax = 30 * time.Second
+	followBackoffMin   = time.Second
+	followBackoffMax   = 30 * time.Second
+	followWatchSettled = 10 * time.Second
 )
 
 // Follow watches the node and its events through the API server and reads
@@ -44,7 +50,7 @@ var (
 // until ctx ends. The watches resume from the last resourceVersion (with
 // bookmarks), list again when the server answers 410 Gone, and reconnect
 // with backoff when the API server restarts or the connection drops; every
-// failure and recovery is an Update, never an end. Read-only: GET, LIST,
+// read's outcome is an Update, a failure never an end. Read-only: GET, LIST,
 // WATCH.
 func (c *Collector) Follow(ctx context.Context, node string, interval time.Duration, updates chan<- Update) {
 	send := func(u Update) {
@@ -121,23 +127,26 @@ func (c *Collector) followEvents(ctx context.Context, name string, send func(Upd
 
 // followWatch keeps one watch open: list (or get) for a resourceVersion,
 // watch from it, resume from the last one seen when the watch ends, list
-// again on 410 Gone, wait with backoff after a failure. Sources are sent
-// when reading fails and when it works again.
+// again on 410 Gone, wait with backoff after a failure or a watch that ended
+// at once. Every attempt's outcome is sent as a Source; the receiver says
+// only what changed.
 func followWatch(ctx context.Context, name snapshot.SourceName, send func(Update),
 	list func(context.Context) (string, error),
 	open func(context.Context, string) (watch.Interface, error),
 	handle func(watch.Event)) {
-	rv, failing := "", false
+	rv := ""
 	backoff := followBackoffMin
-	fail := func(err error) {
-		src := apiFailure(name, "watch", string(name), err)
-		send(Update{Source: &src})
-		failing = true
+	wait := func() {
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
 		}
 		backoff = min(2*backoff, followBackoffMax)
+	}
+	fail := func(err error) {
+		src := apiFailure(name, "watch", string(name), err)
+		send(Update{Source: &src})
+		wait()
 	}
 	for ctx.Err() == nil {
 		if rv == "" {
@@ -148,47 +157,57 @@ func followWatch(ctx context.Context, name snapshot.SourceName, send func(Update
 			}
 		}
 		w, err := open(ctx, rv)
-		if err != nil {
-			if isGone(err) {
-				rv = ""
-			}
+		switch {
+		case isGone(err): // routine: the resourceVersion aged out; list again
+			rv = ""
+			wait()
+			continue
+		case err != nil:
 			fail(err)
 			continue
 		}
-		if failing {
-			src := snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "watching again"}
-			send(Update{Source: &src})
-			failing = false
-		}
-		backoff = followBackoffMin
-		rv = drain(w, rv, handle)
+		send(Update{Source: &snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "watching"}})
+		opened := time.Now()
+		var delivered bool
+		rv, delivered, err = drain(w, rv, handle)
 		w.Stop()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return
+		case err != nil:
+			fail(err)
+		case delivered || time.Since(opened) >= followWatchSettled:
+			backoff = followBackoffMin // the server ended a working watch (its timeout): resume at once
+		default:
+			wait()
 		}
-		// The server ended the watch (its timeout, a restart): resume from rv.
 	}
 }
 
-// drain reads a watch until it ends, handing objects on, and returns the
-// newest resourceVersion seen — or "" on 410 Gone: the caller lists again.
-func drain(w watch.Interface, rv string, handle func(watch.Event)) string {
+// drain reads a watch until it ends, handing objects on. It returns the
+// newest resourceVersion seen ("" after 410 Gone: the caller lists again),
+// whether anything but an error arrived, and the error the server ended the
+// watch with, other than 410.
+func drain(w watch.Interface, rv string, handle func(watch.Event)) (string, bool, error) {
+	delivered := false
 	for ev := range w.ResultChan() {
 		switch ev.Type {
 		case watch.Error:
-			if err := apierrors.FromObject(ev.Object); isGone(err) {
-				return ""
+			err := apierrors.FromObject(ev.Object)
+			if isGone(err) {
+				return "", delivered, nil
 			}
-			return rv
+			return rv, delivered, err
 		case watch.Bookmark:
 		default:
 			handle(ev)
 		}
+		delivered = true
 		if v := resourceVersionOf(ev.Object); v != "" {
 			rv = v
 		}
 	}
-	return rv
+	return rv, delivered, nil
 }
 
 func resourceVersionOf(obj runtime.Object) string {
@@ -206,29 +225,20 @@ func isGone(err error) bool {
 }
 
 // followMetrics reads /metrics every interval, each read bounded by the
-// interval (or the source timeout, when shorter). A failing read is sent
-// as its Source; the next success says it works again.
+// source timeout, not the interval: a kubelet waiting on a hung runtime
+// answers in about 15s, and that late answer is the evidence. A tick that
+// comes during a read is dropped. Every read is sent with its Source.
 func (c *Collector) followMetrics(ctx context.Context, node string, interval time.Duration, send func(Update)) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	failing := false
 	for {
-		rctx, cancel := context.WithTimeout(ctx, min(interval, c.opts.SourceTimeout))
+		rctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
 		m, src := c.metrics(rctx, node)
 		cancel()
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return
-		case m != nil:
-			send(Update{Metrics: m})
-			if failing {
-				send(Update{Source: &src})
-			}
-			failing = false
-		default:
-			send(Update{Source: &src})
-			failing = true
 		}
+		send(Update{Metrics: m, Source: &src})
 		select {
 		case <-tick.C:
 		case <-ctx.Done():

@@ -2,7 +2,9 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,8 +93,55 @@ func TestFollowSurvivesWhatWatchesGoThrough(t *testing.T) {
 	if gets.Load() != 2 || len(rvs) < 4 || rvs[0] != "10" || rvs[1] != "11" || rvs[2] != "10" || rvs[3] != "10" {
 		t.Errorf("gets %d, watches from %v; want a get, a resume from 11, a new get after 410, a retry", gets.Load(), rvs)
 	}
-	if len(sources) != 2 || sources[0].Status != snapshot.StatusUnavailable || sources[1].Status != snapshot.StatusOK {
-		t.Errorf("source changes %+v, want the API server unavailable, then watching again", sources)
+	// The node watch's outcomes, repeats folded: the routine 410 is no failure.
+	var statuses []snapshot.SourceStatus
+	for _, src := range sources {
+		if src.Name == snapshot.SourceNode && (len(statuses) == 0 || statuses[len(statuses)-1] != src.Status) {
+			statuses = append(statuses, src.Status)
+		}
+	}
+	if want := []snapshot.SourceStatus{snapshot.StatusOK, snapshot.StatusUnavailable, snapshot.StatusOK}; !slices.Equal(statuses, want) {
+		t.Errorf("node watch outcomes %v, want %v: watching, the API server unavailable, watching again", statuses, want)
+	}
+}
+
+// A server that accepts the watch and ends it at once, with an error, is
+// asked again after a backoff, not in a tight loop, and the error is said.
+func TestFollowBacksOffFromAWatchThatEndsAtOnce(t *testing.T) {
+	followBackoffMin = 20 * time.Millisecond
+	defer func() { followBackoffMin = time.Second }()
+	client := testClient(t, testNode("containerd://1.7.2"))
+	var watches atomic.Int32
+	client.PrependWatchReactor("nodes", func(k8stesting.Action) (bool, watch.Interface, error) {
+		watches.Add(1)
+		w := watch.NewFakeWithChanSize(1, false)
+		w.Error(&apierrors.NewInternalError(errors.New("etcd is sad")).ErrStatus)
+		w.Stop()
+		return true, w, nil
+	})
+	client.PrependWatchReactor("events", func(k8stesting.Action) (bool, watch.Interface, error) {
+		return true, watch.NewFake(), nil
+	})
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	c := New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	updates := make(chan Update, 10000)
+	go c.Follow(ctx, "worker-3", time.Hour, updates) // the fake events watch never ends
+	failed := false
+	for ctx.Err() == nil {
+		select {
+		case u := <-updates:
+			failed = failed || u.Source != nil && u.Source.Name == snapshot.SourceNode && u.Source.Status == snapshot.StatusError
+		case <-ctx.Done():
+		}
+	}
+	// 20+40+80+160 ms of backoff fit in 500 ms: about five watches, never hundreds.
+	if n := watches.Load(); n < 2 || n > 8 {
+		t.Errorf("%d watches opened in 500ms, want a few, with backoff", n)
+	}
+	if !failed {
+		t.Error("the watch's error was never said")
 	}
 }
 

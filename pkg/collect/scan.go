@@ -117,7 +117,7 @@ func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.No
 		case apierrors.IsBadRequest(err):
 			return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
 		case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
-			return nil, fmt.Errorf("cannot reach the API server: %v (check --kubeconfig/--context and that the cluster is up)", err)
+			return nil, fmt.Errorf("%w: %v (check --kubeconfig/--context and that the cluster is up)", ErrAPIServerUnreachable, err)
 		}
 		return nil, fmt.Errorf("listing nodes: %s", src.Reason)
 	}

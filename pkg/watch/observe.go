@@ -43,18 +43,27 @@ func (t *Tracker) observe(now time.Time) *Observation {
 	}
 	t.pending, t.notes = nil, nil
 	if t.last != nil && len(o.Changes) == 0 {
-		t.last.Time, t.last.GoalMet, t.last.GoalSince = o.Time, o.GoalMet, o.GoalSince
+		// No line, but the caller's last observation (the same pointer)
+		// becomes this one: the next compares with what is current, and the
+		// goal, the status line and a timeout's report read it.
+		*t.last = *o
 		return nil
 	}
 	t.last = o
 	return o
 }
 
+// startOnlySources are the reads the watch does once, at its start.
+var startOnlySources = map[snapshot.SourceName]bool{
+	snapshot.SourceKubeletLog: true, snapshot.SourceRuntimeLog: true, snapshot.SourceSystemLog: true,
+	snapshot.SourceStats: true, snapshot.SourceHealthz: true,
+}
+
 // snapshot is what the watch knows now, for the diagnose rules: the node,
 // its events and the kubelet's metrics as watched; the start's pods and
-// configuration; and the start's logs, stats and health only while the
-// node's Ready condition has not changed since (after that they describe
-// the incident, not the node).
+// configuration; and the start's one-time reads (logs, stats, health) until
+// they are outdated (then they describe the incident, not the node, and are
+// left out, reads and outcomes both).
 func (t *Tracker) snapshot(now time.Time) *snapshot.Snapshot {
 	s := *t.start
 	s.CollectedAt, s.Node, s.Metrics = now, t.node, t.metrics
@@ -63,11 +72,14 @@ func (t *Tracker) snapshot(now time.Time) *snapshot.Snapshot {
 		s.Events = append(s.Events, e)
 	}
 	sort.Slice(s.Events, func(i, j int) bool { return s.Events[i].Last.Before(s.Events[j].Last) })
-	if t.transitions > 0 {
+	if t.outdated {
 		s.KubeletLog, s.RuntimeLog, s.SystemLog, s.Stats, s.Healthz = nil, nil, nil, nil, nil
 	}
 	s.Sources = make([]snapshot.Source, 0, len(t.start.Sources))
 	for _, src := range t.start.Sources {
+		if t.outdated && startOnlySources[src.Name] {
+			continue
+		}
 		if cur, ok := t.sources[src.Name]; ok {
 			src = cur
 		}
@@ -124,7 +136,8 @@ func (t *Tracker) changes(o *Observation, d *diagnose.Diagnosis) []string {
 		}
 		out = append(out, note)
 	}
-	if o.RuntimeErrorsPerMinute != nil && (prev.RuntimeErrorsPerMinute == nil || rateBand(*o.RuntimeErrorsPerMinute) != rateBand(*prev.RuntimeErrorsPerMinute)) {
+	// No rate yet reads as none: a first rate of 0/min is not news.
+	if o.RuntimeErrorsPerMinute != nil && rateBand(o.RuntimeErrorsPerMinute) != rateBand(prev.RuntimeErrorsPerMinute) {
 		note := "runtime errors " + perMinute(*o.RuntimeErrorsPerMinute)
 		if prev.RuntimeErrorsPerMinute != nil {
 			note += " (was " + perMinute(*prev.RuntimeErrorsPerMinute) + ")"
@@ -183,14 +196,14 @@ func relistBand(d time.Duration) string {
 	return ">60s"
 }
 
-// rateBand puts a runtime error rate in a band.
-func rateBand(perMin float64) int {
+// rateBand puts a runtime error rate in a band; no rate is band 0, as none.
+func rateBand(perMin *float64) int {
 	switch {
-	case perMin == 0:
+	case perMin == nil || *perMin == 0:
 		return 0
-	case perMin < 1:
+	case *perMin < 1:
 		return 1
-	case perMin < 10:
+	case *perMin < 10:
 		return 2
 	}
 	return 3

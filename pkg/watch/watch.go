@@ -64,17 +64,17 @@ type Tracker struct {
 	name string
 	goal Goal
 	// start is the diagnose snapshot taken when the watch began: its pods
-	// and kubelet configuration stay, its logs, stats and health describe the
-	// node only until its Ready condition first changes.
-	start       *snapshot.Snapshot
-	startReady  corev1.ConditionStatus
-	transitions int
+	// and kubelet configuration stay; its one-time reads (logs, stats,
+	// health) describe the node until outdated says they no longer do.
+	start    *snapshot.Snapshot
+	outdated bool
 
 	node    *corev1.Node
 	events  map[eventKey]snapshot.Event
 	metrics *kubelet.Metrics
-	// errors is the sum of the runtime error counters at the last scrape.
-	errors   *float64
+	// errors are the runtime error counters by operation at errorsAt, the
+	// base of the next rate.
+	errors   map[string]float64
 	errorsAt time.Time
 	rate     *float64
 	sources  map[snapshot.SourceName]snapshot.Source
@@ -96,14 +96,11 @@ func NewTracker(start *snapshot.Snapshot, goal Goal) *Tracker {
 		name: start.NodeName, goal: goal, start: start, node: start.Node, metrics: start.Metrics,
 		events: map[eventKey]snapshot.Event{}, sources: map[snapshot.SourceName]snapshot.Source{},
 	}
-	if r := start.Ready(); r != nil {
-		t.startReady = r.Status
-	}
 	for _, e := range start.Events {
 		t.events[keyOf(e)] = e
 	}
 	if start.Metrics != nil {
-		t.errors, t.errorsAt = ptr(errorCount(start.Metrics)), start.CollectedAt
+		t.errors, t.errorsAt = errorCounts(start.Metrics), start.CollectedAt
 	}
 	for _, s := range start.Sources {
 		t.sources[s.Name] = s
@@ -124,7 +121,7 @@ func (t *Tracker) Apply(u collect.Update) *Observation {
 	switch {
 	case u.Node != nil:
 		if prev, cur := readyOf(t.node), readyOf(u.Node); prev != nil && cur != nil && prev.Status != cur.Status {
-			t.transitions++
+			t.outdated = true
 		}
 		t.node = u.Node
 	case u.Event != nil:
@@ -135,9 +132,11 @@ func (t *Tracker) Apply(u collect.Update) *Observation {
 				t.pending = append(t.pending, *u.Event)
 			}
 		}
-	case u.Metrics != nil:
+	}
+	if u.Metrics != nil {
 		t.scraped(u.Metrics, u.Time)
-	case u.Source != nil:
+	}
+	if u.Source != nil {
 		t.sourceChanged(*u.Source)
 	}
 	return t.observe(u.Time)
@@ -147,38 +146,65 @@ func (t *Tracker) Apply(u collect.Update) *Observation {
 // its stable time is met even when nothing changes.
 func (t *Tracker) Tick(now time.Time) *Observation { return t.observe(now) }
 
-// scraped takes a /metrics scrape: the runtime error rate is the change of
-// the error counters since the last scrape; counters that went down were
-// reset by a kubelet restart, and give no rate until the next scrape.
+// minRateWindow is the shortest span a runtime error rate is measured over:
+// Follow's first scrape comes seconds after the start's, and one error in
+// three seconds would read as 20/min.
+const minRateWindow = 10 * time.Second
+
+// scraped takes a /metrics scrape. The runtime error rate is the change of
+// each operation's error counter since the base scrape, at least
+// minRateWindow before; a counter lower than before was reset by a kubelet
+// restart and counts from zero, as Prometheus' rate() does. A scrape with no
+// runtime operations at all (cut short) leaves the rate as it was.
 func (t *Tracker) scraped(m *kubelet.Metrics, at time.Time) {
 	t.metrics = m
-	n := errorCount(m)
-	if t.errors != nil && at.After(t.errorsAt) {
-		if n < *t.errors {
-			t.rate = nil
-			t.notes = append(t.notes, "kubelet restarted (its counters reset)")
+	cur := errorCounts(m)
+	switch {
+	case t.errors == nil:
+		t.errors, t.errorsAt = cur, at
+		return
+	case len(cur) == 0 && len(t.errors) > 0, at.Sub(t.errorsAt) < minRateWindow:
+		return
+	}
+	var delta float64
+	reset := false
+	for op, n := range cur {
+		if prev := t.errors[op]; n >= prev {
+			delta += n - prev
 		} else {
-			t.rate = ptr((n - *t.errors) / at.Sub(t.errorsAt).Minutes())
+			delta += n
+			reset = true
 		}
 	}
-	t.errors, t.errorsAt = &n, at
-}
-
-// errorCount sums the kubelet's runtime (and docker) error counters.
-func errorCount(m *kubelet.Metrics) float64 {
-	var n float64
-	for _, op := range m.Operations {
-		n += op.Errors + op.Timeouts
+	if reset {
+		t.notes = append(t.notes, "kubelet restarted (its counters reset)")
 	}
-	return n
+	t.rate = ptr(delta / at.Sub(t.errorsAt).Minutes())
+	t.errors, t.errorsAt = cur, at
 }
 
-// sourceChanged notes a read failing or working again, once per change.
+// errorCounts are the kubelet's runtime (or docker) error counters by
+// operation. Docker's timeout counter is left out: dockershim counted every
+// timeout among its errors too.
+func errorCounts(m *kubelet.Metrics) map[string]float64 {
+	out := make(map[string]float64, len(m.Operations))
+	for name, op := range m.Operations {
+		out[name] = op.Errors
+	}
+	return out
+}
+
+// sourceChanged notes a read failing or working again, once per change. The
+// kubelet's /metrics changing state also outdates the start's one-time reads
+// of the kubelet: a kubelet unreachable then may answer now, or the reverse.
 func (t *Tracker) sourceChanged(s snapshot.Source) {
 	prev, known := t.sources[s.Name]
 	t.sources[s.Name] = s
 	if known && prev.Status == s.Status {
 		return
+	}
+	if s.Name == snapshot.SourceMetrics {
+		t.outdated = true
 	}
 	t.notes = append(t.notes, sourceNote(s))
 }

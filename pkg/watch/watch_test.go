@@ -74,7 +74,8 @@ func TestFirstObservationSaysTheWholeState(t *testing.T) {
 }
 
 // The runtime error rate is the change of the error counters between two
-// scrapes; counters that go down were reset by a kubelet restart.
+// scrapes; counters that go down were reset by a kubelet restart and count
+// from zero.
 func TestRuntimeErrorRateFromCounterDeltas(t *testing.T) {
 	tr := NewTracker(incident(), Forever)
 	tr.Tick(t0)
@@ -87,12 +88,110 @@ func TestRuntimeErrorRateFromCounterDeltas(t *testing.T) {
 		t.Errorf("40/min stays in its band, yet a line: %s", changes(o))
 	}
 	o = tr.Apply(collect.Update{Time: at(2 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
-	if o == nil || o.RuntimeErrorsPerMinute != nil || !strings.Contains(changes(o), "kubelet restarted (its counters reset)") {
-		t.Fatalf("a counter reset: %s", changes(o))
+	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 6 || !strings.Contains(changes(o), "kubelet restarted (its counters reset)") {
+		t.Fatalf("a counter reset, 3 errors since in 30s: %s", changes(o))
 	}
 	o = tr.Apply(collect.Update{Time: at(3 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
 	if o == nil || !strings.Contains(changes(o), "runtime errors 0/min") {
 		t.Errorf("after the reset, the rate again: %s", changes(o))
+	}
+}
+
+// scrape is a healthy kubelet's /metrics with the given error counters by operation.
+func scrape(lastSeen time.Time, errors map[string]float64) *kubelet.Metrics {
+	m := metrics(lastSeen, 100*time.Millisecond, 0)
+	m.Operations = map[string]*kubelet.RuntimeOperation{}
+	for op, n := range errors {
+		m.Operations[op] = &kubelet.RuntimeOperation{Total: 1000, Errors: n}
+	}
+	return m
+}
+
+// A reset is seen per operation, even when the sum of the counters grew;
+// a rate needs a window of minRateWindow; a scrape cut short before its
+// runtime operations keeps the rate; docker's timeouts, already among its
+// errors, are not counted twice.
+func TestRuntimeErrorRateEdges(t *testing.T) {
+	s := incident()
+	s.Metrics = scrape(at(-time.Second), map[string]float64{"list_containers": 50, "version": 0})
+	tr := NewTracker(s, Forever)
+	tr.Tick(t0)
+
+	if o := tr.Apply(collect.Update{Time: at(3 * time.Second), Metrics: scrape(at(2*time.Second), map[string]float64{"list_containers": 51, "version": 0})}); o != nil && o.RuntimeErrorsPerMinute != nil {
+		t.Errorf("a rate over 3s: %s", changes(o))
+	}
+	o := tr.Apply(collect.Update{Time: at(12 * time.Second), Metrics: scrape(at(11*time.Second), map[string]float64{"list_containers": 52, "version": 0})})
+	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 10 {
+		t.Fatalf("2 errors over the 12s since the start's scrape, want 10/min: %+v", o)
+	}
+
+	o = tr.Apply(collect.Update{Time: at(72 * time.Second), Metrics: scrape(at(71*time.Second), map[string]float64{"list_containers": 2, "version": 100})})
+	if o == nil || !strings.Contains(changes(o), "kubelet restarted") || *o.RuntimeErrorsPerMinute != 102 {
+		t.Errorf("list_containers reset while version grew past it: %s", changes(o))
+	}
+
+	cut := &kubelet.Metrics{PLEGLastSeen: ptr(at(131 * time.Second)), Operations: map[string]*kubelet.RuntimeOperation{}}
+	tr.Apply(collect.Update{Time: at(132 * time.Second), Metrics: cut})
+	if tr.rate == nil || *tr.rate != 102 || tr.errors["version"] != 100 {
+		t.Errorf("a scrape without operations changed the rate to %v, the base to %v", tr.rate, tr.errors)
+	}
+
+	docker := scrape(at(191*time.Second), map[string]float64{"list_containers": 2, "version": 100})
+	docker.Operations["version"].Timeouts = 50
+	tr.Apply(collect.Update{Time: at(192 * time.Second), Metrics: docker})
+	if tr.rate == nil || *tr.rate != 0 {
+		t.Errorf("docker timeouts counted as new errors: rate %v", tr.rate)
+	}
+}
+
+// A healthy node scraped every 10s for 10 minutes says nothing after its
+// first line: the relist stays fresh, so no "relist ran" line.
+func TestHealthyNodeStaysQuiet(t *testing.T) {
+	s := incident()
+	s.Node = node(corev1.ConditionTrue, "kubelet is posting ready status", at(-time.Hour))
+	s.Metrics, s.KubeletLog = scrape(at(-time.Second), map[string]float64{"list_containers": 5}), nil
+	tr := NewTracker(s, Healthy)
+	tr.Tick(t0)
+	for sec := 1; sec <= 600; sec++ {
+		now := at(time.Duration(sec) * time.Second)
+		var o *Observation
+		if sec%10 == 0 {
+			ok := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}
+			o = tr.Apply(collect.Update{Time: now, Metrics: scrape(now.Add(-time.Second), map[string]float64{"list_containers": 5}), Source: &ok})
+		} else {
+			o = tr.Tick(now)
+		}
+		if o != nil && sec > 1 {
+			t.Fatalf("a line at %ds on a healthy node: %s", sec, changes(o))
+		}
+	}
+}
+
+// A kubelet that could not be reached at the start and answers later is not
+// kept down by the start's failed reads: it answers again, and the rules no
+// longer find it unreachable.
+func TestKubeletUnreachableAtStartRecovers(t *testing.T) {
+	s := incident()
+	s.Node = node(corev1.ConditionTrue, "kubelet is posting ready status", at(-time.Hour))
+	s.Metrics, s.KubeletLog = nil, nil
+	refused := func(name snapshot.SourceName) snapshot.Source {
+		return snapshot.Source{Name: name, Status: snapshot.StatusUnavailable, Reason: "dial tcp 10.0.0.3:10250: connect: connection refused"}
+	}
+	s.Sources = []snapshot.Source{{Name: snapshot.SourceNode, Status: snapshot.StatusOK},
+		refused(snapshot.SourceHealthz), refused(snapshot.SourceMetrics), refused(snapshot.SourceStats), refused(snapshot.SourceConfigz)}
+	tr := NewTracker(s, Healthy)
+	if o := tr.Tick(t0); !strings.Contains(changes(o), "kubelet-down") {
+		t.Fatalf("first line of an unreachable kubelet: %s", changes(o))
+	}
+	ok := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}
+	o := tr.Apply(collect.Update{Time: at(10 * time.Second), Metrics: scrape(at(9*time.Second), nil), Source: &ok})
+	if !strings.Contains(changes(o), "the kubelet's /metrics answers again") || strings.Contains(changes(o), "kubelet-down") {
+		t.Errorf("the kubelet answers again: %s", changes(o))
+	}
+	for _, c := range o.Diagnosis.Causes {
+		if c.ID == "kubelet-down" {
+			t.Errorf("kubelet-down still found once it answered: %+v", c)
+		}
 	}
 }
 
@@ -102,7 +201,7 @@ func TestRecovery(t *testing.T) {
 	tr.Tick(t0)
 	tr.Apply(collect.Update{Time: at(20 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
 
-	o := tr.Apply(collect.Update{Time: at(29 * time.Second), Metrics: metrics(at(27*time.Second), 200*time.Millisecond, 141)})
+	o := tr.Apply(collect.Update{Time: at(31 * time.Second), Metrics: metrics(at(29*time.Second), 200*time.Millisecond, 141)})
 	for _, want := range []string{"relist ran 2s ago", "relist p99 <1s (was >60s)", "runtime errors 0/min (was"} {
 		if !strings.Contains(changes(o), want) {
 			t.Errorf("relist running again: %s lacks %q", changes(o), want)
