@@ -58,6 +58,9 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 	case isTimeout(err):
 		src.Status = snapshot.StatusTimeout
 		src.Reason = fmt.Sprintf("kubelet /%s gave no answer within --source-timeout: the kubelet may be hung or overloaded (raise --source-timeout to wait longer)", path)
+	case apiServerUnreached(err):
+		src.Status = snapshot.StatusUnavailable
+		src.Reason = fmt.Sprintf("cannot reach the API server, so the kubelet was not asked: %s", msg)
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden
 		src.Reason = fmt.Sprintf("%s — %s", msg, proxyRBACHint)
@@ -100,6 +103,14 @@ func isTimeout(err error) bool {
 	}
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// apiServerUnreached says a request got no answer from the API server at
+// all (refused, reset, TLS): a kubelet the proxy cannot reach is an answer,
+// the API server's 502 or 503, not this.
+func apiServerUnreached(err error) bool {
+	var transport *url.Error
+	return errors.As(err, &transport) && !isAPIStatus(err)
 }
 
 // isAPIStatus reports whether the API server itself answered (with any
