@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/offline"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -284,5 +285,22 @@ func TestForbiddenFromTheStartIsSaidOnce(t *testing.T) {
 	}
 	if o := tr.Apply(collect.Update{Time: at(10 * time.Second), Source: &s.Sources[1]}); o != nil {
 		t.Errorf("the same failure again: %s", changes(o))
+	}
+}
+
+// BenchmarkTick is the cost of the watch's once-a-second re-check of one
+// node: the diagnose rules over what the tracker knows, here a real
+// incident's whole bundle (examples/runtime-hung: logs, pods, stats, metrics).
+func BenchmarkTick(b *testing.B) {
+	snaps, err := offline.FromDir("../../examples/runtime-hung", t0)
+	if err != nil || len(snaps) != 1 {
+		b.Fatalf("the example bundle: %v", err)
+	}
+	start := snaps[0]
+	tr := NewTracker(start, Healthy)
+	tr.Tick(start.CollectedAt)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		tr.Tick(start.CollectedAt.Add(time.Duration(i) * time.Millisecond))
 	}
 }
