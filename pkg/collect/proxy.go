@@ -59,7 +59,10 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 		src.Status = snapshot.StatusTimeout
 		src.Reason = fmt.Sprintf("kubelet /%s gave no answer within --source-timeout: the kubelet may be hung or overloaded (raise --source-timeout to wait longer)", path)
 	case apiServerUnreached(err):
-		src.Status = snapshot.StatusUnavailable
+		// Not "unavailable": that says the kubelet could not be reached, and
+		// the kubelet-down rule and scan's count of unreachable kubelets
+		// read it so.
+		src.Status = snapshot.StatusError
 		src.Reason = fmt.Sprintf("cannot reach the API server, so the kubelet was not asked: %s", msg)
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden

@@ -17,15 +17,17 @@ func TestProxyFailureTellsWhoDidNotAnswer(t *testing.T) {
 	refused := &url.Error{Op: "Get", URL: "https://198.18.0.1:6443/api/v1/nodes/w3/proxy/metrics", Err: errors.New("dial tcp 198.18.0.1:6443: connect: connection refused")}
 	kubeletDown := apierrors.NewServiceUnavailable(`error trying to reach service: dial tcp 10.0.0.3:10250: connect: connection refused`)
 	for _, tc := range []struct {
-		err  error
-		want string
+		err    error
+		status snapshot.SourceStatus
+		want   string
 	}{
-		{refused, "cannot reach the API server, so the kubelet was not asked"},
-		{kubeletDown, "kubelet unreachable through the API server"},
+		// error, not unavailable: the kubelet-down rule must not read it as the kubelet's.
+		{refused, snapshot.StatusError, "cannot reach the API server, so the kubelet was not asked"},
+		{kubeletDown, snapshot.StatusUnavailable, "kubelet unreachable through the API server"},
 	} {
 		src := proxyFailure(snapshot.SourceMetrics, "metrics", tc.err)
-		if src.Status != snapshot.StatusUnavailable || !strings.HasPrefix(src.Reason, tc.want) {
-			t.Errorf("%v: %s %q, want unavailable %q…", tc.err, src.Status, src.Reason, tc.want)
+		if src.Status != tc.status || !strings.HasPrefix(src.Reason, tc.want) {
+			t.Errorf("%v: %s %q, want %s %q…", tc.err, src.Status, src.Reason, tc.status, tc.want)
 		}
 	}
 }
