@@ -224,10 +224,15 @@ func parseRFC3339Prefix(b []byte) (time.Time, []byte, bool) {
 	if err != nil {
 		return time.Time{}, nil, false
 	}
+	// "0000-01-01T00:00:00+01:00" is the year -1 in UTC, and no JSON time:
+	// keep to the years a report can print.
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, nil, false
+	}
 	if sp < len(b) {
 		sp++
 	}
-	return t.UTC(), b[sp:], true
+	return t, b[sp:], true
 }
 
 // parseKlogTime parses klog's "Lmmdd hh:mm:ss.uuuuuu" header, at the start of
