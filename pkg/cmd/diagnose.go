@@ -33,6 +33,21 @@ type clusterReader interface {
 // collectorFactory connects to the cluster once the flags are known.
 type collectorFactory func(flags *genericclioptions.ConfigFlags, opts collect.Options) (clusterReader, error)
 
+// connectAs connects and requires what a command needs beyond reading one
+// node (scanning, following), named by what for the error.
+func connectAs[T any](newCollector collectorFactory, flags *genericclioptions.ConfigFlags, opts collect.Options, what string) (T, error) {
+	var none T
+	reader, err := newCollector(flags, opts)
+	if err != nil {
+		return none, err
+	}
+	capable, ok := reader.(T)
+	if !ok {
+		return none, fmt.Errorf("this cluster connection cannot %s", what)
+	}
+	return capable, nil
+}
+
 // DiagnoseOptions are the inputs of `kubectl pleg diagnose`.
 type DiagnoseOptions struct {
 	configFlags *genericclioptions.ConfigFlags

@@ -117,13 +117,9 @@ func (o *ScanOptions) Validate() error {
 
 // Run scans, prints the ranked nodes and sets the exit code to the worst node's.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	reader, err := o.newCollector(o.configFlags, o.collectFlags.options())
+	scanner, err := connectAs[clusterScanner](o.newCollector, o.configFlags, o.collectFlags.options(), "scan nodes")
 	if err != nil {
 		return err
-	}
-	scanner, ok := reader.(clusterScanner)
-	if !ok {
-		return errors.New("this cluster connection cannot scan nodes")
 	}
 	opts := collect.ScanOptions{Selector: o.Selector, Concurrency: o.Concurrency, Deep: o.Deep}
 	start := time.Now()

@@ -136,13 +136,9 @@ type update struct {
 // Run diagnoses each node, then follows them until the goal, the timeout or
 // Ctrl-C, printing a line per change.
 func (o *WatchOptions) Run(parent context.Context) error {
-	reader, err := o.newCollector(o.configFlags, o.collectFlags.options())
+	follower, err := connectAs[nodeFollower](o.newCollector, o.configFlags, o.collectFlags.options(), "watch nodes")
 	if err != nil {
 		return err
-	}
-	follower, ok := reader.(nodeFollower)
-	if !ok {
-		return errors.New("this cluster connection cannot watch nodes")
 	}
 	ctx, cancel := parent, context.CancelFunc(func() {})
 	if o.Timeout > 0 {

@@ -13,10 +13,21 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
+
+// followCollector follows through client's node watch, a quiet events
+// watch, and a healthy kubelet.
+func followCollector(t *testing.T, client *fake.Clientset) *Collector {
+	client.PrependWatchReactor("events", func(k8stesting.Action) (bool, watch.Interface, error) {
+		return true, watch.NewFake(), nil
+	})
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	return New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+}
 
 // Follow resumes its watch after the server ends it, lists again after 410
 // Gone, reconnects after a failure, and reads /metrics every interval.
@@ -58,11 +69,7 @@ func TestFollowSurvivesWhatWatchesGoThrough(t *testing.T) {
 		}
 		return true, w, nil
 	})
-	client.PrependWatchReactor("events", func(k8stesting.Action) (bool, watch.Interface, error) {
-		return true, watch.NewFake(), nil
-	})
-	srv, _ := newKubeletStub(t, healthyKubelet())
-	c := New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+	c := followCollector(t, client)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -119,11 +126,7 @@ func TestFollowBacksOffFromAWatchThatEndsAtOnce(t *testing.T) {
 		w.Stop()
 		return true, w, nil
 	})
-	client.PrependWatchReactor("events", func(k8stesting.Action) (bool, watch.Interface, error) {
-		return true, watch.NewFake(), nil
-	})
-	srv, _ := newKubeletStub(t, healthyKubelet())
-	c := New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+	c := followCollector(t, client)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	updates := make(chan Update, 10000)
