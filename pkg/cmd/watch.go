@@ -148,18 +148,16 @@ func (o *WatchOptions) Run(parent context.Context) error {
 
 	goal := watch.Goal(o.Until)
 	trackers := map[string]*watch.Tracker{}
-	latest := map[string]*watch.Observation{}
 	snaps, err := o.startAll(ctx, follower)
 	if err != nil {
 		if ctx.Err() != nil {
-			return o.ended(parent, latest, err)
+			return o.ended(parent, trackers, err)
 		}
 		return err
 	}
 	for i, name := range o.Nodes {
 		trackers[name] = watch.NewTracker(snaps[i], goal)
 		obs := trackers[name].Tick(snaps[i].CollectedAt)
-		latest[name] = obs
 		if err := o.print(obs); err != nil {
 			return err
 		}
@@ -197,7 +195,6 @@ func (o *WatchOptions) Run(parent context.Context) error {
 				return fmt.Errorf("node %s was deleted", u.node)
 			}
 			if obs := trackers[u.node].Apply(u.Update); obs != nil {
-				latest[u.node] = obs
 				if err := o.print(obs); err != nil {
 					return err
 				}
@@ -205,17 +202,16 @@ func (o *WatchOptions) Run(parent context.Context) error {
 		case now := <-tick.C:
 			for _, name := range o.Nodes {
 				if obs := trackers[name].Tick(now.UTC()); obs != nil {
-					latest[name] = obs
 					if err := o.print(obs); err != nil {
 						return err
 					}
 				}
 			}
-			o.drawStatus(latest, now)
+			o.drawStatus(trackers, now)
 		case <-ctx.Done():
-			return o.ended(parent, latest, nil)
+			return o.ended(parent, trackers, nil)
 		}
-		if goal != watch.Forever && o.goalReached(latest, o.now().UTC()) {
+		if goal != watch.Forever && o.goalReached(trackers, o.now().UTC()) {
 			o.clearStatus()
 			if o.Output == "text" { // JSON Lines hold observations only; the exit code says it
 				fmt.Fprintf(o.streams.Out, "%s  %s  %s for %s — done (exit 0)\n", o.now().In(o.loc).Format("15:04:05"),
@@ -227,9 +223,9 @@ func (o *WatchOptions) Run(parent context.Context) error {
 }
 
 // goalReached says every node has met the goal for --stable.
-func (o *WatchOptions) goalReached(latest map[string]*watch.Observation, now time.Time) bool {
+func (o *WatchOptions) goalReached(trackers map[string]*watch.Tracker, now time.Time) bool {
 	for _, name := range o.Nodes {
-		obs := latest[name]
+		obs := trackers[name].Last()
 		if obs == nil || !obs.GoalMet || now.Sub(obs.GoalSince) < o.Stable {
 			return false
 		}
@@ -286,7 +282,7 @@ const exitInterrupted = 130
 // ended handles the end of the watch before its goal. Without a goal it is
 // the normal end (exit 0). With one, Ctrl-C exits 130, and the timeout prints
 // each node's last diagnosis, or why there is none (why), and exits 3.
-func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Observation, why error) error {
+func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.Tracker, why error) error {
 	o.clearStatus()
 	switch {
 	case o.Until == "":
@@ -300,8 +296,8 @@ func (o *WatchOptions) ended(parent context.Context, latest map[string]*watch.Ob
 	o.status.code = diagnose.ExitCritical
 	var diags []*diagnose.Diagnosis
 	for _, name := range o.Nodes {
-		if obs := latest[name]; obs != nil {
-			diags = append(diags, obs.Diagnosis)
+		if tr := trackers[name]; tr != nil {
+			diags = append(diags, tr.Last().Diagnosis)
 		}
 	}
 	if len(diags) == 0 {
@@ -337,13 +333,13 @@ func (o *WatchOptions) print(obs *watch.Observation) error {
 }
 
 // drawStatus redraws the status line in place, on a terminal only.
-func (o *WatchOptions) drawStatus(latest map[string]*watch.Observation, now time.Time) {
+func (o *WatchOptions) drawStatus(trackers map[string]*watch.Tracker, now time.Time) {
 	if !o.statusLine {
 		return
 	}
 	var obs []*watch.Observation
 	for _, name := range o.Nodes {
-		obs = append(obs, latest[name])
+		obs = append(obs, trackers[name].Last())
 	}
 	fmt.Fprint(o.streams.Out, "\r\x1b[K"+report.WatchStatus(obs, o.Stable, now.UTC()))
 }

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -211,7 +212,7 @@ func drain(w watch.Interface, rv string, handle func(watch.Event)) (string, bool
 }
 
 func resourceVersionOf(obj runtime.Object) string {
-	if m, ok := obj.(metav1.Object); ok {
+	if m, err := meta.Accessor(obj); err == nil {
 		return m.GetResourceVersion()
 	}
 	return ""

@@ -212,11 +212,13 @@ func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
 			}
 		}
 	case RuntimeTimeout, StopTimedOut:
-		if op := operationOf(line); op != "" && sig == RuntimeTimeout {
-			if st.Operations == nil {
-				st.Operations = map[string]int{}
+		if sig == RuntimeTimeout {
+			if op := operationOf(line); op != "" {
+				if st.Operations == nil {
+					st.Operations = map[string]int{}
+				}
+				st.Operations[op]++
 			}
-			st.Operations[op]++
 		}
 		if id := containerIDOf(line); id != "" {
 			if st.Objects == nil {

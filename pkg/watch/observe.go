@@ -42,18 +42,16 @@ func (t *Tracker) observe(now time.Time) *Observation {
 		o.Changes = append(o.Changes, eventNote(e))
 	}
 	t.pending, t.notes = nil, nil
-	if t.last != nil && len(o.Changes) == 0 {
-		// No line, but the caller's last observation (the same pointer)
-		// becomes this one: the next compares with what is current, and the
-		// goal, the status line and a timeout's report read it.
-		*t.last = *o
+	quiet := t.last != nil && len(o.Changes) == 0
+	t.last = o // the next compares with what is current; Last reads it
+	if quiet {
 		return nil
 	}
-	t.last = o
 	return o
 }
 
-// startOnlySources are the reads the watch does once, at its start.
+// startOnlySources are the reads the watch does once, at its start; snapshot
+// drops their data (the fields it names) with them.
 var startOnlySources = map[snapshot.SourceName]bool{
 	snapshot.SourceKubeletLog: true, snapshot.SourceRuntimeLog: true, snapshot.SourceSystemLog: true,
 	snapshot.SourceStats: true, snapshot.SourceHealthz: true,
@@ -72,7 +70,7 @@ func (t *Tracker) snapshot(now time.Time) *snapshot.Snapshot {
 		s.Events = append(s.Events, e)
 	}
 	sort.Slice(s.Events, func(i, j int) bool { return s.Events[i].Last.Before(s.Events[j].Last) })
-	if t.outdated {
+	if t.outdated { // the data of startOnlySources
 		s.KubeletLog, s.RuntimeLog, s.SystemLog, s.Stats, s.Healthz = nil, nil, nil, nil, nil
 	}
 	s.Sources = make([]snapshot.Source, 0, len(t.start.Sources))

@@ -142,6 +142,9 @@ func (t *Tracker) Apply(u collect.Update) *Observation {
 	return t.observe(u.Time)
 }
 
+// Last is the newest observation, a line or not: the state now.
+func (t *Tracker) Last() *Observation { return t.last }
+
 // Tick re-checks the goal at now, with no new data: a goal that has held for
 // its stable time is met even when nothing changes.
 func (t *Tracker) Tick(now time.Time) *Observation { return t.observe(now) }
