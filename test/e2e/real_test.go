@@ -185,6 +185,12 @@ func TestRealNodes(t *testing.T) {
 		captureReal(t, dir)
 	}
 
+	// The fix, watched on a real kubelet: watch starts on the textbook PLEG
+	// incident and must see it through the heal to healthy.
+	lines, waitWatch := startWatch(t, "real-relist-hang", "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
+	if first := firstObservation(t, lines); first.Verdict != "pleg-unhealthy" || first.GoalMet {
+		t.Errorf("watch on real-relist-hang began with %+v, want pleg-unhealthy", first)
+	}
 	healed := map[string]time.Time{}
 	for _, f := range realFaults {
 		if err := lab("heal", f.node); err != nil {
@@ -198,6 +204,16 @@ func TestRealNodes(t *testing.T) {
 			continue
 		}
 		t.Logf("%s: Ready %v after the heal (incident whole %v after the fault)", f.node, time.Since(healed[f.node]).Round(time.Second), incident[f.node])
+	}
+	var sawReady bool
+	for line := range lines {
+		o, _ := parseObservation(line)
+		sawReady = sawReady || strings.Contains(strings.Join(o.Changes, " "), "Ready (was NotReady for")
+	}
+	if code := waitWatch(); code != 0 || !sawReady {
+		t.Errorf("watch real-relist-hang --until healthy: exit %d, saw Ready %v; want 0 after the heal", code, sawReady)
+	} else {
+		t.Logf("watch real-relist-hang --until healthy --stable 10s: exit 0 %v after the heal", time.Since(healed["real-relist-hang"]).Round(time.Second))
 	}
 	t.Logf("real incidents: %v from the first fault to every node Ready again", time.Since(start).Round(time.Second))
 }
