@@ -24,7 +24,7 @@ import (
 // nodeFollower follows nodes in a cluster; *collect.Collector in production.
 type nodeFollower interface {
 	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
-	Follow(ctx context.Context, node string, interval time.Duration, updates chan<- collect.Update)
+	Follow(ctx context.Context, node string, interval time.Duration, updates chan<- snapshot.Update)
 }
 
 // watchFormats are the outputs of watch: lines for people, JSON Lines for scripts.
@@ -130,7 +130,7 @@ func (o *WatchOptions) Validate() error {
 // update is one node's update, as the watch loop receives it.
 type update struct {
 	node string
-	collect.Update
+	snapshot.Update
 }
 
 // Run diagnoses each node, then follows them until the goal, the timeout or
@@ -167,7 +167,7 @@ func (o *WatchOptions) Run(parent context.Context) error {
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
 	for _, name := range o.Nodes {
-		each := make(chan collect.Update)
+		each := make(chan snapshot.Update)
 		go follower.Follow(followCtx, name, o.Interval, each)
 		go func() {
 			for {

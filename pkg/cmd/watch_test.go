@@ -24,10 +24,10 @@ import (
 // script's updates (each stamped now) and waits for the end.
 type fakeFollower struct {
 	fakeCollector
-	script func(node string) []collect.Update
+	script func(node string) []snapshot.Update
 }
 
-func (f fakeFollower) Follow(ctx context.Context, node string, _ time.Duration, updates chan<- collect.Update) {
+func (f fakeFollower) Follow(ctx context.Context, node string, _ time.Duration, updates chan<- snapshot.Update) {
 	for _, u := range f.script(node) {
 		u.Time = time.Now().UTC()
 		select {
@@ -46,14 +46,14 @@ func readyNode(name string, status corev1.ConditionStatus) *corev1.Node {
 	}}}}
 }
 
-func runWatch(t *testing.T, script func(string) []collect.Update, args ...string) (int, string, string) {
+func runWatch(t *testing.T, script func(string) []snapshot.Update, args ...string) (int, string, string) {
 	t.Helper()
 	return runWatchOn(t, staleFollower(script), 0, args...)
 }
 
-func recovers(node string) []collect.Update {
+func recovers(node string) []snapshot.Update {
 	fresh := time.Now().UTC()
-	return []collect.Update{
+	return []snapshot.Update{
 		{Metrics: &kubelet.Metrics{PLEGLastSeen: &fresh}},
 		{Node: readyNode(node, corev1.ConditionTrue)},
 		{Event: &snapshot.Event{Reason: "NodeReady", Count: 1, Last: fresh}},
@@ -76,7 +76,7 @@ func TestWatchUntilHealthyExitsZeroOnceStable(t *testing.T) {
 }
 
 func TestWatchTimeoutExitsThreeWithTheLastDiagnosis(t *testing.T) {
-	stuck := func(string) []collect.Update { return nil }
+	stuck := func(string) []snapshot.Update { return nil }
 	code, out, errOut := runWatch(t, stuck, "stale", "--until", "healthy", "--timeout", "500ms")
 	if code != 3 || !strings.Contains(errOut, "timeout: after 500ms the nodes are not healthy") || !strings.Contains(out, "RANK  CAUSE") {
 		t.Errorf("exit %d; stderr %q; stdout:\n%s", code, errOut, out)
@@ -86,7 +86,7 @@ func TestWatchTimeoutExitsThreeWithTheLastDiagnosis(t *testing.T) {
 // With -o json the output stays JSON Lines to the end: the last diagnosis
 // of each node is one line too.
 func TestWatchTimeoutJSONLines(t *testing.T) {
-	code, out, _ := runWatch(t, func(string) []collect.Update { return nil }, "stale", "--until", "healthy", "--timeout", "300ms", "-o", "json")
+	code, out, _ := runWatch(t, func(string) []snapshot.Update { return nil }, "stale", "--until", "healthy", "--timeout", "300ms", "-o", "json")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var last struct{ Kind, Verdict string }
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); code != 3 || err != nil || last.Kind != "Diagnosis" || last.Verdict != "pleg-unhealthy" {
@@ -95,14 +95,14 @@ func TestWatchTimeoutJSONLines(t *testing.T) {
 }
 
 func TestWatchWithoutAGoalEndsCleanly(t *testing.T) {
-	code, _, errOut := runWatch(t, func(string) []collect.Update { return nil }, "stale", "--timeout", "300ms")
+	code, _, errOut := runWatch(t, func(string) []snapshot.Update { return nil }, "stale", "--timeout", "300ms")
 	if code != 0 || errOut != "" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
 
 func TestWatchDeletedNodeExitsOne(t *testing.T) {
-	gone := func(string) []collect.Update { return []collect.Update{{Deleted: true}} }
+	gone := func(string) []snapshot.Update { return []snapshot.Update{{Deleted: true}} }
 	code, _, errOut := runWatch(t, gone, "stale", "--until", "ready", "--timeout", "10s")
 	if code != 1 || !strings.Contains(errOut, "node stale was deleted") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
@@ -185,7 +185,7 @@ func runWatchOn(t *testing.T, f clusterReader, cancelAfter time.Duration, args .
 	return status.code, out.String(), errOut.String()
 }
 
-func staleFollower(script func(string) []collect.Update) fakeFollower {
+func staleFollower(script func(string) []snapshot.Update) fakeFollower {
 	start := nodeSnapshot("stale", corev1.ConditionFalse, "PLEG is not healthy: pleg was last seen active 16m6.2s ago; threshold is 3m0s")
 	start.CollectedAt = time.Now().UTC()
 	start.Node.Status.Conditions[0].LastTransitionTime = metav1.NewTime(start.CollectedAt.Add(-16 * time.Minute))
@@ -194,7 +194,7 @@ func staleFollower(script func(string) []collect.Update) fakeFollower {
 
 // Ctrl-C before the goal is no recovery: a runbook gate must not pass.
 func TestWatchInterruptedBeforeTheGoalExits130(t *testing.T) {
-	idle := func(string) []collect.Update { return nil }
+	idle := func(string) []snapshot.Update { return nil }
 	code, _, errOut := runWatchOn(t, staleFollower(idle), 300*time.Millisecond, "stale", "--until", "healthy")
 	if code != exitInterrupted || !strings.Contains(errOut, "interrupted: the nodes were not seen healthy for 1m0s") {
 		t.Errorf("exit %d, stderr %q; want %d and why", code, errOut, exitInterrupted)

@@ -14,27 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
-
-// Update is one thing Follow saw about a node, with when it saw it.
-type Update struct {
-	Time time.Time
-	// Node is a new version of the node.
-	Node *corev1.Node
-	// Deleted says the node was deleted.
-	Deleted bool
-	// Event is an event about the node, new or seen again.
-	Event *snapshot.Event
-	// Metrics is a scrape of the kubelet's /metrics (nil when the read
-	// failed), sent with its Source.
-	Metrics *kubelet.Metrics
-	// Source says how a read went: each watch opened or failing (the node's
-	// is the API server's), each /metrics read. It repeats itself; the
-	// receiver says what changed.
-	Source *snapshot.Source
-}
 
 // Backoff bounds the wait before a watch is opened again after it broke. A
 // watch counts as working again (the backoff starts over) once it delivered
@@ -53,8 +34,8 @@ var (
 // with backoff when the API server restarts or the connection drops; every
 // read's outcome is an Update, a failure never an end. Read-only: GET, LIST,
 // WATCH.
-func (c *Collector) Follow(ctx context.Context, node string, interval time.Duration, updates chan<- Update) {
-	send := func(u Update) {
+func (c *Collector) Follow(ctx context.Context, node string, interval time.Duration, updates chan<- snapshot.Update) {
+	send := func(u snapshot.Update) {
 		u.Time = c.now().UTC()
 		select {
 		case updates <- u:
@@ -70,18 +51,18 @@ func (c *Collector) Follow(ctx context.Context, node string, interval time.Durat
 	}
 }
 
-func (c *Collector) followNode(ctx context.Context, name string, send func(Update)) {
+func (c *Collector) followNode(ctx context.Context, name string, send func(snapshot.Update)) {
 	selector := fields.OneTermEqualSelector("metadata.name", name).String()
 	followWatch(ctx, snapshot.SourceNode, send,
 		func(ctx context.Context) (string, error) {
 			n, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				if apierrors.IsNotFound(err) {
-					send(Update{Deleted: true})
+					send(snapshot.Update{Deleted: true})
 				}
 				return "", err
 			}
-			send(Update{Node: n})
+			send(snapshot.Update{Node: n})
 			return n.ResourceVersion, nil
 		},
 		func(ctx context.Context, rv string) (watch.Interface, error) {
@@ -93,14 +74,14 @@ func (c *Collector) followNode(ctx context.Context, name string, send func(Updat
 				return
 			}
 			if ev.Type == watch.Deleted {
-				send(Update{Deleted: true})
+				send(snapshot.Update{Deleted: true})
 				return
 			}
-			send(Update{Node: n})
+			send(snapshot.Update{Node: n})
 		})
 }
 
-func (c *Collector) followEvents(ctx context.Context, name string, send func(Update)) {
+func (c *Collector) followEvents(ctx context.Context, name string, send func(snapshot.Update)) {
 	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
 	events := c.client.CoreV1().Events(metav1.NamespaceAll)
 	followWatch(ctx, snapshot.SourceEvents, send,
@@ -111,7 +92,7 @@ func (c *Collector) followEvents(ctx context.Context, name string, send func(Upd
 			}
 			for i := range list.Items {
 				e := snapshot.ReduceEvent(&list.Items[i])
-				send(Update{Event: &e})
+				send(snapshot.Update{Event: &e})
 			}
 			return list.ResourceVersion, nil
 		},
@@ -121,7 +102,7 @@ func (c *Collector) followEvents(ctx context.Context, name string, send func(Upd
 		func(ev watch.Event) {
 			if e, ok := ev.Object.(*corev1.Event); ok && ev.Type != watch.Deleted {
 				r := snapshot.ReduceEvent(e)
-				send(Update{Event: &r})
+				send(snapshot.Update{Event: &r})
 			}
 		})
 }
@@ -131,7 +112,7 @@ func (c *Collector) followEvents(ctx context.Context, name string, send func(Upd
 // again on 410 Gone, wait with backoff after a failure or a watch that ended
 // at once. Every attempt's outcome is sent as a Source; the receiver says
 // only what changed.
-func followWatch(ctx context.Context, name snapshot.SourceName, send func(Update),
+func followWatch(ctx context.Context, name snapshot.SourceName, send func(snapshot.Update),
 	list func(context.Context) (string, error),
 	open func(context.Context, string) (watch.Interface, error),
 	handle func(watch.Event)) {
@@ -146,7 +127,7 @@ func followWatch(ctx context.Context, name snapshot.SourceName, send func(Update
 	}
 	fail := func(err error) {
 		src := apiFailure(name, "watch", string(name), err)
-		send(Update{Source: &src})
+		send(snapshot.Update{Source: &src})
 		wait()
 	}
 	for ctx.Err() == nil {
@@ -167,7 +148,7 @@ func followWatch(ctx context.Context, name snapshot.SourceName, send func(Update
 			fail(err)
 			continue
 		}
-		send(Update{Source: &snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "watching"}})
+		send(snapshot.Update{Source: &snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "watching"}})
 		opened := time.Now()
 		var delivered bool
 		rv, delivered, err = drain(w, rv, handle)
@@ -229,7 +210,7 @@ func isGone(err error) bool {
 // source timeout, not the interval: a kubelet waiting on a hung runtime
 // answers in about 15s, and that late answer is the evidence. A tick that
 // comes during a read is dropped. Every read is sent with its Source.
-func (c *Collector) followMetrics(ctx context.Context, node string, interval time.Duration, send func(Update)) {
+func (c *Collector) followMetrics(ctx context.Context, node string, interval time.Duration, send func(snapshot.Update)) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -239,7 +220,7 @@ func (c *Collector) followMetrics(ctx context.Context, node string, interval tim
 		if ctx.Err() != nil {
 			return
 		}
-		send(Update{Metrics: m, Source: &src})
+		send(snapshot.Update{Metrics: m, Source: &src})
 		select {
 		case <-tick.C:
 		case <-ctx.Done():

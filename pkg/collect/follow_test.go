@@ -73,7 +73,7 @@ func TestFollowSurvivesWhatWatchesGoThrough(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	updates := make(chan Update, 100)
+	updates := make(chan snapshot.Update, 100)
 	go c.Follow(ctx, "worker-3", 50*time.Millisecond, updates)
 
 	var nodes, scrapes int
@@ -129,7 +129,7 @@ func TestFollowBacksOffFromAWatchThatEndsAtOnce(t *testing.T) {
 	c := followCollector(t, client)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	updates := make(chan Update, 10000)
+	updates := make(chan snapshot.Update, 10000)
 	go c.Follow(ctx, "worker-3", time.Hour, updates) // the fake events watch never ends
 	failed := false
 	for ctx.Err() == nil {
@@ -158,7 +158,7 @@ func TestFollowWithoutNodesProxy(t *testing.T) {
 	c := New(testClient(t, testNode("containerd://1.7.2")), proxyClient(t, srv), DefaultOptions(), time.Now)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	updates := make(chan Update, 100)
+	updates := make(chan snapshot.Update, 100)
 	go c.Follow(ctx, "worker-3", 20*time.Millisecond, updates)
 	var node, forbidden bool
 	for !node || !forbidden {

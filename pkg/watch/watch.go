@@ -13,7 +13,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -117,7 +116,7 @@ func keyOf(e snapshot.Event) eventKey { return eventKey{e.Reason, e.Message, e.F
 
 // Apply takes one update and returns the observation it makes, or nil when
 // nothing worth a line changed. The first call always returns one.
-func (t *Tracker) Apply(u collect.Update) *Observation {
+func (t *Tracker) Apply(u snapshot.Update) *Observation {
 	switch {
 	case u.Node != nil:
 		if prev, cur := readyOf(t.node), readyOf(u.Node); prev != nil && cur != nil && prev.Status != cur.Status {

@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/offline"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -80,19 +79,19 @@ func TestFirstObservationSaysTheWholeState(t *testing.T) {
 func TestRuntimeErrorRateFromCounterDeltas(t *testing.T) {
 	tr := NewTracker(incident(), Forever)
 	tr.Tick(t0)
-	o := tr.Apply(collect.Update{Time: at(time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
+	o := tr.Apply(snapshot.Update{Time: at(time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
 	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 41 || !strings.Contains(changes(o), "runtime errors 41/min") {
 		t.Fatalf("41 more errors in a minute: %s", changes(o))
 	}
-	o = tr.Apply(collect.Update{Time: at(90 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 161)})
+	o = tr.Apply(snapshot.Update{Time: at(90 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 161)})
 	if o != nil {
 		t.Errorf("40/min stays in its band, yet a line: %s", changes(o))
 	}
-	o = tr.Apply(collect.Update{Time: at(2 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
+	o = tr.Apply(snapshot.Update{Time: at(2 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
 	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 6 || !strings.Contains(changes(o), "kubelet restarted (its counters reset)") {
 		t.Fatalf("a counter reset, 3 errors since in 30s: %s", changes(o))
 	}
-	o = tr.Apply(collect.Update{Time: at(3 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
+	o = tr.Apply(snapshot.Update{Time: at(3 * time.Minute), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 3)})
 	if o == nil || !strings.Contains(changes(o), "runtime errors 0/min") {
 		t.Errorf("after the reset, the rate again: %s", changes(o))
 	}
@@ -118,28 +117,28 @@ func TestRuntimeErrorRateEdges(t *testing.T) {
 	tr := NewTracker(s, Forever)
 	tr.Tick(t0)
 
-	if o := tr.Apply(collect.Update{Time: at(3 * time.Second), Metrics: scrape(at(2*time.Second), map[string]float64{"list_containers": 51, "version": 0})}); o != nil && o.RuntimeErrorsPerMinute != nil {
+	if o := tr.Apply(snapshot.Update{Time: at(3 * time.Second), Metrics: scrape(at(2*time.Second), map[string]float64{"list_containers": 51, "version": 0})}); o != nil && o.RuntimeErrorsPerMinute != nil {
 		t.Errorf("a rate over 3s: %s", changes(o))
 	}
-	o := tr.Apply(collect.Update{Time: at(12 * time.Second), Metrics: scrape(at(11*time.Second), map[string]float64{"list_containers": 52, "version": 0})})
+	o := tr.Apply(snapshot.Update{Time: at(12 * time.Second), Metrics: scrape(at(11*time.Second), map[string]float64{"list_containers": 52, "version": 0})})
 	if o == nil || o.RuntimeErrorsPerMinute == nil || *o.RuntimeErrorsPerMinute != 10 {
 		t.Fatalf("2 errors over the 12s since the start's scrape, want 10/min: %+v", o)
 	}
 
-	o = tr.Apply(collect.Update{Time: at(72 * time.Second), Metrics: scrape(at(71*time.Second), map[string]float64{"list_containers": 2, "version": 100})})
+	o = tr.Apply(snapshot.Update{Time: at(72 * time.Second), Metrics: scrape(at(71*time.Second), map[string]float64{"list_containers": 2, "version": 100})})
 	if o == nil || !strings.Contains(changes(o), "kubelet restarted") || *o.RuntimeErrorsPerMinute != 102 {
 		t.Errorf("list_containers reset while version grew past it: %s", changes(o))
 	}
 
 	cut := &kubelet.Metrics{PLEGLastSeen: ptr(at(131 * time.Second)), Operations: map[string]*kubelet.RuntimeOperation{}}
-	tr.Apply(collect.Update{Time: at(132 * time.Second), Metrics: cut})
+	tr.Apply(snapshot.Update{Time: at(132 * time.Second), Metrics: cut})
 	if tr.rate == nil || *tr.rate != 102 || tr.errors["version"] != 100 {
 		t.Errorf("a scrape without operations changed the rate to %v, the base to %v", tr.rate, tr.errors)
 	}
 
 	docker := scrape(at(191*time.Second), map[string]float64{"list_containers": 2, "version": 100})
 	docker.Operations["version"].Timeouts = 50
-	tr.Apply(collect.Update{Time: at(192 * time.Second), Metrics: docker})
+	tr.Apply(snapshot.Update{Time: at(192 * time.Second), Metrics: docker})
 	if tr.rate == nil || *tr.rate != 0 {
 		t.Errorf("docker timeouts counted as new errors: rate %v", tr.rate)
 	}
@@ -158,7 +157,7 @@ func TestHealthyNodeStaysQuiet(t *testing.T) {
 		var o *Observation
 		if sec%10 == 0 {
 			ok := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}
-			o = tr.Apply(collect.Update{Time: now, Metrics: scrape(now.Add(-time.Second), map[string]float64{"list_containers": 5}), Source: &ok})
+			o = tr.Apply(snapshot.Update{Time: now, Metrics: scrape(now.Add(-time.Second), map[string]float64{"list_containers": 5}), Source: &ok})
 		} else {
 			o = tr.Tick(now)
 		}
@@ -185,7 +184,7 @@ func TestKubeletUnreachableAtStartRecovers(t *testing.T) {
 		t.Fatalf("first line of an unreachable kubelet: %s", changes(o))
 	}
 	ok := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}
-	o := tr.Apply(collect.Update{Time: at(10 * time.Second), Metrics: scrape(at(9*time.Second), nil), Source: &ok})
+	o := tr.Apply(snapshot.Update{Time: at(10 * time.Second), Metrics: scrape(at(9*time.Second), nil), Source: &ok})
 	if !strings.Contains(changes(o), "the kubelet's /metrics answers again") || strings.Contains(changes(o), "kubelet-down") {
 		t.Errorf("the kubelet answers again: %s", changes(o))
 	}
@@ -200,16 +199,16 @@ func TestKubeletUnreachableAtStartRecovers(t *testing.T) {
 func TestRecovery(t *testing.T) {
 	tr := NewTracker(incident(), Healthy)
 	tr.Tick(t0)
-	tr.Apply(collect.Update{Time: at(20 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
+	tr.Apply(snapshot.Update{Time: at(20 * time.Second), Metrics: metrics(at(-17*time.Minute), 90*time.Second, 141)})
 
-	o := tr.Apply(collect.Update{Time: at(31 * time.Second), Metrics: metrics(at(29*time.Second), 200*time.Millisecond, 141)})
+	o := tr.Apply(snapshot.Update{Time: at(31 * time.Second), Metrics: metrics(at(29*time.Second), 200*time.Millisecond, 141)})
 	for _, want := range []string{"relist ran 2s ago", "relist p99 <1s (was >60s)", "runtime errors 0/min (was"} {
 		if !strings.Contains(changes(o), want) {
 			t.Errorf("relist running again: %s lacks %q", changes(o), want)
 		}
 	}
 
-	o = tr.Apply(collect.Update{Time: at(39 * time.Second), Node: node(corev1.ConditionTrue, "kubelet is posting ready status", at(39*time.Second))})
+	o = tr.Apply(snapshot.Update{Time: at(39 * time.Second), Node: node(corev1.ConditionTrue, "kubelet is posting ready status", at(39*time.Second))})
 	if !strings.Contains(changes(o), "Ready (was NotReady for 16m39s)") || !strings.Contains(changes(o), "[healthy: ") {
 		t.Errorf("Ready again: %s", changes(o))
 	}
@@ -221,11 +220,11 @@ func TestRecovery(t *testing.T) {
 	}
 
 	ev := snapshot.Event{Reason: "NodeReady", Message: "Node worker-3 status is now: NodeReady", Count: 1, First: at(39 * time.Second), Last: at(39 * time.Second)}
-	o = tr.Apply(collect.Update{Time: at(40 * time.Second), Event: &ev})
+	o = tr.Apply(snapshot.Update{Time: at(40 * time.Second), Event: &ev})
 	if changes(o) != "event NodeReady" {
 		t.Errorf("a new event: %s", changes(o))
 	}
-	if o := tr.Apply(collect.Update{Time: at(41 * time.Second), Event: &ev}); o != nil {
+	if o := tr.Apply(snapshot.Update{Time: at(41 * time.Second), Event: &ev}); o != nil {
 		t.Errorf("the same event seen again: %s", changes(o))
 	}
 	if o := tr.Tick(at(99 * time.Second)); o != nil {
@@ -258,18 +257,18 @@ func TestSourceChangesAreSaidOnce(t *testing.T) {
 	tr := NewTracker(incident(), Forever)
 	tr.Tick(t0)
 	forbidden := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusForbidden, Reason: "nodes/proxy forbidden"}
-	if o := tr.Apply(collect.Update{Time: at(time.Second), Source: &forbidden}); !strings.Contains(changes(o), "watching the node and its events only") {
+	if o := tr.Apply(snapshot.Update{Time: at(time.Second), Source: &forbidden}); !strings.Contains(changes(o), "watching the node and its events only") {
 		t.Errorf("forbidden: %s", changes(o))
 	}
-	if o := tr.Apply(collect.Update{Time: at(11 * time.Second), Source: &forbidden}); o != nil {
+	if o := tr.Apply(snapshot.Update{Time: at(11 * time.Second), Source: &forbidden}); o != nil {
 		t.Errorf("forbidden again: %s", changes(o))
 	}
 	down := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusUnavailable, Reason: "connection refused"}
-	if o := tr.Apply(collect.Update{Time: at(12 * time.Second), Source: &down}); !strings.Contains(changes(o), "the API server (node watch) unavailable: connection refused; retrying") {
+	if o := tr.Apply(snapshot.Update{Time: at(12 * time.Second), Source: &down}); !strings.Contains(changes(o), "the API server (node watch) unavailable: connection refused; retrying") {
 		t.Errorf("API server down: %s", changes(o))
 	}
 	back := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusOK}
-	if o := tr.Apply(collect.Update{Time: at(30 * time.Second), Source: &back}); !strings.Contains(changes(o), "answers again") {
+	if o := tr.Apply(snapshot.Update{Time: at(30 * time.Second), Source: &back}); !strings.Contains(changes(o), "answers again") {
 		t.Errorf("API server back: %s", changes(o))
 	}
 }
@@ -283,7 +282,7 @@ func TestForbiddenFromTheStartIsSaidOnce(t *testing.T) {
 	if o := tr.Tick(t0); !strings.Contains(changes(o), "watching the node and its events only") {
 		t.Errorf("first line: %s", changes(o))
 	}
-	if o := tr.Apply(collect.Update{Time: at(10 * time.Second), Source: &s.Sources[1]}); o != nil {
+	if o := tr.Apply(snapshot.Update{Time: at(10 * time.Second), Source: &s.Sources[1]}); o != nil {
 		t.Errorf("the same failure again: %s", changes(o))
 	}
 }

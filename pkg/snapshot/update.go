@@ -1,0 +1,28 @@
+package snapshot
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+)
+
+// Update is one thing a follower (pkg/collect's Follow) saw about a node,
+// with when it saw it; pkg/watch applies it to the node's state.
+type Update struct {
+	Time time.Time
+	// Node is a new version of the node.
+	Node *corev1.Node
+	// Deleted says the node was deleted.
+	Deleted bool
+	// Event is an event about the node, new or seen again.
+	Event *Event
+	// Metrics is a scrape of the kubelet's /metrics (nil when the read
+	// failed), sent with its Source.
+	Metrics *kubelet.Metrics
+	// Source says how a read went: each watch opened or failing (the node's
+	// is the API server's), each /metrics read. It repeats itself; the
+	// receiver says what changed.
+	Source *Source
+}
