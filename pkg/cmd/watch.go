@@ -150,8 +150,10 @@ func (o *WatchOptions) Run(parent context.Context) error {
 	trackers := map[string]*watch.Tracker{}
 	snaps, err := o.startAll(ctx, follower)
 	if err != nil {
+		// A watch that never diagnosed its nodes saw nothing recover: with
+		// or without --until it is the tool failing (exit 1), never 0.
 		if ctx.Err() != nil {
-			return o.ended(parent, trackers, err)
+			return fmt.Errorf("the watch ended before the nodes could be read: %w", err)
 		}
 		return err
 	}
@@ -209,7 +211,7 @@ func (o *WatchOptions) Run(parent context.Context) error {
 			}
 			o.drawStatus(trackers, now)
 		case <-ctx.Done():
-			return o.ended(parent, trackers, nil)
+			return o.ended(parent, trackers)
 		}
 		if goal != watch.Forever && o.goalReached(trackers, o.now().UTC()) {
 			o.clearStatus()
@@ -281,8 +283,8 @@ const exitInterrupted = 130
 
 // ended handles the end of the watch before its goal. Without a goal it is
 // the normal end (exit 0). With one, Ctrl-C exits 130, and the timeout prints
-// each node's last diagnosis, or why there is none (why), and exits 3.
-func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.Tracker, why error) error {
+// each node's last diagnosis and exits 3.
+func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.Tracker) error {
 	o.clearStatus()
 	switch {
 	case o.Until == "":
@@ -296,13 +298,7 @@ func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.
 	o.status.code = diagnose.ExitCritical
 	var diags []*diagnose.Diagnosis
 	for _, name := range o.Nodes {
-		if tr := trackers[name]; tr != nil {
-			diags = append(diags, tr.Last().Diagnosis)
-		}
-	}
-	if len(diags) == 0 {
-		fmt.Fprintf(o.streams.ErrOut, "none: %v\n", why)
-		return nil
+		diags = append(diags, trackers[name].Last().Diagnosis)
 	}
 	if o.Output != "json" {
 		return report.Render(o.streams.Out, "table", diags, report.Options{})

@@ -16,6 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -215,10 +216,14 @@ func TestWatchStartsOnceTheAPIServerAnswers(t *testing.T) {
 		t.Errorf("exit %d after %d tries, stderr %q:\n%s", code, tries.Load(), errOut, out)
 	}
 
-	tries.Store(0)
+	// Never reached, with a goal or without one: the tool failed (1), so
+	// neither a runbook gate nor a script reads it as a recovery or a quiet end.
 	f.down = 1 << 30
-	code, _, errOut = runWatchOn(t, f, 0, "stale", "--until", "ready", "--timeout", "300ms")
-	if code != 3 || !strings.Contains(errOut, "none: node stale: cannot reach the API server") {
-		t.Errorf("never reachable: exit %d, stderr %q; want 3 and why", code, errOut)
+	for _, args := range [][]string{{"--until", "ready"}, nil} {
+		tries.Store(0)
+		code, _, errOut = runWatchOn(t, f, 0, append([]string{"stale", "--timeout", "300ms"}, args...)...)
+		if code != diagnose.ExitFailed || !strings.Contains(errOut, "error: the watch ended before the nodes could be read: node stale: cannot reach the API server") {
+			t.Errorf("never reachable %v: exit %d, stderr %q; want 1 and why", args, code, errOut)
+		}
 	}
 }

@@ -268,8 +268,8 @@ func TestCollectForbiddenProxyStillDiagnosesFromObjects(t *testing.T) {
 		if src.Status != snapshot.StatusForbidden {
 			t.Errorf("%s = %s, want forbidden", name, src.Status)
 		}
-		if !strings.Contains(src.Reason, `resources: ["nodes/proxy"], verbs: ["get"]`) {
-			t.Errorf("%s reason lacks the RBAC rule to add: %q", name, src.Reason)
+		if !strings.Contains(src.Hint, `resources: ["nodes/proxy"], verbs: ["get"]`) {
+			t.Errorf("%s hint lacks the RBAC rule to add: %q", name, src.Hint)
 		}
 	}
 }

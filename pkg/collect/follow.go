@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -29,7 +31,8 @@ var (
 
 // Follow watches the node and its events through the API server and reads
 // the kubelet's /metrics every interval, sending what it sees to updates
-// until ctx ends. The watches resume from the last resourceVersion (with
+// until ctx ends. A user who may not watch (RBAC) gets the node and its
+// events read every interval instead. The watches resume from the last resourceVersion (with
 // bookmarks), list again when the server answers 410 Gone, and reconnect
 // with backoff when the API server restarts or the connection drops; every
 // read's outcome is an Update, a failure never an end. Read-only: GET, LIST,
@@ -43,18 +46,19 @@ func (c *Collector) Follow(ctx context.Context, node string, interval time.Durat
 		}
 	}
 	done := make(chan struct{}, 3)
-	go func() { c.followNode(ctx, node, send); done <- struct{}{} }()
-	go func() { c.followEvents(ctx, node, send); done <- struct{}{} }()
+	go func() { c.followNode(ctx, node, interval, send); done <- struct{}{} }()
+	go func() { c.followEvents(ctx, node, interval, send); done <- struct{}{} }()
 	go func() { c.followMetrics(ctx, node, interval, send); done <- struct{}{} }()
 	for range 3 {
 		<-done
 	}
 }
 
-func (c *Collector) followNode(ctx context.Context, name string, send func(snapshot.Update)) {
+func (c *Collector) followNode(ctx context.Context, name string, interval time.Duration, send func(snapshot.Update)) {
 	selector := fields.OneTermEqualSelector("metadata.name", name).String()
-	followWatch(ctx, snapshot.SourceNode, send,
-		func(ctx context.Context) (string, error) {
+	followWatch(ctx, watched{
+		source: snapshot.SourceNode, read: GetNodes, watch: WatchNodes, what: "the node",
+		list: func(ctx context.Context) (string, error) {
 			n, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				if apierrors.IsNotFound(err) {
@@ -65,10 +69,10 @@ func (c *Collector) followNode(ctx context.Context, name string, send func(snaps
 			send(snapshot.Update{Node: n})
 			return n.ResourceVersion, nil
 		},
-		func(ctx context.Context, rv string) (watch.Interface, error) {
+		open: func(ctx context.Context, rv string) (watch.Interface, error) {
 			return c.client.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{FieldSelector: selector, ResourceVersion: rv, AllowWatchBookmarks: true})
 		},
-		func(ev watch.Event) {
+		handle: func(ev watch.Event) {
 			n, ok := ev.Object.(*corev1.Node)
 			if !ok {
 				return
@@ -78,14 +82,16 @@ func (c *Collector) followNode(ctx context.Context, name string, send func(snaps
 				return
 			}
 			send(snapshot.Update{Node: n})
-		})
+		},
+	}, interval, send)
 }
 
-func (c *Collector) followEvents(ctx context.Context, name string, send func(snapshot.Update)) {
+func (c *Collector) followEvents(ctx context.Context, name string, interval time.Duration, send func(snapshot.Update)) {
 	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
 	events := c.client.CoreV1().Events(metav1.NamespaceAll)
-	followWatch(ctx, snapshot.SourceEvents, send,
-		func(ctx context.Context) (string, error) {
+	followWatch(ctx, watched{
+		source: snapshot.SourceEvents, read: ListEvents, watch: WatchEvents, what: "the node's events",
+		list: func(ctx context.Context) (string, error) {
 			list, err := events.List(ctx, metav1.ListOptions{FieldSelector: selector})
 			if err != nil {
 				return "", err
@@ -96,26 +102,38 @@ func (c *Collector) followEvents(ctx context.Context, name string, send func(sna
 			}
 			return list.ResourceVersion, nil
 		},
-		func(ctx context.Context, rv string) (watch.Interface, error) {
+		open: func(ctx context.Context, rv string) (watch.Interface, error) {
 			return events.Watch(ctx, metav1.ListOptions{FieldSelector: selector, ResourceVersion: rv, AllowWatchBookmarks: true})
 		},
-		func(ev watch.Event) {
+		handle: func(ev watch.Event) {
 			if e, ok := ev.Object.(*corev1.Event); ok && ev.Type != watch.Deleted {
 				r := snapshot.ReduceEvent(e)
 				send(snapshot.Update{Event: &r})
 			}
-		})
+		},
+	}, interval, send)
+}
+
+// watched is one kind of object Follow keeps up with: how to read it whole
+// (list, sending what it read, returning its resourceVersion), how to watch
+// it from a resourceVersion, what to do with each watch event, and the
+// permissions of both.
+type watched struct {
+	source      snapshot.SourceName
+	read, watch Permission
+	what        string
+	list        func(context.Context) (string, error)
+	open        func(context.Context, string) (watch.Interface, error)
+	handle      func(watch.Event)
 }
 
 // followWatch keeps one watch open: list (or get) for a resourceVersion,
 // watch from it, resume from the last one seen when the watch ends, list
 // again on 410 Gone, wait with backoff after a failure or a watch that ended
-// at once. Every attempt's outcome is sent as a Source; the receiver says
-// only what changed.
-func followWatch(ctx context.Context, name snapshot.SourceName, send func(snapshot.Update),
-	list func(context.Context) (string, error),
-	open func(context.Context, string) (watch.Interface, error),
-	handle func(watch.Event)) {
+// at once. A watch the user may not open (RBAC without the watch verb) is
+// said once and replaced by a read every interval. Every attempt's outcome
+// is sent as a Source; the receiver says only what changed.
+func followWatch(ctx context.Context, w watched, interval time.Duration, send func(snapshot.Update)) {
 	rv := ""
 	backoff := followBackoffMin
 	wait := func() {
@@ -125,43 +143,70 @@ func followWatch(ctx context.Context, name snapshot.SourceName, send func(snapsh
 		}
 		backoff = min(2*backoff, followBackoffMax)
 	}
-	fail := func(err error) {
-		src := apiFailure(name, "watch", string(name), err)
+	fail := func(p Permission, err error) {
+		src := apiFailure(w.source, p, err)
 		send(snapshot.Update{Source: &src})
 		wait()
 	}
 	for ctx.Err() == nil {
 		if rv == "" {
 			var err error
-			if rv, err = list(ctx); err != nil {
-				fail(err)
+			if rv, err = w.list(ctx); err != nil {
+				fail(w.read, err)
 				continue
 			}
 		}
-		w, err := open(ctx, rv)
+		ch, err := w.open(ctx, rv)
 		switch {
 		case isGone(err): // routine: the resourceVersion aged out; list again
 			rv = ""
 			wait()
 			continue
+		case apierrors.IsForbidden(err):
+			send(snapshot.Update{Notice: fmt.Sprintf("may not %s (%s): reading %s every %s instead",
+				w.watch, grantHint(w.watch), w.what, humanize.Duration(interval))})
+			poll(ctx, w, interval, send)
+			return
 		case err != nil:
-			fail(err)
+			fail(w.watch, err)
 			continue
 		}
-		send(snapshot.Update{Source: &snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "watching"}})
+		send(snapshot.Update{Source: &snapshot.Source{Name: w.source, Status: snapshot.StatusOK, Detail: "watching"}})
 		opened := time.Now()
 		var delivered bool
-		rv, delivered, err = drain(w, rv, handle)
-		w.Stop()
+		rv, delivered, err = drain(ch, rv, w.handle)
+		ch.Stop()
 		switch {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			fail(err)
+			fail(w.watch, err)
 		case delivered || time.Since(opened) >= followWatchSettled:
 			backoff = followBackoffMin // the server ended a working watch (its timeout): resume at once
 		default:
 			wait()
+		}
+	}
+}
+
+// poll reads w every interval until ctx ends: the watch's stand-in when the
+// user may read but not watch. The receiver dedups what it has seen.
+func poll(ctx context.Context, w watched, interval time.Duration, send func(snapshot.Update)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		src := snapshot.Source{Name: w.source, Status: snapshot.StatusOK, Detail: "read every " + humanize.Duration(interval)}
+		if _, err := w.list(ctx); err != nil {
+			src = apiFailure(w.source, w.read, err)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		send(snapshot.Update{Source: &src})
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -169,5 +171,53 @@ func TestFollowWithoutNodesProxy(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("node %v, forbidden %v before the deadline", node, forbidden)
 		}
+	}
+}
+
+// A user who may get the node and list its events but not watch them (the
+// shipped role before it granted watch) follows them by reading every
+// interval: said once per resource, naming the resource and the verb, and
+// never recorded as a forbidden read.
+func TestFollowPollsWhenWatchIsForbidden(t *testing.T) {
+	node := testNode("containerd://1.7.2")
+	client := testClient(t, node)
+	forbid := func(resource string) k8stesting.WatchReactionFunc {
+		return func(k8stesting.Action) (bool, watch.Interface, error) {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "", errors.New(`User "jane" cannot watch resource "`+resource+`"`))
+		}
+	}
+	client.PrependWatchReactor("nodes", forbid("nodes"))
+	client.PrependWatchReactor("events", forbid("events"))
+	var gets atomic.Int32
+	client.PrependReactor("get", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+		gets.Add(1)
+		return false, nil, nil
+	})
+	srv, _ := newKubeletStub(t, healthyKubelet())
+	c := New(client, proxyClient(t, srv), DefaultOptions(), time.Now)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	updates := make(chan snapshot.Update, 1000)
+	go c.Follow(ctx, "worker-3", 30*time.Millisecond, updates)
+	var notices []string
+	for gets.Load() < 4 {
+		select {
+		case u := <-updates:
+			if u.Notice != "" {
+				notices = append(notices, u.Notice)
+			}
+			if u.Source != nil && u.Source.Status != snapshot.StatusOK {
+				t.Errorf("a read that worked is recorded as %s: %+v", u.Source.Status, *u.Source)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d node reads before the deadline, want 4", gets.Load())
+		}
+	}
+	cancel()
+	slices.Sort(notices)
+	if len(notices) != 2 || !strings.Contains(notices[0], `may not watch events (grant the ClusterRole rule {apiGroups: [""], resources: ["events"], verbs: ["watch"]}`) ||
+		!strings.Contains(notices[1], `may not watch nodes (grant the ClusterRole rule {apiGroups: [""], resources: ["nodes"], verbs: ["watch"]}`) ||
+		!strings.Contains(notices[1], "reading the node every 30ms instead") {
+		t.Errorf("notices %q, want one per resource naming it, its verb and the polling", notices)
 	}
 }

@@ -13,10 +13,15 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// proxyRBACHint is the exact grant a user needs for the kubelet sources, with
-// the trade-off an operator must know before granting it.
-const proxyRBACHint = `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]} (deploy/rbac.yaml); ` +
-	`note that nodes/proxy also allows exec-level access to the kubelet`
+// grantHint says which rule to add for a forbidden read; the nodes/proxy
+// one also says the trade-off an operator must know before granting it.
+func grantHint(p Permission) string {
+	hint := "grant the ClusterRole rule " + p.Rule() + " (deploy/rbac.yaml; kubectl pleg rbac lists what you lack)"
+	if p == GetNodesProxy {
+		hint += "; note that nodes/proxy also allows exec-level access to the kubelet"
+	}
+	return hint
+}
 
 // proxyStream GETs path from the node's kubelet through the API server's node
 // proxy. The path keeps its trailing slash ("logs/"): the kubelet's node log
@@ -66,7 +71,7 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 		src.Reason = fmt.Sprintf("cannot reach the API server, so the kubelet was not asked: %s", msg)
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden
-		src.Reason = fmt.Sprintf("%s — %s", msg, proxyRBACHint)
+		src.Reason, src.Hint = msg, grantHint(GetNodesProxy)
 	case apierrors.IsNotFound(err):
 		src.Status = snapshot.StatusNotFound
 		src.Reason = fmt.Sprintf("kubelet has no /%s: %s", path, msg)
@@ -80,16 +85,16 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 	return src
 }
 
-// apiFailure records a failed read of a cluster object.
-func apiFailure(name snapshot.SourceName, verb, resource string, err error) snapshot.Source {
+// apiFailure records a failed read of a cluster object, which needed p.
+func apiFailure(name snapshot.SourceName, p Permission, err error) snapshot.Source {
 	src := snapshot.Source{Name: name, Reason: oneLine(err)}
 	switch {
 	case isTimeout(err):
 		src.Status = snapshot.StatusTimeout
-		src.Reason = fmt.Sprintf("no answer from the API server within --source-timeout (%s %s)", verb, resource)
+		src.Reason = fmt.Sprintf("no answer from the API server within --source-timeout (%s)", p)
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden
-		src.Reason = fmt.Sprintf(`%s — grant the rule {apiGroups: [""], resources: [%q], verbs: [%q]}`, src.Reason, resource, verb)
+		src.Hint = grantHint(p)
 	case apierrors.IsNotFound(err):
 		src.Status = snapshot.StatusNotFound
 	case !isAPIStatus(err), apierrors.IsServiceUnavailable(err):

@@ -112,12 +112,15 @@ func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.No
 		return list.Continue, nil
 	})
 	if err != nil {
-		src := apiFailure(snapshot.SourceNode, "list", "nodes", err)
+		src := apiFailure(snapshot.SourceNode, ListNodes, err)
 		switch {
 		case apierrors.IsBadRequest(err):
 			return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
 		case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
 			return nil, fmt.Errorf("%w: %v (check --kubeconfig/--context and that the cluster is up)", ErrAPIServerUnreachable, err)
+		}
+		if src.Hint != "" {
+			return nil, fmt.Errorf("listing nodes: %s — %s", src.Reason, src.Hint)
 		}
 		return nil, fmt.Errorf("listing nodes: %s", src.Reason)
 	}
@@ -159,7 +162,7 @@ func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode,
 		return list.Continue, nil
 	})
 	if err != nil {
-		return apiFailure(snapshot.SourcePods, "list", "pods", err)
+		return apiFailure(snapshot.SourcePods, ListPods, err)
 	}
 	return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
 }
@@ -183,7 +186,7 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 		return list.Continue, nil
 	})
 	if err != nil {
-		return apiFailure(snapshot.SourceEvents, "list", "events", err)
+		return apiFailure(snapshot.SourceEvents, ListEvents, err)
 	}
 	return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
 }

@@ -136,8 +136,12 @@ const (
 type Source struct {
 	Name   SourceName   `json:"name"`
 	Status SourceStatus `json:"status"`
-	// Reason says what failed and what to do; empty when ok.
+	// Reason says what failed; empty when ok.
 	Reason string `json:"reason,omitempty"`
+	// Hint says what to do about it, when there is something to do: the
+	// RBAC rule to add for a forbidden read. Sources failing alike share it,
+	// so a report says it once.
+	Hint string `json:"hint,omitempty"`
 	// Detail says what was read when ok ("node log query, 1h, 12,345 lines").
 	Detail string `json:"detail,omitempty"`
 	// ElapsedMillis is how long reading it took, live (0 offline).

@@ -25,4 +25,7 @@ type Update struct {
 	// is the API server's), each /metrics read. It repeats itself; the
 	// receiver says what changed.
 	Source *Source
+	// Notice is something the follower says once: a fallback it took
+	// ("may not watch nodes: reading the node every 10s instead").
+	Notice string
 }

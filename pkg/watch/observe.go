@@ -237,7 +237,7 @@ func eventNote(e snapshot.Event) string {
 // sourceNote says a read failed, or works again.
 func sourceNote(s snapshot.Source) string {
 	what := map[snapshot.SourceName]string{
-		snapshot.SourceNode: "the API server (node watch)", snapshot.SourceEvents: "the events watch",
+		snapshot.SourceNode: "the API server (node)", snapshot.SourceEvents: "the API server (node events)",
 		snapshot.SourceMetrics: "the kubelet's /metrics",
 	}[s.Name]
 	if what == "" {
@@ -247,7 +247,10 @@ func sourceNote(s snapshot.Source) string {
 	case snapshot.StatusOK:
 		return what + " answers again"
 	case snapshot.StatusForbidden:
-		return what + " is forbidden (" + s.Reason + "): watching the node and its events only"
+		if s.Name == snapshot.SourceMetrics {
+			return what + " is forbidden: following the node and its events only; " + s.Hint
+		}
+		return what + " is forbidden; " + s.Hint
 	}
 	return fmt.Sprintf("%s %s: %s; retrying", what, s.Status, s.Reason)
 }

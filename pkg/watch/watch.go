@@ -138,6 +138,9 @@ func (t *Tracker) Apply(u snapshot.Update) *Observation {
 	if u.Source != nil {
 		t.sourceChanged(*u.Source)
 	}
+	if u.Notice != "" {
+		t.notes = append(t.notes, u.Notice)
+	}
 	return t.observe(u.Time)
 }
 

@@ -257,14 +257,14 @@ func TestSourceChangesAreSaidOnce(t *testing.T) {
 	tr := NewTracker(incident(), Forever)
 	tr.Tick(t0)
 	forbidden := snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusForbidden, Reason: "nodes/proxy forbidden"}
-	if o := tr.Apply(snapshot.Update{Time: at(time.Second), Source: &forbidden}); !strings.Contains(changes(o), "watching the node and its events only") {
+	if o := tr.Apply(snapshot.Update{Time: at(time.Second), Source: &forbidden}); !strings.Contains(changes(o), "following the node and its events only") {
 		t.Errorf("forbidden: %s", changes(o))
 	}
 	if o := tr.Apply(snapshot.Update{Time: at(11 * time.Second), Source: &forbidden}); o != nil {
 		t.Errorf("forbidden again: %s", changes(o))
 	}
 	down := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusUnavailable, Reason: "connection refused"}
-	if o := tr.Apply(snapshot.Update{Time: at(12 * time.Second), Source: &down}); !strings.Contains(changes(o), "the API server (node watch) unavailable: connection refused; retrying") {
+	if o := tr.Apply(snapshot.Update{Time: at(12 * time.Second), Source: &down}); !strings.Contains(changes(o), "the API server (node) unavailable: connection refused; retrying") {
 		t.Errorf("API server down: %s", changes(o))
 	}
 	back := snapshot.Source{Name: snapshot.SourceNode, Status: snapshot.StatusOK}
@@ -279,7 +279,7 @@ func TestForbiddenFromTheStartIsSaidOnce(t *testing.T) {
 	s.Metrics = nil
 	s.Sources[1] = snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusForbidden, Reason: "nodes/proxy forbidden"}
 	tr := NewTracker(s, Forever)
-	if o := tr.Tick(t0); !strings.Contains(changes(o), "watching the node and its events only") {
+	if o := tr.Tick(t0); !strings.Contains(changes(o), "following the node and its events only") {
 		t.Errorf("first line: %s", changes(o))
 	}
 	if o := tr.Apply(snapshot.Update{Time: at(10 * time.Second), Source: &s.Sources[1]}); o != nil {

@@ -192,7 +192,7 @@ func TestWatch(t *testing.T) {
 		for line := range lines {
 			o, _ := parseObservation(line)
 			changes := strings.Join(o.Changes, " ")
-			said = said || (strings.Contains(changes, "the API server (node watch) unavailable") || strings.Contains(changes, "cannot reach the API server")) && strings.Contains(changes, "retrying")
+			said = said || (strings.Contains(changes, "the API server (node) unavailable") || strings.Contains(changes, "cannot reach the API server")) && strings.Contains(changes, "retrying")
 			back = back || said && strings.Contains(changes, "answers again")
 		}
 		if code := wait(); code != 0 || !said || !back {
