@@ -54,6 +54,7 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.AddCommand(NewScanCommand(configFlags, streams, status, newCollector))
 	root.AddCommand(NewWatchCommand(configFlags, streams, status, newCollector))
 	root.AddCommand(NewAlertsCommand(streams))
+	root.AddCommand(NewRBACCommand(configFlags, streams, status, newCollector))
 	return root
 }
 

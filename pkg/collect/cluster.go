@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -43,7 +44,7 @@ func (c *Collector) node(ctx context.Context, name string) (*corev1.Node, snapsh
 		c.saveJSON(snapshot.SourceNode, node)
 		return node, ok(snapshot.SourceNode, "kubectl get node %s", name), nil
 	}
-	src := apiFailure(snapshot.SourceNode, GetNodes, err)
+	src := apiFailure(snapshot.SourceNode, access.GetNodes, err)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, src, fmt.Errorf("%w: the API server has no node %q (kubectl get nodes lists the names)", ErrNodeNotFound, name)
@@ -72,7 +73,7 @@ func (c *Collector) events(ctx context.Context, name string) ([]snapshot.Event, 
 		return list.Continue, nil
 	})
 	if err != nil {
-		return nil, apiFailure(snapshot.SourceEvents, ListEvents, err)
+		return nil, apiFailure(snapshot.SourceEvents, access.ListEvents, err)
 	}
 	c.saveJSON(snapshot.SourceEvents, raw)
 	return out, ok(snapshot.SourceEvents, "%d events", len(out))
@@ -97,7 +98,7 @@ func (c *Collector) pods(ctx context.Context, name string) ([]snapshot.Pod, snap
 		return list.Continue, nil
 	})
 	if err != nil {
-		return nil, apiFailure(snapshot.SourcePods, ListPods, err)
+		return nil, apiFailure(snapshot.SourcePods, access.ListPods, err)
 	}
 	c.saveJSON(snapshot.SourcePods, raw)
 	return out, ok(snapshot.SourcePods, "%d pods", len(out))

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -57,7 +58,7 @@ func (c *Collector) Follow(ctx context.Context, node string, interval time.Durat
 func (c *Collector) followNode(ctx context.Context, name string, interval time.Duration, send func(snapshot.Update)) {
 	selector := fields.OneTermEqualSelector("metadata.name", name).String()
 	followWatch(ctx, watched{
-		source: snapshot.SourceNode, read: GetNodes, watch: WatchNodes, what: "the node",
+		source: snapshot.SourceNode, read: access.GetNodes, watch: access.WatchNodes, what: "the node",
 		list: func(ctx context.Context) (string, error) {
 			n, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
@@ -90,7 +91,7 @@ func (c *Collector) followEvents(ctx context.Context, name string, interval time
 	selector := fields.Set{"involvedObject.kind": "Node", "involvedObject.name": name}.AsSelector().String()
 	events := c.client.CoreV1().Events(metav1.NamespaceAll)
 	followWatch(ctx, watched{
-		source: snapshot.SourceEvents, read: ListEvents, watch: WatchEvents, what: "the node's events",
+		source: snapshot.SourceEvents, read: access.ListEvents, watch: access.WatchEvents, what: "the node's events",
 		list: func(ctx context.Context) (string, error) {
 			list, err := events.List(ctx, metav1.ListOptions{FieldSelector: selector})
 			if err != nil {
@@ -120,7 +121,7 @@ func (c *Collector) followEvents(ctx context.Context, name string, interval time
 // permissions of both.
 type watched struct {
 	source      snapshot.SourceName
-	read, watch Permission
+	read, watch access.Permission
 	what        string
 	list        func(context.Context) (string, error)
 	open        func(context.Context, string) (watch.Interface, error)
@@ -143,7 +144,7 @@ func followWatch(ctx context.Context, w watched, interval time.Duration, send fu
 		}
 		backoff = min(2*backoff, followBackoffMax)
 	}
-	fail := func(p Permission, err error) {
+	fail := func(p access.Permission, err error) {
 		src := apiFailure(w.source, p, err)
 		send(snapshot.Update{Source: &src})
 		wait()

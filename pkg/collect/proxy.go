@@ -10,14 +10,15 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
 // grantHint says which rule to add for a forbidden read; the nodes/proxy
 // one also says the trade-off an operator must know before granting it.
-func grantHint(p Permission) string {
+func grantHint(p access.Permission) string {
 	hint := "grant the ClusterRole rule " + p.Rule() + " (deploy/rbac.yaml; kubectl pleg rbac lists what you lack)"
-	if p == GetNodesProxy {
+	if p == access.GetNodesProxy {
 		hint += "; note that nodes/proxy also allows exec-level access to the kubelet"
 	}
 	return hint
@@ -71,7 +72,7 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 		src.Reason = fmt.Sprintf("cannot reach the API server, so the kubelet was not asked: %s", msg)
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden
-		src.Reason, src.Hint = msg, grantHint(GetNodesProxy)
+		src.Reason, src.Hint = msg, grantHint(access.GetNodesProxy)
 	case apierrors.IsNotFound(err):
 		src.Status = snapshot.StatusNotFound
 		src.Reason = fmt.Sprintf("kubelet has no /%s: %s", path, msg)
@@ -86,7 +87,7 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 }
 
 // apiFailure records a failed read of a cluster object, which needed p.
-func apiFailure(name snapshot.SourceName, p Permission, err error) snapshot.Source {
+func apiFailure(name snapshot.SourceName, p access.Permission, err error) snapshot.Source {
 	src := snapshot.Source{Name: name, Reason: oneLine(err)}
 	switch {
 	case isTimeout(err):

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -112,7 +113,7 @@ func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.No
 		return list.Continue, nil
 	})
 	if err != nil {
-		src := apiFailure(snapshot.SourceNode, ListNodes, err)
+		src := apiFailure(snapshot.SourceNode, access.ListNodes, err)
 		switch {
 		case apierrors.IsBadRequest(err):
 			return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
@@ -162,7 +163,7 @@ func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode,
 		return list.Continue, nil
 	})
 	if err != nil {
-		return apiFailure(snapshot.SourcePods, ListPods, err)
+		return apiFailure(snapshot.SourcePods, access.ListPods, err)
 	}
 	return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
 }
@@ -186,7 +187,7 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 		return list.Continue, nil
 	})
 	if err != nil {
-		return apiFailure(snapshot.SourceEvents, ListEvents, err)
+		return apiFailure(snapshot.SourceEvents, access.ListEvents, err)
 	}
 	return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
 }
