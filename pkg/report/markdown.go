@@ -52,11 +52,17 @@ func renderMarkdown(w io.Writer, diags []*diagnose.Diagnosis) error {
 		}
 		fmt.Fprintf(w, "\n### Sources\n\n| Source | Status | Detail |\n|---|---|---|\n")
 		for _, s := range d.Sources {
-			detail := s.Detail
-			if s.Status != snapshot.StatusOK {
-				detail = s.Reason
+			if s.Status == snapshot.StatusOK {
+				fmt.Fprintf(w, "| %s | %s | %s |\n", s.Name, s.Status, mdEscape(s.Detail))
 			}
-			fmt.Fprintf(w, "| %s | %s | %s |\n", s.Name, s.Status, mdEscape(detail))
+		}
+		for _, g := range SourceProblems(d.Sources) {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", strings.Join(g.Names, ", "), g.Status, mdEscape(g.Reason))
+		}
+		for _, g := range SourceProblems(d.Sources) {
+			if g.Hint != "" {
+				fmt.Fprintf(w, "\n%s: %s\n", strings.Join(g.Names, ", "), mdEscape(g.Hint))
+			}
 		}
 	}
 	return nil

@@ -47,7 +47,8 @@ func sample(node string) *diagnose.Diagnosis {
 		Sources: []snapshot.Source{
 			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node, ElapsedMillis: 40},
 			{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Detail: "120KiB of Prometheus text", ElapsedMillis: 15210},
-			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden — grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
+			{Name: snapshot.SourceRuntimeLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
+			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
 		},
 		Timeline: []diagnose.TimelineEntry{
 			{Time: collected.Add(-16 * time.Minute), Source: "node", Event: "Ready=False (KubeletNotReady)"},

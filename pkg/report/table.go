@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -180,17 +181,44 @@ func renderDetails(w io.Writer, d *diagnose.Diagnosis) {
 	}
 }
 
-// renderSourceProblems lists every source that could not be read, with the reason.
+// renderSourceProblems lists the sources that could not be read, those
+// that failed alike (the same status, reason and hint: seven kubelet sources
+// forbidden by one missing rule) on one line, each hint once.
 func renderSourceProblems(w io.Writer, sources []snapshot.Source) {
-	header := false
+	groups := SourceProblems(sources)
+	if len(groups) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nNot read:")
+	for _, g := range groups {
+		fmt.Fprintf(w, "   %s: %s — %s\n", strings.Join(g.Names, ", "), g.Status, clean(g.Reason))
+		if g.Hint != "" {
+			fmt.Fprintf(w, "   → %s\n", clean(g.Hint))
+		}
+	}
+}
+
+// SourceProblem is a set of sources that failed alike.
+type SourceProblem struct {
+	Names        []string
+	Status       snapshot.SourceStatus
+	Reason, Hint string
+}
+
+// SourceProblems groups the sources that could not be read by how they
+// failed, in source order.
+func SourceProblems(sources []snapshot.Source) []SourceProblem {
+	var out []SourceProblem
 	for _, s := range sources {
 		if s.Status == snapshot.StatusOK {
 			continue
 		}
-		if !header {
-			fmt.Fprintln(w, "\nNot read:")
-			header = true
+		i := slices.IndexFunc(out, func(g SourceProblem) bool { return g.Status == s.Status && g.Reason == s.Reason && g.Hint == s.Hint })
+		if i < 0 {
+			out = append(out, SourceProblem{Status: s.Status, Reason: s.Reason, Hint: s.Hint})
+			i = len(out) - 1
 		}
-		fmt.Fprintf(w, "   %s: %s — %s\n", s.Name, s.Status, clean(s.Reason))
+		out[i].Names = append(out[i].Names, string(s.Name))
 	}
+	return out
 }
