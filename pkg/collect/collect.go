@@ -49,11 +49,13 @@ type Collector struct {
 	now   func() time.Time
 	// rec, when set, keeps the raw data of every source for a bundle.
 	rec *dirRecorder
+	// gate says whether the user may get nodes/proxy, asked once.
+	gate *proxyGate
 }
 
 // New returns a Collector. now is the clock that stamps the collection time.
 func New(client kubernetes.Interface, proxy rest.Interface, opts Options, now func() time.Time) *Collector {
-	return &Collector{client: client, proxy: proxy, opts: opts, now: now}
+	return &Collector{client: client, proxy: proxy, opts: opts, now: now, gate: &proxyGate{}}
 }
 
 // ErrNodeNotFound is returned when the API server has no such node.

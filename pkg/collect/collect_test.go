@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -414,5 +417,45 @@ func TestCollectKeepsNewestLogBytes(t *testing.T) {
 		if strings.HasPrefix(q, "/logs/?") && !strings.Contains(q, "tailLines=1000") {
 			t.Errorf("log query %q should bound the transfer with tailLines", q)
 		}
+	}
+}
+
+// A user the API server says may not get nodes/proxy (the no-proxy tier) is
+// never sent to the kubelet: no proxy request at all, each kubelet source
+// forbidden with the same reason and hint, the cluster objects still read.
+func TestCollectAsksBeforeUsingTheNodeProxy(t *testing.T) {
+	client := testClient(t, testNode("containerd://1.7.2"))
+	var asked atomic.Int32
+	client.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		asked.Add(1)
+		r := a.(k8stesting.CreateAction).GetObject().(*authzv1.SelfSubjectAccessReview)
+		r.Status.Allowed = false
+		return true, r, nil
+	})
+	snap, stub, err := collectWith(t, client, healthyKubelet(), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(stub.queries); n != 0 || asked.Load() != 1 {
+		t.Errorf("%d kubelet requests after %d reviews, want none after one", n, asked.Load())
+	}
+	var hints []string
+	for _, src := range snap.Sources {
+		switch src.Name {
+		case snapshot.SourceNode, snapshot.SourceEvents, snapshot.SourcePods:
+			if src.Status != snapshot.StatusOK {
+				t.Errorf("%s = %s, want ok", src.Name, src.Status)
+			}
+		default:
+			if src.Status != snapshot.StatusForbidden || !strings.Contains(src.Reason, "you may not get nodes/proxy") {
+				t.Errorf("%s = %+v, want forbidden saying why", src.Name, src)
+			}
+			if !slices.Contains(hints, src.Hint) {
+				hints = append(hints, src.Hint)
+			}
+		}
+	}
+	if len(hints) != 1 || !strings.Contains(hints[0], `resources: ["nodes/proxy"], verbs: ["get"]`) {
+		t.Errorf("hints %q, want one naming nodes/proxy", hints)
 	}
 }

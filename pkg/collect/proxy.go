@@ -5,10 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -29,6 +34,9 @@ func grantHint(p access.Permission) string {
 // query only answers on /logs/, and the API server uses the node's own kubelet
 // port (daemonEndpoints), never a hard-coded one.
 func (c *Collector) proxyStream(ctx context.Context, node, path string, params url.Values) (io.ReadCloser, error) {
+	if err := c.gate.check(ctx, c.client); err != nil {
+		return nil, err
+	}
 	req := c.proxy.Get().AbsPath("/api/v1/nodes/" + node + "/proxy/" + path)
 	for k, vs := range params {
 		for _, v := range vs {
@@ -132,4 +140,36 @@ func isAPIStatus(err error) bool {
 // oneLine keeps an error message on one line, for tables.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// proxyGate asks once per Collector, before the first kubelet request,
+// whether the user may get nodes/proxy at all (one SelfSubjectAccessReview,
+// a question that stores nothing). A user who may not is never sent to the
+// kubelet: the no-proxy tier makes no nodes/proxy request, and each kubelet
+// source reads as forbidden with one hint. When the question cannot be
+// asked, the reads are tried and say for themselves.
+type proxyGate struct {
+	mu     sync.Mutex
+	asked  bool
+	denied error
+}
+
+func (g *proxyGate) check(ctx context.Context, client kubernetes.Interface) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.asked {
+		return g.denied
+	}
+	review := &authzv1.SelfSubjectAccessReview{Spec: authzv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authzv1.ResourceAttributes{Verb: "get", Resource: "nodes", Subresource: "proxy"},
+	}}
+	r, err := client.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+	g.asked = true
+	if err == nil && !r.Status.Allowed {
+		g.denied = &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden,
+			Message: "you may not get nodes/proxy (the API server's answer to a SelfSubjectAccessReview; no kubelet request was sent)",
+		}}
+	}
+	return g.denied
 }

@@ -188,12 +188,13 @@ func TestScanListsOnceAndReadsMetricsAndConfigz(t *testing.T) {
 	snaps := scanAll(t, c, ScanOptions{Concurrency: 4})
 
 	// Cluster objects: one LIST each of nodes and events, pods in pages;
-	// never a request per node.
+	// never a request per node; one question whether the user may use the
+	// node proxy at all.
 	verbs := map[string]int{}
 	for _, a := range client.Actions() {
 		verbs[a.GetVerb()+" "+a.GetResource().Resource]++
 	}
-	want := map[string]int{"list nodes": 1, "list pods": 3, "list events": 1}
+	want := map[string]int{"list nodes": 1, "list pods": 3, "list events": 1, "create selfsubjectaccessreviews": 1}
 	if fmt.Sprint(verbs) != fmt.Sprint(want) {
 		t.Errorf("API requests %v, want %v", verbs, want)
 	}
