@@ -178,12 +178,12 @@ func TestUnknownNode(t *testing.T) {
 	}
 }
 
-// Without nodes/proxy the plugin degrades: kubelet sources are forbidden
+// Without nodes/proxy (the shipped no-proxy role) the plugin degrades: kubelet sources are forbidden
 // (and say which permission is missing), the diagnosis still comes from
 // the node, its events and its pods.
 func TestViewerWithoutNodesProxy(t *testing.T) {
 	needPlugin(t)
-	r := pleg(t, kubeconfig("viewer"), "diagnose", "pleg-stalled", "-o", "json")
+	r := pleg(t, kubeconfig(noProxyUser), "diagnose", "pleg-stalled", "-o", "json")
 	d := r.diag
 	if r.code != 3 || d.Verdict != "pleg-unhealthy" {
 		t.Errorf("exit %d verdict %q, want 3 pleg-unhealthy from the node condition", r.code, d.Verdict)
@@ -241,6 +241,15 @@ func TestAPIServerDown(t *testing.T) {
 	if r.code != 1 || !(strings.Contains(msg, addr) || strings.Contains(msg, "refused")) || strings.Contains(msg, "goroutine ") {
 		t.Errorf("exit %d, want 1 and a one-line message naming %s or the refused connection", r.code, addr)
 		r.dump(t)
+	}
+	// A watch that never reached the API server is the tool failing (1),
+	// with or without a goal: never a quiet 0, never the timeout's 3.
+	for _, until := range [][]string{nil, {"--until", "ready"}} {
+		r := pleg(t, path, append([]string{"watch", "healthy", "--timeout", "3s"}, until...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "the watch ended before the nodes could be read") {
+			t.Errorf("watch %v against no API server: exit %d, want 1 saying it never read the node", until, r.code)
+			r.dump(t)
+		}
 	}
 }
 

@@ -17,7 +17,8 @@
 #   test/e2e/lab.sh restart-apiserver      stop and start the API server (clients' watches break)
 #
 # State lives in $PLEG_LAB_DIR (default /tmp/pleg-lab): certs, kubeconfigs
-# (admin.kubeconfig, viewer.kubeconfig), logs, audit.log, PID files, and
+# (admin; oncall and developer with the shipped ClusterRoles kubectl-pleg and
+# kubectl-pleg-no-proxy; nowatch without the watch verb), logs, audit.log, PID files, and
 # real/NODE/ for each real node. PLEG_LAB_REAL=0 leaves the real nodes out
 # (quick lab), PLEG_LAB_REAL=real-healthy,real-dense brings up only those.
 # Only one lab runs at a time: the netns names and addresses are fixed.
@@ -232,27 +233,31 @@ wait_ready() {
 	return 1
 }
 
+# rbac applies deploy/rbac.yaml as a cluster admin would, bindings
+# included, and one test-only role: the lab's users get exactly the shipped
+# roles through the file's example bindings (groups oncall and developers),
+# so no test runs under a role we do not ship. nowatch has the roles we
+# shipped before watch was granted (get and list only): watch must poll.
 rbac() {
-	# viewer may read nodes, pods and events, but not nodes/proxy: the
-	# plugin must degrade, not fail, without kubelet access.
+	kubectl --kubeconfig "$STATE/admin.kubeconfig" apply -f "$E2E/../../deploy/rbac.yaml" >/dev/null
 	kubectl --kubeconfig "$STATE/admin.kubeconfig" apply -f - >/dev/null <<'EOF'
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-metadata: {name: pleg-viewer}
+metadata: {name: pleg-test-nowatch}
 rules:
 - apiGroups: [""]
   resources: [nodes, pods, events]
-  verbs: [get, list, watch]
-- apiGroups: [events.k8s.io]
-  resources: [events]
-  verbs: [get, list, watch]
+  verbs: [get, list]
+- apiGroups: [""]
+  resources: [nodes/proxy]
+  verbs: [get]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-metadata: {name: pleg-viewer}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pleg-viewer}
+metadata: {name: pleg-test-nowatch}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pleg-test-nowatch}
 subjects:
-- {apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer}
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: nowatch}
 EOF
 	# The controller-manager creates default ServiceAccounts, but maybe not
 	# before the first pod.
@@ -313,7 +318,10 @@ up() {
 		--initial-cluster "pleg-lab=http://127.0.0.1:$peer_port" --log-level warn
 
 	local n
-	printf 'admin-token,admin,1,"system:masters"\nviewer-token,viewer,2\n' >"$STATE/tokens.csv"
+	# oncall and developer hold the shipped roles through deploy/rbac.yaml's
+	# example bindings (groups oncall, developers); see rbac().
+	printf '%s\n' 'admin-token,admin,1,"system:masters"' 'oncall-token,oncall,2,"oncall"' \
+		'developer-token,developer,3,"developers"' 'nowatch-token,nowatch,4' >"$STATE/tokens.csv"
 	# Every real node may come up later (fault heal, a single node): all
 	# their kubelets' identities, for the Node authorizer.
 	for n in $(real_names); do
@@ -340,8 +348,8 @@ up() {
 	start kube-apiserver "$BIN/kube-apiserver" "${apiserver_args[@]}"
 	start kubeletsim ip netns exec "$NETNS" "$BIN/kubeletsim" --scenarios "$E2E/scenarios" --listen "$NODE_IP"
 
-	kubeconfig admin admin-token "$api_port"
-	kubeconfig viewer viewer-token "$api_port"
+	local u
+	for u in admin oncall developer nowatch; do kubeconfig "$u" "$u-token" "$api_port"; done
 	wait_ready
 	rbac
 	register

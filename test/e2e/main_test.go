@@ -125,6 +125,7 @@ type Source struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
 	Reason string `json:"reason"`
+	Hint   string `json:"hint"`
 }
 
 // serious are the causes that drive the exit code (2 or 3).

@@ -187,7 +187,7 @@ func TestRealNodes(t *testing.T) {
 
 	// The fix, watched on a real kubelet: watch starts on the textbook PLEG
 	// incident and must see it through the heal to healthy.
-	lines, waitWatch := startWatch(t, "real-relist-hang", "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
+	lines, waitWatch := startWatchAs(t, kubeconfig(fullUser), "real-relist-hang", "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
 	if first := firstObservation(t, lines); first.Verdict != "pleg-unhealthy" || first.GoalMet {
 		t.Errorf("watch on real-relist-hang began with %+v, want pleg-unhealthy", first)
 	}

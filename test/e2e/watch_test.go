@@ -65,11 +65,17 @@ func breakWatchNode(t *testing.T) {
 	setReady(t, watchNode, false)
 }
 
-// startWatch runs `kubectl pleg watch` in the background, its JSON lines
-// arriving on the returned channel; wait returns its exit code.
+// startWatch runs `kubectl pleg watch` as the admin in the background, its
+// JSON lines arriving on the returned channel; wait returns its exit code.
 func startWatch(t *testing.T, args ...string) (lines <-chan string, wait func() int) {
 	t.Helper()
-	cmd := exec.Command("kubectl", append(append([]string{"pleg", "watch"}, args...), "-o", "json", "--kubeconfig", kubeconfig("admin"))...)
+	return startWatchAs(t, kubeconfig("admin"), args...)
+}
+
+// startWatchAs is startWatch with the kubeconfig kc.
+func startWatchAs(t *testing.T, kc string, args ...string) (lines <-chan string, wait func() int) {
+	t.Helper()
+	cmd := exec.Command("kubectl", append(append([]string{"pleg", "watch"}, args...), "-o", "json", "--kubeconfig", kc)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
