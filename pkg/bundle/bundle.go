@@ -8,6 +8,7 @@ package bundle
 import (
 	"archive/tar"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,49 +130,47 @@ func trimArchiveExt(name string) string {
 	return name
 }
 
-// maxBundleBytes bounds what an archive may unpack to.
-const maxBundleBytes = 8 << 30
+// ErrNoManifest says a directory holds no manifest: it is no bundle of
+// ours, but may still be files to read one by one.
+var ErrNoManifest = errors.New("no " + ManifestFile)
 
-// Extract unpacks a bundle archive into a temporary directory and returns it
-// with its cleanup. Only regular files are written, each under its base name,
-// so a crafted archive cannot write outside the directory.
-func Extract(path string) (string, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", nil, err
+// ReadManifest reads dir's manifest and checks it against the format: its
+// kind, and that every file it names is the file of its source (a crafted
+// manifest cannot send the reader to "../../etc/shadow") and a regular file
+// in dir, not a link out of it.
+func ReadManifest(dir string) (*Manifest, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNoManifest
 	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: not a .tar.gz bundle: %w", path, err)
+		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pleg-bundle-")
-	if err != nil {
-		return "", nil, err
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil || m.Kind != Kind {
+		return nil, fmt.Errorf("%s: not a kubectl-pleg bundle manifest (%v)", ManifestFile, err)
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	tr := tar.NewReader(gz)
-	var total int64
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return dir, cleanup, nil
+	for name, file := range m.Files {
+		if want, ok := FileOf(name); !ok || file != want {
+			return nil, fmt.Errorf("%s: source %q is in %q, which is not its file in a bundle", ManifestFile, name, file)
 		}
+		st, err := os.Lstat(filepath.Join(dir, file))
 		if err != nil {
-			cleanup()
-			return "", nil, fmt.Errorf("%s: broken archive: %w", path, err)
+			return nil, fmt.Errorf("bundle incomplete: %w", err)
 		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		if total += hdr.Size; total > maxBundleBytes {
-			cleanup()
-			return "", nil, fmt.Errorf("%s: unpacks to more than %d bytes", path, int64(maxBundleBytes))
-		}
-		name := filepath.Base(filepath.Clean("/" + hdr.Name))
-		if err := WriteFile(filepath.Join(dir, name), io.LimitReader(tr, hdr.Size)); err != nil {
-			cleanup()
-			return "", nil, err
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: %s is not a regular file (a link?)", ManifestFile, file)
 		}
 	}
+	return &m, nil
+}
+
+// Root is where an unpacked archive's content starts: the one directory it
+// holds when it holds nothing else (bundle.tar.gz → bundle/), else dir.
+func Root(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err == nil && len(entries) == 1 && entries[0].IsDir() {
+		return filepath.Join(dir, entries[0].Name())
+	}
+	return dir
 }

@@ -1,7 +1,6 @@
 package offline
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,23 +20,19 @@ import (
 // read as loose files.
 func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
-		unpacked, cleanup, err := bundle.Extract(dir)
+		unpacked, cleanup, err := bundle.Extract(dir, bundle.DefaultLimits)
 		if err != nil {
 			return nil, err
 		}
 		defer cleanup()
-		dir = unpacked
+		dir = bundle.Root(unpacked)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, bundle.ManifestFile))
-	if errors.Is(err, os.ErrNotExist) {
+	m, err := bundle.ReadManifest(dir)
+	if errors.Is(err, bundle.ErrNoManifest) {
 		return fromLooseDir(dir, fallbackYear)
 	}
 	if err != nil {
 		return nil, err
-	}
-	var m bundle.Manifest
-	if err := json.Unmarshal(raw, &m); err != nil || m.Kind != bundle.Kind {
-		return nil, fmt.Errorf("%s: not a kubectl-pleg bundle manifest (%v)", bundle.ManifestFile, err)
 	}
 	window, err := time.ParseDuration(m.Since)
 	if err != nil {

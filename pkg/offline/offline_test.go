@@ -210,3 +210,22 @@ func TestFromFilesReadsKubeletLinesOutOfMessages(t *testing.T) {
 		t.Errorf("one pass reads the same lines for both: %d vs %d", snap.KubeletLog.Lines, snap.SystemLog.Lines)
 	}
 }
+
+// --from-dir on a directory of loose files never follows a link out of it:
+// a link named like a log that points at another file is not read.
+func TestFromDirFollowsNoLinks(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.log")
+	os.WriteFile(outside, []byte(`I1127 08:10:01.123000 1234 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 5m0s ago; threshold is 3m0s"`+"\n"), 0o600)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "node.yaml"), []byte("apiVersion: v1\nkind: Node\nmetadata:\n  name: w\nstatus:\n  conditions:\n  - type: Ready\n    status: \"True\"\n"), 0o600)
+	if err := os.Symlink(outside, filepath.Join(dir, "kubelet.log")); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := FromDir(dir, time.Now())
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("%d snapshots, %v", len(snaps), err)
+	}
+	if snaps[0].KubeletLog != nil {
+		t.Errorf("the kubelet log was read through a link out of the directory")
+	}
+}
