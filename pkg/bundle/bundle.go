@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/redact"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -67,6 +68,8 @@ type Manifest struct {
 	Sources     []snapshot.Source `json:"sources"`
 	// Files maps each source that was read to its file in the bundle.
 	Files map[snapshot.SourceName]string `json:"files"`
+	// Redacted says the files were redacted as written, and how (nil: not).
+	Redacted *redact.Options `json:"redacted,omitempty"`
 }
 
 // WriteFile writes data to path with the bundle's file mode.

@@ -86,7 +86,7 @@ func TestManifestRoundTripsThroughTheArchive(t *testing.T) {
 func TestReadManifestAcrossVersions(t *testing.T) {
 	dir := t.TempDir()
 	newer := `{"apiVersion":"pleg.kubectl.io/v1beta1","kind":"Bundle","pluginVersion":"v9.0.0","node":"worker-3",
-"collectedAt":"2026-11-27T08:30:00Z","since":"1h","maxLogBytes":1024,"redacted":true,"sources":[],"files":{}}`
+"collectedAt":"2026-11-27T08:30:00Z","since":"1h","maxLogBytes":1024,"fromTheFuture":true,"sources":[],"files":{}}`
 	os.WriteFile(filepath.Join(dir, ManifestFile), []byte(newer), FileMode)
 	m, err := ReadManifest(dir)
 	if err != nil || m.Node != "worker-3" || m.MaxLogBytes != 1024 {

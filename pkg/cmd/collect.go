@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -24,6 +25,7 @@ type CollectOptions struct {
 	Node    string
 	Dir     string
 	Archive string
+	redactFlags
 
 	newCollector collectorFactory
 	now          func() time.Time
@@ -43,10 +45,15 @@ machine, without cluster access: attach the bundle to the incident ticket.
 
 The bundle is written to a temporary directory and renamed into place when complete,
 so an error or Ctrl-C leaves no half-written bundle. No Secret is read, and the env
-values of pod specs are dropped. Logs are kept as served: review before sharing.`,
+values of pod specs are dropped. Logs are kept as served unless --redact: then every
+file is redacted as it is written (tokens, Authorization headers, passwords and keys in
+env-like text, cloud keys, certificates; with --redact-ips also IP and MAC addresses,
+each mapped to the same stand-in in every file), and diagnosing the bundle gives the
+same diagnosis. Review a bundle before sharing it all the same.`,
 		Example: `  kubectl pleg collect worker-3
   kubectl pleg collect worker-3 -d /tmp/worker-3-incident
-  kubectl pleg collect worker-3 --archive worker-3.tar.gz --since 3h`,
+  kubectl pleg collect worker-3 --archive worker-3.tar.gz --since 3h
+  kubectl pleg collect worker-3 --archive for-the-vendor.tar.gz --redact --redact-ips`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Node = args[0]
@@ -66,6 +73,7 @@ values of pod specs are dropped. Logs are kept as served: review before sharing.
 	c.Flags().StringVarP(&o.Dir, "dir", "d", "", "bundle directory to create (default pleg-NODE-TIME)")
 	c.Flags().StringVar(&o.Archive, "archive", "", "write the bundle as this .tar.gz instead of a directory")
 	o.collectFlags.addTo(c.Flags())
+	o.redactFlags.addTo(c.Flags(), "every file of the bundle")
 	return c
 }
 
@@ -81,18 +89,23 @@ func (o *CollectOptions) Run(ctx context.Context) error {
 	} else if dest == "" {
 		dest = fmt.Sprintf("pleg-%s-%s", o.Node, o.now().UTC().Format("20060102T150405Z"))
 	}
-	snap, err := reader.WriteBundle(ctx, o.Node, dest, archive)
+	snap, err := reader.WriteBundle(ctx, o.Node, dest, collect.BundleOptions{Archive: archive, Redact: o.redactFlags.options()})
 	if err != nil {
 		return fmt.Errorf("node %s: %w", o.Node, err)
 	}
-	fmt.Fprintf(o.streams.Out, "wrote %s (node %s, collected %s)\n", dest, o.Node, snap.CollectedAt.Format(time.RFC3339))
+	out, done := o.redactFlags.writer(o.streams.Out)
+	defer done()
+	fmt.Fprintf(out, "wrote %s (node %s, collected %s)\n", dest, o.Node, snap.CollectedAt.Format(time.RFC3339))
 	for _, s := range snap.Sources {
 		if s.Status == snapshot.StatusOK {
-			fmt.Fprintf(o.streams.Out, "  %-12s ok     %s\n", s.Name, s.Detail)
+			fmt.Fprintf(out, "  %-12s ok     %s\n", s.Name, s.Detail)
 		} else {
-			fmt.Fprintf(o.streams.Out, "  %-12s %-6s %s\n", s.Name, s.Status, s.Reason)
+			fmt.Fprintf(out, "  %-12s %-6s %s\n", s.Name, s.Status, s.Reason)
 		}
 	}
-	fmt.Fprintf(o.streams.Out, "diagnose it anywhere with: kubectl pleg diagnose --from-dir %s (window %s)\n", dest, humanize.Duration(o.Since))
+	if o.Redact || o.RedactIPs {
+		fmt.Fprintln(out, "redacted as it was written: review it before sharing all the same")
+	}
+	fmt.Fprintf(out, "diagnose it anywhere with: kubectl pleg diagnose --from-dir %s (window %s)\n", dest, humanize.Duration(o.Since))
 	return nil
 }

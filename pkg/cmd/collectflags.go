@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/redact"
 )
 
 // collectFlags are the collection bounds shared by diagnose and collect.
@@ -51,3 +53,36 @@ func (f *collectFlags) complete() error {
 func (f *collectFlags) options() collect.Options {
 	return collect.Options{Since: f.Since, SourceTimeout: f.SourceTimeout, MaxLogBytes: f.maxLogBytes}
 }
+
+// redactFlags are --redact and --redact-ips, shared by diagnose and collect.
+type redactFlags struct {
+	Redact, RedactIPs bool
+}
+
+func (f *redactFlags) addTo(fs *pflag.FlagSet, what string) {
+	fs.BoolVar(&f.Redact, "redact", false, "redact secrets in "+what+" (tokens, Authorization headers, passwords and keys, cloud keys, certificates)")
+	fs.BoolVar(&f.RedactIPs, "redact-ips", false, "with --redact, also map IP and MAC addresses to stand-ins, the same address to the same stand-in")
+}
+
+// options are the redaction asked for, nil for none.
+func (f *redactFlags) options() *redact.Options {
+	if !f.Redact && !f.RedactIPs {
+		return nil
+	}
+	return &redact.Options{Addresses: f.RedactIPs}
+}
+
+// writer wraps out so that what is written is redacted when asked; done
+// writes the rest and must be called once the output is complete.
+func (f *redactFlags) writer(out io.Writer) (io.Writer, func() error) {
+	opts := f.options()
+	if opts == nil {
+		return out, func() error { return nil }
+	}
+	w := redact.New(*opts).Writer(nopWriteCloser{out})
+	return w, w.Close
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

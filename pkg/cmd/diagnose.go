@@ -27,7 +27,7 @@ import (
 // clusterReader reads nodes from a cluster; *collect.Collector in production.
 type clusterReader interface {
 	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
-	WriteBundle(ctx context.Context, node, dest string, archive bool) (*snapshot.Snapshot, error)
+	WriteBundle(ctx context.Context, node, dest string, opts collect.BundleOptions) (*snapshot.Snapshot, error)
 }
 
 // collectorFactory connects to the cluster once the flags are known.
@@ -59,6 +59,7 @@ type DiagnoseOptions struct {
 	Output  string
 	Files   []string
 	FromDir string
+	redactFlags
 
 	newCollector collectorFactory
 	now          func() time.Time
@@ -120,6 +121,7 @@ Read-only: it never creates, changes or deletes anything.
 	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")
 	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect'")
 	o.collectFlags.addTo(f)
+	o.redactFlags.addTo(f, "the printed report")
 	return c
 }
 
@@ -253,7 +255,9 @@ func (o *DiagnoseOptions) report(diags []*diagnose.Diagnosis, failed error) erro
 		o.status.code = max(o.status.code, d.ExitCode())
 	}
 	if len(diags) > 0 {
-		if err := report.Render(o.streams.Out, o.Output, diags, report.Options{Color: o.color}); err != nil {
+		out, done := o.redactFlags.writer(o.streams.Out)
+		err := report.Render(out, o.Output, diags, report.Options{Color: o.color})
+		if err := errors.Join(err, done()); err != nil {
 			return err
 		}
 	}

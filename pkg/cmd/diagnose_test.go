@@ -31,7 +31,7 @@ func (f fakeCollector) Collect(_ context.Context, node string) (*snapshot.Snapsh
 	return nil, fmt.Errorf("%w: the API server has no node %q", collect.ErrNodeNotFound, node)
 }
 
-func (f fakeCollector) WriteBundle(context.Context, string, string, bool) (*snapshot.Snapshot, error) {
+func (f fakeCollector) WriteBundle(context.Context, string, string, collect.BundleOptions) (*snapshot.Snapshot, error) {
 	return nil, fmt.Errorf("the fake cluster writes no bundles")
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/redact"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/version"
 )
@@ -22,10 +23,12 @@ import (
 // kept and fails the collection, since a bundle missing a file it claims to
 // hold would mislead whoever reads it later.
 type dirRecorder struct {
-	dir   string
-	mu    sync.Mutex
-	saved map[snapshot.SourceName]string
-	err   error
+	dir string
+	// redact, when set, redacts every byte before it reaches the disk.
+	redact *redact.Redactor
+	mu     sync.Mutex
+	saved  map[snapshot.SourceName]string
+	err    error
 }
 
 func (r *dirRecorder) save(name snapshot.SourceName, data io.Reader) {
@@ -33,7 +36,15 @@ func (r *dirRecorder) save(name snapshot.SourceName, data io.Reader) {
 	if !known {
 		return
 	}
-	err := bundle.WriteFile(filepath.Join(r.dir, file), data)
+	if r.redact != nil {
+		data = r.redact.Reader(data)
+	}
+	r.done(name, file, bundle.WriteFile(filepath.Join(r.dir, file), data))
+}
+
+// done records how writing the file of source name ended: the first
+// failure fails the collection.
+func (r *dirRecorder) done(name snapshot.SourceName, file string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil && r.err == nil {
@@ -46,8 +57,16 @@ func (r *dirRecorder) save(name snapshot.SourceName, data io.Reader) {
 
 // partFile starts a file in the bundle for a log that may or may not end up
 // as a source's; keepRaw names it when it does, and the rest are removed.
-func (r *dirRecorder) partFile() (*os.File, error) {
-	return os.CreateTemp(r.dir, partPrefix+"*")
+// Its path is returned with a writer that redacts, when the bundle is.
+func (r *dirRecorder) partFile() (string, io.WriteCloser, error) {
+	f, err := os.CreateTemp(r.dir, partPrefix+"*")
+	if err != nil {
+		return "", nil, err
+	}
+	if r.redact != nil {
+		return f.Name(), r.redact.Writer(f), nil
+	}
+	return f.Name(), f, nil
 }
 
 // partPrefix marks log files not (yet) kept by a source.
@@ -58,17 +77,8 @@ func (c *Collector) keepRaw(name snapshot.SourceName, path string) {
 	if c.rec == nil || path == "" {
 		return
 	}
-	r := c.rec
 	file, _ := bundle.FileOf(name)
-	err := os.Rename(path, filepath.Join(r.dir, file))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil && r.err == nil {
-		r.err = fmt.Errorf("writing %s to the bundle: %w", file, err)
-	}
-	if err == nil {
-		r.saved[name] = file
-	}
+	c.rec.done(name, file, os.Rename(path, filepath.Join(c.rec.dir, file)))
 }
 
 // save hands raw source data to the recorder, when there is one.
@@ -93,11 +103,20 @@ func (c *Collector) saveJSON(name snapshot.SourceName, obj any) {
 	pr.Close()
 }
 
+// BundleOptions say how a bundle is written.
+type BundleOptions struct {
+	// Archive writes a .tar.gz instead of a directory.
+	Archive bool
+	// Redact, when set, redacts every file as it is written (secrets, and
+	// addresses when asked), one mapping for the whole bundle.
+	Redact *redact.Options
+}
+
 // WriteBundle collects nodeName and writes the bundle to dest: a directory,
-// or a .tar.gz file when archive is set. It writes into a temporary directory
+// or a .tar.gz file when opts.Archive is set. It writes into a temporary directory
 // next to dest and renames it into place only when everything was written, so
 // an error or Ctrl-C (ctx cancelled) never leaves a half-written bundle.
-func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, archive bool) (*snapshot.Snapshot, error) {
+func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, opts BundleOptions) (*snapshot.Snapshot, error) {
 	if _, err := os.Lstat(dest); err == nil {
 		return nil, fmt.Errorf("%s already exists: choose a new name, a bundle is never written over another", dest)
 	}
@@ -109,6 +128,9 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	defer os.RemoveAll(tmp)
 
 	rec := &dirRecorder{dir: tmp, saved: map[snapshot.SourceName]string{}}
+	if opts.Redact != nil {
+		rec.redact = redact.New(*opts.Redact)
+	}
 	withRec := *c
 	withRec.rec = rec
 	snap, err := withRec.Collect(ctx, nodeName)
@@ -128,16 +150,19 @@ func (c *Collector) WriteBundle(ctx context.Context, nodeName, dest string, arch
 	m := bundle.Manifest{
 		APIVersion: bundle.APIVersion, Kind: bundle.Kind, PluginVersion: version.Version,
 		Node: nodeName, CollectedAt: snap.CollectedAt, Since: c.opts.Since.String(), MaxLogBytes: c.opts.MaxLogBytes,
-		Sources: snap.Sources, Files: rec.saved,
+		Sources: snap.Sources, Files: rec.saved, Redacted: opts.Redact,
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
 	}
+	if rec.redact != nil { // its source records quote the kubelet's errors
+		b = []byte(rec.redact.String(string(b)))
+	}
 	if err := os.WriteFile(filepath.Join(tmp, bundle.ManifestFile), append(b, '\n'), bundle.FileMode); err != nil {
 		return nil, fmt.Errorf("writing the manifest: %w", err)
 	}
-	if !archive {
+	if !opts.Archive {
 		if err := os.Rename(tmp, dest); err != nil {
 			return nil, fmt.Errorf("moving the bundle into place: %w", err)
 		}

@@ -35,7 +35,7 @@ func TestBundleRoundTripGivesTheLiveDiagnosisInput(t *testing.T) {
 		if archive {
 			dest += ".tar.gz"
 		}
-		live, err := c.WriteBundle(context.Background(), "worker-3", dest, archive)
+		live, err := c.WriteBundle(context.Background(), "worker-3", dest, BundleOptions{Archive: archive})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,13 +76,13 @@ func TestBundleIsNeverHalfWritten(t *testing.T) {
 	parent := t.TempDir()
 	srv, _ := newKubeletStub(t, healthyKubelet())
 	c := New(testClient(t), proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
-	if _, err := c.WriteBundle(context.Background(), "worker-3", filepath.Join(parent, "b"), false); err == nil {
+	if _, err := c.WriteBundle(context.Background(), "worker-3", filepath.Join(parent, "b"), BundleOptions{}); err == nil {
 		t.Fatal("a missing node must fail the bundle")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // Ctrl-C before anything arrived
 	c = New(testClient(t, testNode("containerd://1.7.2")), proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
-	if _, err := c.WriteBundle(ctx, "worker-3", filepath.Join(parent, "c"), false); err == nil {
+	if _, err := c.WriteBundle(ctx, "worker-3", filepath.Join(parent, "c"), BundleOptions{}); err == nil {
 		t.Fatal("an interrupted collection must not write a bundle")
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
@@ -92,7 +92,7 @@ func TestBundleIsNeverHalfWritten(t *testing.T) {
 	if err := os.Mkdir(existing, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.WriteBundle(context.Background(), "worker-3", existing, false); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := c.WriteBundle(context.Background(), "worker-3", existing, BundleOptions{}); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("writing over an existing bundle: %v", err)
 	}
 }

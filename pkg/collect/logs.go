@@ -174,12 +174,12 @@ const maxTailLines = 100000
 func (c *Collector) scanTail(ctx context.Context, r io.Reader, opts kubelet.ScanOptions) logRead {
 	var raw string
 	if c.rec != nil {
-		f, err := c.rec.partFile()
+		path, w, err := c.rec.partFile()
 		if err != nil {
 			return logRead{err: err}
 		}
-		defer f.Close()
-		raw, r = f.Name(), io.TeeReader(r, f)
+		defer w.Close()
+		raw, r = path, io.TeeReader(r, w)
 	}
 	sums, err := kubelet.ScanLogTail(r, c.opts.MaxLogBytes, opts)
 	if sums == nil {

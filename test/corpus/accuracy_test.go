@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/redact"
 )
 
 // accuracyFloor is the share of files the tool must get right. It only ever
@@ -151,7 +153,7 @@ func TestAccuracy(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			outcomes[i] = diagnoseFile(t, bin, l)
+			outcomes[i] = diagnoseFile(t, bin, l, filepath.Join("artifacts", l.file))
 		})
 	}
 	wg.Wait()
@@ -193,10 +195,9 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-// diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json`.
-func diagnoseFile(t *testing.T, bin string, l label) *outcome {
+// diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json` on path, l's file.
+func diagnoseFile(t *testing.T, bin string, l label, path string) *outcome {
 	o := &outcome{label: l}
-	path := filepath.Join("artifacts", l.file)
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("labels.tsv names %s: %v", l.file, err)
 		return o
@@ -275,3 +276,67 @@ func TestLabelsCoverEveryArtifact(t *testing.T) {
 
 // verdicts are the verdicts the tool can give (README).
 var verdicts = []string{"healthy", "pleg-unhealthy", "runtime-down", "network-not-ready", "kubelet-unreachable", "starting", "unknown"}
+
+// TestRedactedDiagnosesTheSame: every artifact, redacted as collect
+// --redact --redact-ips redacts a bundle (secrets, and every address mapped
+// to a stand-in), gets the same diagnosis as the original: the same number
+// of nodes, and for each its verdict and its causes with their severities.
+// Names may differ (ip-10-0-3-17 becomes ip-240-0-0-1).
+func TestRedactedDiagnosesTheSame(t *testing.T) {
+	bin := buildPlugin(t)
+	labels := readLabels(t)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, l := range labels {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			src := filepath.Join("artifacts", l.file)
+			dst := filepath.Join(t.TempDir(), l.file)
+			if !redactCopy(t, src, dst) {
+				return
+			}
+			a, b := diagnoseOnce(t, bin, src), diagnoseOnce(t, bin, dst)
+			if a != b {
+				t.Errorf("%s: diagnoses differ once redacted:\n  original %s\n  redacted %s", l.file, a, b)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// redactCopy writes src, redacted, to dst; false for what is not text.
+func redactCopy(t *testing.T, src, dst string) bool {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	if bytes.IndexByte(b[:min(len(b), 4096)], 0) >= 0 || bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		return false
+	}
+	out := redact.New(redact.Options{Addresses: true}).String(string(b))
+	if err := os.WriteFile(dst, []byte(out), 0o600); err != nil {
+		t.Error(err)
+		return false
+	}
+	return true
+}
+
+// diagnoseOnce is a file's diagnosis as a comparable string: per node its
+// verdict and causes with severities, or the error.
+func diagnoseOnce(t *testing.T, bin, path string) string {
+	o := diagnoseFile(t, bin, label{file: path}, path)
+	if o.err != "" {
+		return "error"
+	}
+	var parts []string
+	for _, d := range o.nodes {
+		p := d.Verdict
+		for _, c := range d.Causes {
+			p += " " + c.ID + "/" + c.Severity
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}

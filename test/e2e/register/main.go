@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
@@ -146,7 +147,10 @@ func register(ctx context.Context, cs kubernetes.Interface, s *scenario.Scenario
 func upsertNode(ctx context.Context, cs kubernetes.Interface, node *corev1.Node) (*corev1.Node, error) {
 	nodes := cs.CoreV1().Nodes()
 	var cur *corev1.Node
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	// The controller-manager writes the nodes too (taints, conditions of
+	// nodes it thinks lost): give a conflict time to pass.
+	backoff := wait.Backoff{Steps: 10, Duration: 50 * time.Millisecond, Factor: 1.5, Jitter: 0.2}
+	err := retry.RetryOnConflict(backoff, func() error {
 		want := node.DeepCopy()
 		var err error
 		cur, err = nodes.Get(ctx, want.Name, metav1.GetOptions{})
