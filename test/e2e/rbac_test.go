@@ -314,4 +314,6 @@ func auditRequests(t *testing.T, mark int64) []auditRequest {
 	return out
 }
 
-func (r auditRequest) String() string { return fmt.Sprintf("%s %s %s → %d", r.user, r.verb, r.uri, r.code) }
+func (r auditRequest) String() string {
+	return fmt.Sprintf("%s %s %s → %d", r.user, r.verb, r.uri, r.code)
+}
