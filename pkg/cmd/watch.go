@@ -76,8 +76,9 @@ With --until it ends once every node has stayed healthy (Ready, verdict healthy,
 cause, relist within its threshold) or Ready for --stable: exit 0. At --timeout it prints
 the last diagnosis and exits 3; Ctrl-C before the goal exits 130. Without --until it runs
 until Ctrl-C (or --timeout) and exits 0. A forbidden nodes/proxy leaves the node and its
-events; an unreachable kubelet or API server (at the start too) is said once and retried;
-a missing or deleted node exits 1.
+events; a role without the watch verb reads them every --interval instead (said once); an
+unreachable kubelet or API server (at the start too) is said once and retried; a missing or
+deleted node, or an API server never reached, exits 1.
 
 Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
 		Example: `  systemctl restart containerd      # on the node, as the diagnosis suggested

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -312,8 +311,4 @@ func auditRequests(t *testing.T, mark int64) []auditRequest {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func (r auditRequest) String() string {
-	return fmt.Sprintf("%s %s %s → %d", r.user, r.verb, r.uri, r.code)
 }
