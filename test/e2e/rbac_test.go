@@ -184,10 +184,11 @@ func TestShippedRoles(t *testing.T) {
 		}
 	})
 
-	t.Run("watch until healthy through a recovery", func(t *testing.T) {
+	t.Run("watch until healthy or ready through a recovery", func(t *testing.T) {
 		for _, user := range []string{fullUser, noProxyUser, noWatchUser} {
-			t.Run(user, func(t *testing.T) { watchThroughRecovery(t, user) })
+			t.Run(user, func(t *testing.T) { watchThroughRecovery(t, user, "healthy") })
 		}
+		t.Run(fullUser+" until ready", func(t *testing.T) { watchThroughRecovery(t, fullUser, "ready") })
 	})
 
 	t.Run("audit: no command needed a verb its role lacks", func(t *testing.T) {
@@ -240,14 +241,14 @@ func checkNoProxySources(t *testing.T, d Diagnosis) {
 	}
 }
 
-// watchThroughRecovery starts watch --until healthy on the broken watch
+// watchThroughRecovery starts watch --until goal on the broken watch
 // node as user, fixes the node, and wants exit 0 within --stable +
 // --interval (+3 s) of the fix: by watching, or by polling when the role
 // may not watch.
-func watchThroughRecovery(t *testing.T, user string) {
+func watchThroughRecovery(t *testing.T, user, goal string) {
 	breakWatchNode(t)
 	const stable, interval = 4 * time.Second, 2 * time.Second
-	lines, wait := startWatchAs(t, kubeconfig(user), watchNode, "--until", "healthy", "--stable", stable.String(), "--interval", interval.String(), "--timeout", "90s")
+	lines, wait := startWatchAs(t, kubeconfig(user), watchNode, "--until", goal, "--stable", stable.String(), "--interval", interval.String(), "--timeout", "90s")
 	if first := firstObservation(t, lines); first.Verdict != "pleg-unhealthy" {
 		t.Fatalf("first observation %+v, want pleg-unhealthy", first)
 	}
@@ -269,7 +270,7 @@ func watchThroughRecovery(t *testing.T, user string) {
 	if polling != (user == noWatchUser) {
 		t.Errorf("said it polls: %v, want %v", polling, user == noWatchUser)
 	}
-	t.Logf("as %s: exit 0 %v after the fix (polling %v)", user, took.Round(time.Millisecond), polling)
+	t.Logf("as %s, until %s: exit 0 %v after the fix (polling %v)", user, goal, took.Round(time.Millisecond), polling)
 	breakWatchNode(t)
 }
 
