@@ -110,7 +110,7 @@ type Finding struct {
 // Rule is one entry of the checklist.
 type Rule struct {
 	// ID is stable: scripts and runbooks key on it.
-	ID    string
+	ID    CauseID
 	Title string
 	Role  Role
 	Check func(*snapshot.Snapshot) *Finding
@@ -119,7 +119,7 @@ type Rule struct {
 // Cause is a fired rule in the report.
 type Cause struct {
 	Rank        int        `json:"rank"`
-	ID          string     `json:"id"`
+	ID          CauseID    `json:"id"`
 	Title       string     `json:"title"`
 	Role        Role       `json:"role"`
 	Severity    Severity   `json:"severity"`

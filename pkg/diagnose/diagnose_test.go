@@ -93,7 +93,7 @@ func TestDiagnoseRanksRootCauseAboveSymptom(t *testing.T) {
 				kubeletLog(klines(3, func(int) string { return runtimeResetLog })...),
 			),
 			ids:     []string{"runtime-down", "pleg-relist-stalled"},
-			verdict: RuntimeDownVerdict,
+			verdict: RuntimeDown,
 		},
 		{
 			name: "stuck container on a crowded node with an old runtime and no reservations",
@@ -143,7 +143,7 @@ func TestVersionInferenceBelowDirectEvidence(t *testing.T) {
 }
 
 func stubRule(id string, role Role, sev Severity, conf Confidence) Rule {
-	return Rule{ID: id, Title: "title of " + id, Role: role, Check: func(*snapshot.Snapshot) *Finding {
+	return Rule{ID: CauseID(id), Title: "title of " + id, Role: role, Check: func(*snapshot.Snapshot) *Finding {
 		return &Finding{Severity: sev, Confidence: conf, Evidence: []string{"evidence of " + id}, Remediation: []string{"fix " + id}}
 	}}
 }

@@ -347,7 +347,7 @@ func assertFinding(t *testing.T, f *Finding, w *want) {
 func causeIDs(d *Diagnosis) []string {
 	var ids []string
 	for _, c := range d.Causes {
-		ids = append(ids, c.ID)
+		ids = append(ids, string(c.ID))
 	}
 	return ids
 }

@@ -154,7 +154,7 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 	}
 	switch {
 	case runtime.current:
-		return nodeState{verdict: RuntimeDownVerdict, summary: says("the container runtime unreachable", runtime), notReady: true}, true
+		return nodeState{verdict: RuntimeDown, summary: says("the container runtime unreachable", runtime), notReady: true}, true
 	case pleg.current:
 		what := "PLEG is not healthy"
 		if pleg.MaxStale > 0 {
@@ -178,7 +178,7 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 		if notYet.current {
 			return nodeState{verdict: PLEGUnhealthy, summary: says("PLEG not relisted once, long after the kubelet started", notYet), notReady: true}, true
 		}
-		return nodeState{verdict: RuntimeDownVerdict, summary: says("the runtime status check never completing", pending), notReady: true}, true
+		return nodeState{verdict: RuntimeDown, summary: says("the runtime status check never completing", pending), notReady: true}, true
 	case notReady.current:
 		return nodeState{verdict: Unknown, summary: says("the node NotReady, for a reason the log does not give", notReady), notReady: true}, true
 	}

@@ -37,8 +37,8 @@ func TestVerdictFromWhereTheLogEnds(t *testing.T) {
 		{"ends in PLEG is not healthy", logOnly(logAt(40*time.Second, plegLine), logAt(30*time.Second, plegLine), logAt(20*time.Second, plegLine)), PLEGUnhealthy},
 		{"PLEG recovered: NodeReady after", logOnly(logAt(5*time.Minute, plegLine), logAt(4*time.Minute, plegLine), logAt(3*time.Minute, readyLine)), Healthy},
 		{"PLEG lines, then ten quiet minutes and a ready probe", logOnly(logAt(12*time.Minute, plegLine), logAt(11*time.Minute, plegLine), logAt(time.Minute, probeLine)), Unknown},
-		{"ends with the runtime down", logOnly(logAt(20*time.Second, dockerDown), logAt(15*time.Second, dockerDown), logAt(10*time.Second, dockerDown)), RuntimeDownVerdict},
-		{"runtime down and PLEG: the deeper failure wins", logOnly(logAt(20*time.Second, plegLine), logAt(10*time.Second, dockerDown)), RuntimeDownVerdict},
+		{"ends with the runtime down", logOnly(logAt(20*time.Second, dockerDown), logAt(15*time.Second, dockerDown), logAt(10*time.Second, dockerDown)), RuntimeDown},
+		{"runtime down and PLEG: the deeper failure wins", logOnly(logAt(20*time.Second, plegLine), logAt(10*time.Second, dockerDown)), RuntimeDown},
 		{"ends with the network plugin not ready", logOnly(logAt(10*time.Second, networkNotReadyLog)), NetworkNotReady},
 		{"the controller gave up on the kubelet", logOnly(klog('I', ago(time.Minute), stoppedLine)), KubeletUnreachable},
 		{"the kubelet cannot post its status", logOnly(logAt(30*time.Second, statusFailed), logAt(20*time.Second, statusFailed)), KubeletUnreachable},
@@ -63,7 +63,7 @@ func TestVerdictFromAnUntimedLog(t *testing.T) {
 		"KubeletNotReady   container runtime is down,PLEG is not healthy: pleg was last seen active 1h56m24s ago; threshold is 3m0s",
 		"rpc error: code = Unknown desc = Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
 	)}
-	if v, why := verdict(snap); v != RuntimeDownVerdict {
+	if v, why := verdict(snap); v != RuntimeDown {
 		t.Errorf("verdict %s (%s), want runtime-down", v, why)
 	}
 	// The same two lines followed by a long stretch of other lines are history.
@@ -71,7 +71,7 @@ func TestVerdictFromAnUntimedLog(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		lines = append(lines, "I1127 kubelet.go:1] ordinary work")
 	}
-	if v, _ := verdict(&snapshot.Snapshot{NodeName: "w", KubeletLog: scan(lines...)}); v == RuntimeDownVerdict {
+	if v, _ := verdict(&snapshot.Snapshot{NodeName: "w", KubeletLog: scan(lines...)}); v == RuntimeDown {
 		t.Error("two old lines followed by 200 others must not make the runtime down now")
 	}
 }

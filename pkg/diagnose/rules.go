@@ -11,24 +11,47 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
+// CauseID names a cause; scripts, runbooks, alerts and corpus labels key on
+// it, so it never changes once released.
+type CauseID string
+
+// The causes, one per rule.
+const (
+	CauseKubeletDown         CauseID = "kubelet-down"
+	CauseRuntimeDown         CauseID = "runtime-down"
+	CauseRuntimeUnresponsive CauseID = "runtime-unresponsive"
+	CauseStuckContainer      CauseID = "stuck-container"
+	CauseCNINotReady         CauseID = "cni-not-ready"
+	CausePLEGRelistStalled   CauseID = "pleg-relist-stalled"
+	CauseStartupTransient    CauseID = "startup-transient"
+	CauseNodeNotReady        CauseID = "node-not-ready"
+	CauseFlapping            CauseID = "flapping"
+	CauseNodeOverload        CauseID = "node-overload"
+	CausePodDensity          CauseID = "pod-density"
+	CauseUnboundedPods       CauseID = "unbounded-pods"
+	CauseMissingReservations CauseID = "missing-reservations"
+	CauseKnownBugVersion     CauseID = "known-bug-version"
+	CauseNoNodeMonitoring    CauseID = "no-node-monitoring"
+)
+
 // Rules is the checklist, one entry per cause. Its order is the order of the
 // checklist (A–E, then prevention) for readers; ranking ignores it.
 var Rules = []Rule{
-	{ID: "kubelet-down", Title: "Kubelet down or unreachable", Role: RootCause, Check: kubeletDown},
-	{ID: "runtime-down", Title: "Container runtime down or not ready", Role: RootCause, Check: runtimeDown},
-	{ID: "runtime-unresponsive", Title: "Container runtime calls time out", Role: RootCause, Check: runtimeUnresponsive},
-	{ID: "stuck-container", Title: "One container or sandbox blocks the runtime", Role: RootCause, Check: stuckContainer},
-	{ID: "cni-not-ready", Title: "Network plugin (CNI) not ready", Role: RootCause, Check: cniNotReady},
-	{ID: "pleg-relist-stalled", Title: "PLEG relist stalled", Role: Symptom, Check: plegRelistStalled},
-	{ID: "startup-transient", Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
-	{ID: "node-not-ready", Title: "Node NotReady for a reason no rule knows", Role: Symptom, Check: unexplainedNotReady},
-	{ID: "flapping", Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
-	{ID: "node-overload", Title: "Node CPU, memory, PID or disk saturated", Role: Load, Check: nodeOverload},
-	{ID: "pod-density", Title: "Too many pods or containers on the node", Role: Load, Check: podDensity},
-	{ID: "unbounded-pods", Title: "Pods without requests or limits", Role: Risk, Check: unboundedPods},
-	{ID: "missing-reservations", Title: "No resources reserved for system daemons", Role: Risk, Check: missingReservations},
-	{ID: "known-bug-version", Title: "Kubernetes or runtime version with known PLEG hangs", Role: Risk, Check: knownBugVersion},
-	{ID: "no-node-monitoring", Title: "No node problem detection on the node", Role: Risk, Check: noNodeMonitoring},
+	{ID: CauseKubeletDown, Title: "Kubelet down or unreachable", Role: RootCause, Check: kubeletDown},
+	{ID: CauseRuntimeDown, Title: "Container runtime down or not ready", Role: RootCause, Check: runtimeDown},
+	{ID: CauseRuntimeUnresponsive, Title: "Container runtime calls time out", Role: RootCause, Check: runtimeUnresponsive},
+	{ID: CauseStuckContainer, Title: "One container or sandbox blocks the runtime", Role: RootCause, Check: stuckContainer},
+	{ID: CauseCNINotReady, Title: "Network plugin (CNI) not ready", Role: RootCause, Check: cniNotReady},
+	{ID: CausePLEGRelistStalled, Title: "PLEG relist stalled", Role: Symptom, Check: plegRelistStalled},
+	{ID: CauseStartupTransient, Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
+	{ID: CauseNodeNotReady, Title: "Node NotReady for a reason no rule knows", Role: Symptom, Check: unexplainedNotReady},
+	{ID: CauseFlapping, Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
+	{ID: CauseNodeOverload, Title: "Node CPU, memory, PID or disk saturated", Role: Load, Check: nodeOverload},
+	{ID: CausePodDensity, Title: "Too many pods or containers on the node", Role: Load, Check: podDensity},
+	{ID: CauseUnboundedPods, Title: "Pods without requests or limits", Role: Risk, Check: unboundedPods},
+	{ID: CauseMissingReservations, Title: "No resources reserved for system daemons", Role: Risk, Check: missingReservations},
+	{ID: CauseKnownBugVersion, Title: "Kubernetes or runtime version with known PLEG hangs", Role: Risk, Check: knownBugVersion},
+	{ID: CauseNoNodeMonitoring, Title: "No node problem detection on the node", Role: Risk, Check: noNodeMonitoring},
 }
 
 // Thresholds shared by the rules (and, later, by alerting rules).

@@ -124,7 +124,7 @@ func TestPLEGYetToBeSuccessful(t *testing.T) {
 // Past StartupGrace the verdict must not call a node "starting" while
 // pleg-relist-stalled / runtime-down fire critical on the same message.
 func TestVerdictStartingBeyondGrace(t *testing.T) {
-	for msg, wantV := range map[string]Verdict{plegYetToBe: PLEGUnhealthy, runtimePend: RuntimeDownVerdict} {
+	for msg, wantV := range map[string]Verdict{plegYetToBe: PLEGUnhealthy, runtimePend: RuntimeDown} {
 		s := mod(onNode(notReady(msg, 10*time.Minute)))
 		if v, sum := verdict(s); v != wantV {
 			t.Errorf("%q for 10m: verdict %s (%s), want %s", msg, v, sum, wantV)

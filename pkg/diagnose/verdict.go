@@ -20,7 +20,7 @@ type Verdict string
 const (
 	Healthy            Verdict = "healthy"
 	PLEGUnhealthy      Verdict = "pleg-unhealthy"
-	RuntimeDownVerdict Verdict = "runtime-down"
+	RuntimeDown        Verdict = "runtime-down"
 	NetworkNotReady    Verdict = "network-not-ready"
 	KubeletUnreachable Verdict = "kubelet-unreachable"
 	Starting           Verdict = "starting"
@@ -95,7 +95,7 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 	sigs := kubelet.ClassifyString(ready.Message)
 	switch {
 	case sigs.Has(kubelet.RuntimeDown):
-		return notReady(RuntimeDownVerdict, "%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
+		return notReady(RuntimeDown, "%s: NotReady for %s — container runtime down (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.PLEGUnhealthy):
 		msg := fmt.Sprintf("%s: NotReady for %s — PLEG is not healthy", name, since)
 		if p, ok := kubelet.ParsePLEGStaleness(ready.Message); ok {
@@ -109,7 +109,7 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 	case sigs.Has(kubelet.PLEGNotYetSuccessful):
 		return notReady(PLEGUnhealthy, "%s: NotReady for %s — PLEG has not relisted once (%s)", name, since, ready.Message)
 	case sigs.Has(kubelet.RuntimeStatusPending):
-		return notReady(RuntimeDownVerdict, "%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
+		return notReady(RuntimeDown, "%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
 	}
 	return notReady(Unknown, "%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 }

@@ -47,12 +47,12 @@ func TestVerdict(t *testing.T) {
 			// The deepest failure wins: the stale relist follows from the dead runtime.
 			"runtime down and PLEG, old comma-joined message",
 			mod(onNode(notReady("container runtime is down,PLEG is not healthy: pleg was last seen active 3m5.3s ago; threshold is 3m0s", 4*time.Minute))),
-			RuntimeDownVerdict, "Node worker-3: NotReady for 4m — container runtime down (container runtime is down,PLEG is not healthy: pleg was last seen active 3m5.3s ago; threshold is 3m0s)",
+			RuntimeDown, "Node worker-3: NotReady for 4m — container runtime down (container runtime is down,PLEG is not healthy: pleg was last seen active 3m5.3s ago; threshold is 3m0s)",
 		},
 		{
 			"runtime down and PLEG, new bracketed message",
 			mod(onNode(notReady("[container runtime is down, PLEG is not healthy: pleg was last seen active 16h17m4.1s ago; threshold is 3m0s]", 16*time.Hour+17*time.Minute))),
-			RuntimeDownVerdict, "Node worker-3: NotReady for 16h17m — container runtime down ([container runtime is down, PLEG is not healthy: pleg was last seen active 16h17m4.1s ago; threshold is 3m0s])",
+			RuntimeDown, "Node worker-3: NotReady for 16h17m — container runtime down ([container runtime is down, PLEG is not healthy: pleg was last seen active 16h17m4.1s ago; threshold is 3m0s])",
 		},
 		{
 			"PLEG, provider's trailing dot",
@@ -62,17 +62,17 @@ func TestVerdict(t *testing.T) {
 		{
 			"runtime down",
 			mod(onNode(notReady("container runtime is down", 4*time.Minute))),
-			RuntimeDownVerdict, "Node worker-3: NotReady for 4m — container runtime down (container runtime is down)",
+			RuntimeDown, "Node worker-3: NotReady for 4m — container runtime down (container runtime is down)",
 		},
 		{
 			"runtime not ready",
 			mod(onNode(notReady("container runtime not ready: RuntimeReady=false reason:DockerDaemonNotReady message:docker: failed to get docker version", time.Minute))),
-			RuntimeDownVerdict, "Node worker-3: NotReady for 1m — container runtime down (container runtime not ready: RuntimeReady=false reason:DockerDaemonNotReady message:docker: failed to get docker version)",
+			RuntimeDown, "Node worker-3: NotReady for 1m — container runtime down (container runtime not ready: RuntimeReady=false reason:DockerDaemonNotReady message:docker: failed to get docker version)",
 		},
 		{
 			"runtime not ready, older capitalised form",
 			mod(onNode(notReady("Container runtime not ready", time.Minute))),
-			RuntimeDownVerdict, "Node worker-3: NotReady for 1m — container runtime down (Container runtime not ready)",
+			RuntimeDown, "Node worker-3: NotReady for 1m — container runtime down (Container runtime not ready)",
 		},
 		{
 			"network not ready",

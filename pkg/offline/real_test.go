@@ -24,8 +24,8 @@ func TestRealIncidentArtifacts(t *testing.T) {
 	}{
 		"real-healthy":         {diagnose.Healthy, []string{"-"}},
 		"real-dense":           {diagnose.Healthy, []string{"pod-density"}},
-		"real-runtime-frozen":  {diagnose.RuntimeDownVerdict, []string{"runtime-down", "runtime-unresponsive"}},
-		"real-runtime-stopped": {diagnose.RuntimeDownVerdict, []string{"runtime-down"}},
+		"real-runtime-frozen":  {diagnose.RuntimeDown, []string{"runtime-down", "runtime-unresponsive"}},
+		"real-runtime-stopped": {diagnose.RuntimeDown, []string{"runtime-down"}},
 		"real-relist-hang":     {diagnose.PLEGUnhealthy, []string{"runtime-unresponsive"}},
 		"real-cni-off":         {diagnose.NetworkNotReady, []string{"cni-not-ready"}},
 		"real-kubelet-frozen":  {diagnose.KubeletUnreachable, []string{"kubelet-down"}},
@@ -79,7 +79,7 @@ func TestRealIncidentArtifacts(t *testing.T) {
 			top := "-"
 			for _, c := range d.Causes {
 				if c.Severity >= diagnose.Warning {
-					top = c.ID
+					top = string(c.ID)
 					break
 				}
 			}

@@ -144,7 +144,7 @@ func ScanTableRows(rows []ScanRow) [][]string {
 		d := r.Diagnosis
 		cause, sev := "-", "-"
 		if len(d.Causes) > 0 {
-			cause, sev = d.Causes[0].ID, d.Causes[0].Severity.String()
+			cause, sev = string(d.Causes[0].ID), d.Causes[0].Severity.String()
 		}
 		pods := "?"
 		switch {

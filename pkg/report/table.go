@@ -29,7 +29,7 @@ func CauseRows(d *diagnose.Diagnosis) [][]string {
 	var rows [][]string
 	for _, c := range d.Causes {
 		rows = append(rows, []string{
-			fmt.Sprint(c.Rank), c.ID, c.Severity.String(), c.Confidence.String(),
+			fmt.Sprint(c.Rank), string(c.ID), c.Severity.String(), c.Confidence.String(),
 			truncate(clean(firstOr(c.Evidence, "")), evidenceWidth),
 			truncate(clean(firstOr(c.Remediation, "")), stepWidth),
 		})

@@ -221,7 +221,7 @@ func topCause(d *diagnose.Diagnosis) string {
 	}
 	for _, c := range d.Causes {
 		if c.Severity >= diagnose.Warning {
-			return c.ID
+			return string(c.ID)
 		}
 	}
 	return "no cause"
