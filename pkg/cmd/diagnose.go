@@ -52,7 +52,6 @@ func connectAs[T any](newCollector collectorFactory, flags *genericclioptions.Co
 type DiagnoseOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
-	status      *exitStatus
 	collectFlags
 
 	Nodes   []string
@@ -67,16 +66,16 @@ type DiagnoseOptions struct {
 }
 
 // NewDiagnoseOptions returns options with the documented defaults.
-func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *DiagnoseOptions {
+func NewDiagnoseOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *DiagnoseOptions {
 	return &DiagnoseOptions{
-		configFlags: configFlags, streams: streams, status: status, collectFlags: newCollectFlags(),
+		configFlags: configFlags, streams: streams, collectFlags: newCollectFlags(),
 		Output: "table", newCollector: newCollector, now: time.Now,
 	}
 }
 
 // NewDiagnoseCommand builds `kubectl pleg diagnose`.
-func NewDiagnoseCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
-	o := NewDiagnoseOptions(configFlags, streams, status, newCollector)
+func NewDiagnoseCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *cobra.Command {
+	o := NewDiagnoseOptions(configFlags, streams, newCollector)
 	c := &cobra.Command{
 		Use:   "diagnose NODE [NODE...] | -f FILE... [NODE] | --from-dir DIR",
 		Short: "Diagnose why a node is (or keeps going) NotReady",
@@ -248,11 +247,12 @@ func (o *DiagnoseOptions) openInputs() ([]offline.Input, func(), error) {
 	return inputs, closeAll, nil
 }
 
-// report prints the diagnoses and sets the exit code: the worst node's, or 1
-// when a node could not be diagnosed at all (failed holds why).
+// report prints the diagnoses and ends with the exit code: the worst
+// node's, or 1 when a node could not be diagnosed at all (failed holds why).
 func (o *DiagnoseOptions) report(diags []*diagnose.Diagnosis, failed error) error {
+	code := ExitOK
 	for _, d := range diags {
-		o.status.code = max(o.status.code, d.ExitCode())
+		code = max(code, exitCodeOf(d))
 	}
 	if len(diags) > 0 {
 		out, done := o.redactFlags.writer(o.streams.Out)
@@ -262,14 +262,12 @@ func (o *DiagnoseOptions) report(diags []*diagnose.Diagnosis, failed error) erro
 		}
 	}
 	if failed == nil {
-		return nil
+		return exitWith(code)
 	}
 	if len(diags) == 0 {
 		return failed
 	}
-	fmt.Fprintf(o.streams.ErrOut, "error: %v\n", failed)
-	o.status.code = diagnose.ExitFailed
-	return nil
+	return &ExitError{Code: ExitFailed, Err: failed}
 }
 
 // clusterCollector connects to the cluster named by the kubeconfig flags.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/report"
 )
 
@@ -26,14 +25,13 @@ type accessChecker interface {
 type RBACOptions struct {
 	configFlags  *genericclioptions.ConfigFlags
 	streams      genericiooptions.IOStreams
-	status       *exitStatus
 	Output       string
 	newCollector collectorFactory
 }
 
 // NewRBACCommand builds `kubectl pleg rbac`.
-func NewRBACCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
-	o := &RBACOptions{configFlags: configFlags, streams: streams, status: status, Output: "table", newCollector: newCollector}
+func NewRBACCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *cobra.Command {
+	o := &RBACOptions{configFlags: configFlags, streams: streams, Output: "table", newCollector: newCollector}
 	c := &cobra.Command{
 		Use:   "rbac",
 		Short: "Say which of the plugin's permissions you have, and the rules to ask for",
@@ -71,8 +69,11 @@ func (o *RBACOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(review.Missing()) > 0 {
-		o.status.code = diagnose.ExitWarning
+	if err := report.RenderAccess(o.streams.Out, o.Output, review); err != nil {
+		return err
 	}
-	return report.RenderAccess(o.streams.Out, o.Output, review)
+	if len(review.Missing()) > 0 {
+		return exitWith(ExitWarning)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,8 +17,6 @@ import (
 
 	// Cloud auth providers (exec, OIDC) for kubeconfigs that use them.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
-
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 )
 
 const exitCodesHelp = `Exit codes:
@@ -26,12 +25,9 @@ const exitCodesHelp = `Exit codes:
   3  at least one critical cause
   1  the tool itself failed (bad flags, cluster unreachable, node not found)`
 
-// exitStatus carries the diagnosis' exit code from a command's Run to Execute.
-type exitStatus struct{ code int }
-
 // NewRootCommand builds `kubectl pleg` with its subcommands. newCollector
 // connects to the cluster; tests pass a fake.
-func NewRootCommand(streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
+func NewRootCommand(streams genericiooptions.IOStreams, newCollector collectorFactory) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 	root := &cobra.Command{
 		Use:   "kubectl-pleg",
@@ -48,13 +44,13 @@ evidence and next steps. It never changes anything in the cluster.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	configFlags.AddFlags(root.PersistentFlags())
-	root.AddCommand(NewDiagnoseCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewDiagnoseCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewCollectCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewVersionCommand(streams))
-	root.AddCommand(NewScanCommand(configFlags, streams, status, newCollector))
-	root.AddCommand(NewWatchCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewScanCommand(configFlags, streams, newCollector))
+	root.AddCommand(NewWatchCommand(configFlags, streams, newCollector))
 	root.AddCommand(NewAlertsCommand(streams))
-	root.AddCommand(NewRBACCommand(configFlags, streams, status, newCollector))
+	root.AddCommand(NewRBACCommand(configFlags, streams, newCollector))
 	return root
 }
 
@@ -65,17 +61,23 @@ func Execute(streams genericiooptions.IOStreams, args []string) int {
 }
 
 func execute(streams genericiooptions.IOStreams, args []string, newCollector collectorFactory) int {
-	status := &exitStatus{}
-	root := NewRootCommand(streams, status, newCollector)
-	root.SetArgs(args)
 	// Ctrl-C cancels the collection; a bundle being written is removed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := root.ExecuteContext(ctx); err != nil {
+	return executeContext(ctx, streams, args, newCollector)
+}
+
+// executeContext runs the command line until ctx ends, says an error on
+// stderr (unless the command's output said it all) and returns the exit code.
+func executeContext(ctx context.Context, streams genericiooptions.IOStreams, args []string, newCollector collectorFactory) int {
+	root := NewRootCommand(streams, newCollector)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var exit *ExitError
+	if err != nil && (!errors.As(err, &exit) || exit.Err != nil) {
 		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
-		return diagnose.ExitFailed
 	}
-	return status.code
+	return exitCode(err)
 }
 
 // colorWanted reports whether out is a terminal and the user has not set NO_COLOR.

@@ -29,7 +29,6 @@ type clusterScanner interface {
 type ScanOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
-	status      *exitStatus
 	collectFlags
 
 	Selector    string
@@ -43,16 +42,16 @@ type ScanOptions struct {
 }
 
 // NewScanOptions returns options with the documented defaults.
-func NewScanOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *ScanOptions {
+func NewScanOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *ScanOptions {
 	return &ScanOptions{
-		configFlags: configFlags, streams: streams, status: status, collectFlags: newCollectFlags(),
+		configFlags: configFlags, streams: streams, collectFlags: newCollectFlags(),
 		Concurrency: 16, Output: "table", newCollector: newCollector,
 	}
 }
 
 // NewScanCommand builds `kubectl pleg scan`.
-func NewScanCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
-	o := NewScanOptions(configFlags, streams, status, newCollector)
+func NewScanCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *cobra.Command {
+	o := NewScanOptions(configFlags, streams, newCollector)
 	c := &cobra.Command{
 		Use:   "scan [-l SELECTOR] [--concurrency N] [--deep]",
 		Short: "Rank every node of the cluster by PLEG risk, worst first",
@@ -148,10 +147,14 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 		return errors.New("the cluster has no nodes")
 	}
 	report.RankScan(rows)
+	code := ExitOK
 	for _, r := range rows {
-		o.status.code = max(o.status.code, r.Diagnosis.ExitCode())
+		code = max(code, exitCodeOf(r.Diagnosis))
 	}
-	return report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color})
+	if err := report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color}); err != nil {
+		return err
+	}
+	return exitWith(code)
 }
 
 // isTerminal reports whether w is a terminal (progress goes only there).

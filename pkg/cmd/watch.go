@@ -34,7 +34,6 @@ var watchFormats = []string{"text", "json"}
 type WatchOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
-	status      *exitStatus
 	collectFlags
 
 	Nodes    []string
@@ -52,16 +51,16 @@ type WatchOptions struct {
 }
 
 // NewWatchOptions returns options with the documented defaults.
-func NewWatchOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *WatchOptions {
+func NewWatchOptions(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *WatchOptions {
 	return &WatchOptions{
-		configFlags: configFlags, streams: streams, status: status, collectFlags: newCollectFlags(),
+		configFlags: configFlags, streams: streams, collectFlags: newCollectFlags(),
 		Stable: time.Minute, Interval: 10 * time.Second, Output: "text", newCollector: newCollector, now: time.Now, loc: time.Local,
 	}
 }
 
 // NewWatchCommand builds `kubectl pleg watch`.
-func NewWatchCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, status *exitStatus, newCollector collectorFactory) *cobra.Command {
-	o := NewWatchOptions(configFlags, streams, status, newCollector)
+func NewWatchCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, newCollector collectorFactory) *cobra.Command {
+	o := NewWatchOptions(configFlags, streams, newCollector)
 	c := &cobra.Command{
 		Use:   "watch NODE [NODE...] [--until healthy|ready [--stable 60s] [--timeout 10m]]",
 		Short: "Follow a node through an incident and its fix; gate a runbook on its recovery",
@@ -277,11 +276,6 @@ var (
 	followRetryMax = 30 * time.Second
 )
 
-// exitInterrupted ends a watch with a goal that Ctrl-C or SIGTERM stopped
-// before the goal held: no recovery was seen, so a runbook's `|| escalate`
-// must run. 130 is what a shell reports for a command ended by SIGINT.
-const exitInterrupted = 130
-
 // ended handles the end of the watch before its goal. Without a goal it is
 // the normal end (exit 0). With one, Ctrl-C exits 130, and the timeout prints
 // each node's last diagnosis and exits 3.
@@ -291,18 +285,19 @@ func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.
 	case o.Until == "":
 		return nil
 	case parent.Err() != nil:
-		fmt.Fprintf(o.streams.ErrOut, "interrupted: the nodes were not seen %s for %s (exit %d)\n", o.Until, o.Stable, exitInterrupted)
-		o.status.code = exitInterrupted
-		return nil
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the nodes were not seen %s for %s (exit %d)\n", o.Until, o.Stable, ExitInterrupted)
+		return exitWith(ExitInterrupted)
 	}
 	fmt.Fprintf(o.streams.ErrOut, "timeout: after %s the nodes are not %s for %s; their last diagnosis:\n", o.Timeout, o.Until, o.Stable)
-	o.status.code = diagnose.ExitCritical
 	var diags []*diagnose.Diagnosis
 	for _, name := range o.Nodes {
 		diags = append(diags, trackers[name].Last().Diagnosis)
 	}
 	if o.Output != "json" {
-		return report.Render(o.streams.Out, "table", diags, report.Options{})
+		if err := report.Render(o.streams.Out, "table", diags, report.Options{}); err != nil {
+			return err
+		}
+		return exitWith(ExitCritical)
 	}
 	// JSON Lines to the end: each node's last Diagnosis on a line of its own.
 	enc := json.NewEncoder(o.streams.Out)
@@ -311,7 +306,7 @@ func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.
 			return err
 		}
 	}
-	return nil
+	return exitWith(ExitCritical)
 }
 
 // print writes one observation: a line, or a JSON object.

@@ -16,7 +16,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -170,20 +169,14 @@ func runWatchOn(t *testing.T, f clusterReader, cancelAfter time.Duration, args .
 	t.Helper()
 	var out, errOut bytes.Buffer
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	status := &exitStatus{}
-	root := NewRootCommand(streams, status, func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) { return f, nil })
-	root.SetArgs(append([]string{"watch"}, args...))
 	ctx := context.Background()
 	if cancelAfter > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cancelAfter)
 		defer cancel()
 	}
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(&errOut, "error: %v\n", err)
-		return 1, out.String(), errOut.String()
-	}
-	return status.code, out.String(), errOut.String()
+	code := executeContext(ctx, streams, append([]string{"watch"}, args...), func(*genericclioptions.ConfigFlags, collect.Options) (clusterReader, error) { return f, nil })
+	return code, out.String(), errOut.String()
 }
 
 func staleFollower(script func(string) []snapshot.Update) fakeFollower {
@@ -197,8 +190,8 @@ func staleFollower(script func(string) []snapshot.Update) fakeFollower {
 func TestWatchInterruptedBeforeTheGoalExits130(t *testing.T) {
 	idle := func(string) []snapshot.Update { return nil }
 	code, _, errOut := runWatchOn(t, staleFollower(idle), 300*time.Millisecond, "stale", "--until", "healthy")
-	if code != exitInterrupted || !strings.Contains(errOut, "interrupted: the nodes were not seen healthy for 1m0s") {
-		t.Errorf("exit %d, stderr %q; want %d and why", code, errOut, exitInterrupted)
+	if code != ExitInterrupted || !strings.Contains(errOut, "interrupted: the nodes were not seen healthy for 1m0s") {
+		t.Errorf("exit %d, stderr %q; want %d and why", code, errOut, ExitInterrupted)
 	}
 	if code, _, _ := runWatchOn(t, staleFollower(idle), 300*time.Millisecond, "stale"); code != 0 {
 		t.Errorf("Ctrl-C of a watch without a goal: exit %d, want 0", code)
@@ -222,7 +215,7 @@ func TestWatchStartsOnceTheAPIServerAnswers(t *testing.T) {
 	for _, args := range [][]string{{"--until", "ready"}, nil} {
 		tries.Store(0)
 		code, _, errOut = runWatchOn(t, f, 0, append([]string{"stale", "--timeout", "300ms"}, args...)...)
-		if code != diagnose.ExitFailed || !strings.Contains(errOut, "error: the watch ended before the nodes could be read: node stale: cannot reach the API server") {
+		if code != ExitFailed || !strings.Contains(errOut, "error: the watch ended before the nodes could be read: node stale: cannot reach the API server") {
 			t.Errorf("never reachable %v: exit %d, stderr %q; want 1 and why", args, code, errOut)
 		}
 	}

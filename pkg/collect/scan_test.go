@@ -236,8 +236,8 @@ func TestScanListsOnceAndReadsMetricsAndConfigz(t *testing.T) {
 	// the checklist says what was not collected, and an unreachable kubelet
 	// is named even while its node is still Ready.
 	da := diagnose.Diagnose(a)
-	if da.Verdict != diagnose.Healthy || da.ExitCode() != diagnose.ExitOK {
-		t.Errorf("healthy node: verdict %s, exit %d, causes %+v", da.Verdict, da.ExitCode(), da.Causes)
+	if da.Verdict != diagnose.Healthy || da.Alarm() != diagnose.NoAlarm {
+		t.Errorf("healthy node: verdict %s, exit %d, causes %+v", da.Verdict, da.Alarm(), da.Causes)
 	}
 	for _, ch := range da.Checks {
 		if ch.ID == "B" && (ch.Status != diagnose.CheckMissing || !strings.Contains(ch.Detail, "not collected")) {
@@ -245,8 +245,8 @@ func TestScanListsOnceAndReadsMetricsAndConfigz(t *testing.T) {
 		}
 	}
 	dc := diagnose.Diagnose(snaps["c"])
-	if len(dc.Causes) == 0 || dc.Causes[0].ID != "kubelet-down" || dc.ExitCode() != diagnose.ExitWarning {
-		t.Errorf("Ready node with a refused kubelet: exit %d, causes %+v", dc.ExitCode(), dc.Causes)
+	if len(dc.Causes) == 0 || dc.Causes[0].ID != "kubelet-down" || dc.Alarm() != diagnose.Warning {
+		t.Errorf("Ready node with a refused kubelet: exit %d, causes %+v", dc.Alarm(), dc.Causes)
 	}
 }
 

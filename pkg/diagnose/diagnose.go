@@ -185,31 +185,27 @@ func NewList(items []*Diagnosis) *DiagnosisList {
 	return &DiagnosisList{APIVersion: APIVersion, Kind: KindList, Items: items}
 }
 
-// Exit codes, documented in the README and --help.
-const (
-	ExitOK       = 0
-	ExitFailed   = 1
-	ExitWarning  = 2
-	ExitCritical = 3
-)
+// NoAlarm is the Alarm of a diagnosis with nothing to say.
+const NoAlarm Severity = 0
 
-// ExitCode is 3 with a critical cause, 2 with a warning or when the node's
-// state could not be told (verdict unknown: a runbook must not read missing
-// data as "fine"), 0 otherwise.
-func (d *Diagnosis) ExitCode() int {
-	code := ExitOK
+// Alarm is how loud the diagnosis is: Critical with a critical cause;
+// Warning with a warning, or when the node's state could not be told
+// (verdict unknown: a runbook must not read missing data as "fine");
+// NoAlarm otherwise. Commands turn it into their exit code.
+func (d *Diagnosis) Alarm() Severity {
+	alarm := NoAlarm
 	if d.Verdict == Unknown {
-		code = ExitWarning
+		alarm = Warning
 	}
 	for _, c := range d.Causes {
 		switch c.Severity {
 		case Critical:
-			return ExitCritical
+			return Critical
 		case Warning:
-			code = ExitWarning
+			alarm = Warning
 		}
 	}
-	return code
+	return alarm
 }
 
 // Diagnose runs every rule over the snapshot and ranks what fired.

@@ -32,8 +32,8 @@ func TestDiagnoseHealthy(t *testing.T) {
 			if len(d.Causes) != 0 {
 				t.Errorf("causes on a healthy node: %v", causeIDs(d))
 			}
-			if d.ExitCode() != ExitOK {
-				t.Errorf("exit %d, want 0", d.ExitCode())
+			if d.Alarm() != NoAlarm {
+				t.Errorf("alarm %v, want 0", d.Alarm())
 			}
 			for _, c := range d.Checks {
 				if c.Status != CheckDone {
@@ -119,8 +119,8 @@ func TestDiagnoseRanksRootCauseAboveSymptom(t *testing.T) {
 					t.Errorf("%s has rank %d at position %d", c.ID, c.Rank, i+1)
 				}
 			}
-			if d.Verdict != tc.verdict || d.ExitCode() != ExitCritical {
-				t.Errorf("verdict %s exit %d, want %s 3", d.Verdict, d.ExitCode(), tc.verdict)
+			if d.Verdict != tc.verdict || d.Alarm() != Critical {
+				t.Errorf("verdict %s alarm %v, want %s 3", d.Verdict, d.Alarm(), tc.verdict)
 			}
 		})
 	}
@@ -183,8 +183,8 @@ func TestRank(t *testing.T) {
 	if p := d.Causes[3]; p.ID != "promoted" || p.Role != RootCause {
 		t.Errorf("a finding's role must override its rule's: %+v", p)
 	}
-	if d.ExitCode() != ExitCritical {
-		t.Errorf("exit %d, want 3", d.ExitCode())
+	if d.Alarm() != Critical {
+		t.Errorf("alarm %v, want 3", d.Alarm())
 	}
 }
 
@@ -204,7 +204,7 @@ func TestRankTiesBreakByID(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
+func TestAlarm(t *testing.T) {
 	c := func(sev ...Severity) []Cause {
 		var out []Cause
 		for _, s := range sev {
@@ -213,23 +213,22 @@ func TestExitCode(t *testing.T) {
 		return out
 	}
 	for _, tc := range []struct {
-		causes []Cause
-		want   int
+		causes  []Cause
+		verdict Verdict
+		want    Severity
 	}{
-		{nil, ExitOK},
-		{c(Info), ExitOK},
-		{c(Info, Warning), ExitWarning},
-		{c(Warning, Warning), ExitWarning},
-		{c(Warning, Info, Critical), ExitCritical},
-		{c(Critical), ExitCritical},
+		{nil, Healthy, NoAlarm},
+		{c(Info), Healthy, NoAlarm},
+		{nil, Unknown, Warning},
+		{c(Info, Warning), Healthy, Warning},
+		{c(Warning, Warning), PLEGUnhealthy, Warning},
+		{c(Warning, Info, Critical), PLEGUnhealthy, Critical},
+		{c(Critical), Unknown, Critical},
 	} {
-		d := &Diagnosis{Causes: tc.causes}
-		if got := d.ExitCode(); got != tc.want {
-			t.Errorf("%v: exit %d, want %d", tc.causes, got, tc.want)
+		d := &Diagnosis{Causes: tc.causes, Verdict: tc.verdict}
+		if got := d.Alarm(); got != tc.want {
+			t.Errorf("%v %s: alarm %v, want %v", tc.causes, tc.verdict, got, tc.want)
 		}
-	}
-	if ExitOK != 0 || ExitFailed != 1 || ExitWarning != 2 || ExitCritical != 3 {
-		t.Errorf("documented exit codes changed: %d %d %d %d", ExitOK, ExitFailed, ExitWarning, ExitCritical)
 	}
 }
 
@@ -362,8 +361,8 @@ func TestEvidenceDurations(t *testing.T) {
 // critical cause") as if it were fine.
 func TestUnexplainedNotReadyIsNotOK(t *testing.T) {
 	d := Diagnose(mod(onNode(notReady("node is shutting down", 2*time.Minute))))
-	if d.Verdict != Unknown || d.ExitCode() == ExitOK {
-		t.Errorf("verdict %s exit %d, causes %v", d.Verdict, d.ExitCode(), causeIDs(d))
+	if d.Verdict != Unknown || d.Alarm() == NoAlarm {
+		t.Errorf("verdict %s alarm %v, causes %v", d.Verdict, d.Alarm(), causeIDs(d))
 	}
 }
 

@@ -104,8 +104,8 @@ func TestPLEGYetToBeSuccessful(t *testing.T) {
 	assertFinding(t, plegRelistStalled(within), nil)
 	assertFinding(t, startupTransient(within), &want{sev: Info, conf: High, evidence: []string{plegYetToBe}})
 	d := Diagnose(within)
-	if d.Verdict != Starting || d.ExitCode() != ExitOK {
-		t.Errorf("within the grace: verdict %s exit %d, want %s exit 0 (causes %v)", d.Verdict, d.ExitCode(), Starting, causeIDs(d))
+	if d.Verdict != Starting || d.Alarm() != NoAlarm {
+		t.Errorf("within the grace: verdict %s alarm %v, want %s exit 0 (causes %v)", d.Verdict, d.Alarm(), Starting, causeIDs(d))
 	}
 
 	beyond := mod(onNode(notReady(plegYetToBe, 10*time.Minute)))

@@ -79,7 +79,7 @@ func RankScan(rows []ScanRow) {
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i].Diagnosis, rows[j].Diagnosis
-		if ea, eb := a.ExitCode(), b.ExitCode(); ea != eb {
+		if ea, eb := a.Alarm(), b.Alarm(); ea != eb {
 			return ea > eb
 		}
 		if ha, hb := a.Verdict == diagnose.Healthy, b.Verdict == diagnose.Healthy; ha != hb {
@@ -103,14 +103,14 @@ type ScanCounts struct {
 	Unreachable, Forbidden int
 }
 
-// CountScan counts the rows by exit code and kubelet reachability.
+// CountScan counts the rows by alarm and kubelet reachability.
 func CountScan(rows []ScanRow) ScanCounts {
 	c := ScanCounts{Nodes: len(rows)}
 	for _, r := range rows {
-		switch r.Diagnosis.ExitCode() {
-		case diagnose.ExitCritical:
+		switch r.Diagnosis.Alarm() {
+		case diagnose.Critical:
 			c.Critical++
-		case diagnose.ExitWarning:
+		case diagnose.Warning:
 			c.Warning++
 		default:
 			c.OK++
