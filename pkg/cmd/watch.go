@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,15 +16,8 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/report"
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/watch"
 )
-
-// nodeFollower follows nodes in a cluster; *collect.Collector in production.
-type nodeFollower interface {
-	Collect(ctx context.Context, node string) (*snapshot.Snapshot, error)
-	Follow(ctx context.Context, node string, interval time.Duration, updates chan<- snapshot.Update)
-}
 
 // watchFormats are the outputs of watch: lines for people, JSON Lines for scripts.
 var watchFormats = []string{"text", "json"}
@@ -127,16 +119,10 @@ func (o *WatchOptions) Validate() error {
 	return nil
 }
 
-// update is one node's update, as the watch loop receives it.
-type update struct {
-	node string
-	snapshot.Update
-}
-
 // Run diagnoses each node, then follows them until the goal, the timeout or
 // Ctrl-C, printing a line per change.
 func (o *WatchOptions) Run(parent context.Context) error {
-	follower, err := connectAs[nodeFollower](o.newCollector, o.configFlags, o.collectFlags.options(), "watch nodes")
+	follower, err := connectAs[watch.Follower](o.newCollector, o.configFlags, o.collectFlags.options(), "watch nodes")
 	if err != nil {
 		return err
 	}
@@ -147,8 +133,9 @@ func (o *WatchOptions) Run(parent context.Context) error {
 	defer cancel()
 
 	goal := watch.Goal(o.Until)
-	trackers := map[string]*watch.Tracker{}
-	snaps, err := o.startAll(ctx, follower)
+	unreachable := func(err error) bool { return errors.Is(err, collect.ErrAPIServerUnreachable) }
+	retrying := func(err error) { fmt.Fprintf(o.streams.ErrOut, "%v; retrying\n", err) }
+	session, first, err := watch.Start(ctx, follower, o.Nodes, goal, o.Stable, unreachable, retrying)
 	if err != nil {
 		// A watch that never diagnosed its nodes saw nothing recover: with
 		// or without --until it is the tool failing (exit 1), never 0.
@@ -157,35 +144,12 @@ func (o *WatchOptions) Run(parent context.Context) error {
 		}
 		return err
 	}
-	for i, name := range o.Nodes {
-		trackers[name] = watch.NewTracker(snaps[i], goal)
-		obs := trackers[name].Tick(snaps[i].CollectedAt)
-		if err := o.print(obs); err != nil {
-			return err
-		}
+	if err := o.print(first...); err != nil {
+		return err
 	}
-
-	updates := make(chan update)
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
-	for _, name := range o.Nodes {
-		each := make(chan snapshot.Update)
-		go follower.Follow(followCtx, name, o.Interval, each)
-		go func() {
-			for {
-				select {
-				case u := <-each:
-					select {
-					case updates <- update{name, u}:
-					case <-followCtx.Done():
-						return
-					}
-				case <-followCtx.Done():
-					return
-				}
-			}
-		}()
-	}
+	updates := session.Follow(followCtx, follower, o.Interval)
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -194,26 +158,22 @@ func (o *WatchOptions) Run(parent context.Context) error {
 		case u := <-updates:
 			if u.Deleted {
 				o.clearStatus()
-				return fmt.Errorf("node %s was deleted", u.node)
+				return fmt.Errorf("node %s was deleted", u.NodeName)
 			}
-			if obs := trackers[u.node].Apply(u.Update); obs != nil {
+			if obs := session.Apply(u); obs != nil {
 				if err := o.print(obs); err != nil {
 					return err
 				}
 			}
 		case now := <-tick.C:
-			for _, name := range o.Nodes {
-				if obs := trackers[name].Tick(now.UTC()); obs != nil {
-					if err := o.print(obs); err != nil {
-						return err
-					}
-				}
+			if err := o.print(session.Tick(now.UTC())...); err != nil {
+				return err
 			}
-			o.drawStatus(trackers, now)
+			o.drawStatus(session.Last(), now)
 		case <-ctx.Done():
-			return o.ended(parent, trackers)
+			return o.ended(parent, session)
 		}
-		if goal != watch.Forever && o.goalReached(trackers, o.now().UTC()) {
+		if goal != watch.Forever && session.GoalReached(o.now().UTC()) {
 			o.clearStatus()
 			if o.Output == "text" { // JSON Lines hold observations only; the exit code says it
 				fmt.Fprintf(o.streams.Out, "%s  %s  %s for %s — done (exit 0)\n", o.now().In(o.loc).Format("15:04:05"),
@@ -224,62 +184,10 @@ func (o *WatchOptions) Run(parent context.Context) error {
 	}
 }
 
-// goalReached says every node has met the goal for --stable.
-func (o *WatchOptions) goalReached(trackers map[string]*watch.Tracker, now time.Time) bool {
-	for _, name := range o.Nodes {
-		obs := trackers[name].Last()
-		if obs == nil || !obs.GoalMet || now.Sub(obs.GoalSince) < o.Stable {
-			return false
-		}
-	}
-	return true
-}
-
-// startAll diagnoses every node at once, as diagnose would. An API server
-// that cannot be reached is tried again with backoff until ctx ends: a
-// watch is started when the cluster is in trouble, an API server restart
-// included. A missing node or a refused read ends the watch at once.
-func (o *WatchOptions) startAll(ctx context.Context, follower nodeFollower) ([]*snapshot.Snapshot, error) {
-	snaps := make([]*snapshot.Snapshot, len(o.Nodes))
-	errs := make([]error, len(o.Nodes))
-	var said sync.Once
-	var wg sync.WaitGroup
-	for i, name := range o.Nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			backoff := followRetryMin
-			for {
-				snaps[i], errs[i] = follower.Collect(ctx, name)
-				if !errors.Is(errs[i], collect.ErrAPIServerUnreachable) || ctx.Err() != nil {
-					break
-				}
-				said.Do(func() { fmt.Fprintf(o.streams.ErrOut, "%v; retrying\n", errs[i]) })
-				select {
-				case <-time.After(backoff):
-				case <-ctx.Done():
-				}
-				backoff = min(2*backoff, followRetryMax)
-			}
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("node %s: %w", name, errs[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return snaps, errors.Join(errs...)
-}
-
-// The wait between two tries to reach the API server at the start.
-var (
-	followRetryMin = time.Second
-	followRetryMax = 30 * time.Second
-)
-
 // ended handles the end of the watch before its goal. Without a goal it is
 // the normal end (exit 0). With one, Ctrl-C exits 130, and the timeout prints
 // each node's last diagnosis and exits 3.
-func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.Tracker) error {
+func (o *WatchOptions) ended(parent context.Context, session *watch.Session) error {
 	o.clearStatus()
 	switch {
 	case o.Until == "":
@@ -290,8 +198,8 @@ func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.
 	}
 	fmt.Fprintf(o.streams.ErrOut, "timeout: after %s the nodes are not %s for %s; their last diagnosis:\n", o.Timeout, o.Until, o.Stable)
 	var diags []*diagnose.Diagnosis
-	for _, name := range o.Nodes {
-		diags = append(diags, trackers[name].Last().Diagnosis)
+	for _, obs := range session.Last() {
+		diags = append(diags, obs.Diagnosis)
 	}
 	if o.Output != "json" {
 		if err := report.Render(o.streams.Out, "table", diags, report.Options{}); err != nil {
@@ -309,31 +217,33 @@ func (o *WatchOptions) ended(parent context.Context, trackers map[string]*watch.
 	return exitWith(ExitCritical)
 }
 
-// print writes one observation: a line, or a JSON object.
-func (o *WatchOptions) print(obs *watch.Observation) error {
-	if o.Output == "json" {
-		b, err := report.WatchJSON(obs)
-		if err != nil {
+// print writes observations: a line, or a JSON object, each.
+func (o *WatchOptions) print(observations ...*watch.Observation) error {
+	for _, obs := range observations {
+		if o.Output == "json" {
+			b, err := report.WatchJSON(obs)
+			if err != nil {
+				return err
+			}
+			if _, err := o.streams.Out.Write(b); err != nil {
+				return err
+			}
+			continue
+		}
+		o.clearStatus()
+		if _, err := fmt.Fprintln(o.streams.Out, report.WatchLine(obs, o.loc)); err != nil {
 			return err
 		}
-		_, err = o.streams.Out.Write(b)
-		return err
 	}
-	o.clearStatus()
-	_, err := fmt.Fprintln(o.streams.Out, report.WatchLine(obs, o.loc))
-	return err
+	return nil
 }
 
 // drawStatus redraws the status line in place, on a terminal only.
-func (o *WatchOptions) drawStatus(trackers map[string]*watch.Tracker, now time.Time) {
+func (o *WatchOptions) drawStatus(last []*watch.Observation, now time.Time) {
 	if !o.statusLine {
 		return
 	}
-	var obs []*watch.Observation
-	for _, name := range o.Nodes {
-		obs = append(obs, trackers[name].Last())
-	}
-	fmt.Fprint(o.streams.Out, "\r\x1b[K"+report.WatchStatus(obs, o.Stable, now.UTC()))
+	fmt.Fprint(o.streams.Out, "\r\x1b[K"+report.WatchStatus(last, o.Stable, now.UTC()))
 }
 
 func (o *WatchOptions) clearStatus() {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/access"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/backoff"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -40,7 +41,7 @@ var (
 // WATCH.
 func (c *Collector) Follow(ctx context.Context, node string, interval time.Duration, updates chan<- snapshot.Update) {
 	send := func(u snapshot.Update) {
-		u.Time = c.now().UTC()
+		u.Time, u.NodeName = c.now().UTC(), node
 		select {
 		case updates <- u:
 		case <-ctx.Done():
@@ -136,18 +137,11 @@ type watched struct {
 // is sent as a Source; the receiver says only what changed.
 func followWatch(ctx context.Context, w watched, interval time.Duration, send func(snapshot.Update)) {
 	rv := ""
-	backoff := followBackoffMin
-	wait := func() {
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-		}
-		backoff = min(2*backoff, followBackoffMax)
-	}
+	wait := backoff.New(followBackoffMin, followBackoffMax)
 	fail := func(p access.Permission, err error) {
 		src := apiFailure(w.source, p, err)
 		send(snapshot.Update{Source: &src})
-		wait()
+		wait.Wait(ctx)
 	}
 	for ctx.Err() == nil {
 		if rv == "" {
@@ -161,7 +155,7 @@ func followWatch(ctx context.Context, w watched, interval time.Duration, send fu
 		switch {
 		case isGone(err): // routine: the resourceVersion aged out; list again
 			rv = ""
-			wait()
+			wait.Wait(ctx)
 			continue
 		case apierrors.IsForbidden(err):
 			send(snapshot.Update{Notice: fmt.Sprintf("may not %s (%s): reading %s every %s instead",
@@ -183,9 +177,9 @@ func followWatch(ctx context.Context, w watched, interval time.Duration, send fu
 		case err != nil:
 			fail(w.watch, err)
 		case delivered || time.Since(opened) >= followWatchSettled:
-			backoff = followBackoffMin // the server ended a working watch (its timeout): resume at once
+			wait.Reset() // the server ended a working watch (its timeout): resume at once
 		default:
-			wait()
+			wait.Wait(ctx)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 // with when it saw it; pkg/watch applies it to the node's state.
 type Update struct {
 	Time time.Time
+	// NodeName is the node the update is about.
+	NodeName string
 	// Node is a new version of the node.
 	Node *corev1.Node
 	// Deleted says the node was deleted.

@@ -1,11 +1,12 @@
-// Package watch follows a node through an incident and its fix: it keeps
-// the node's state as updates arrive (the node, its events, the kubelet's
-// metrics), runs the diagnose rules on each change so the top cause is the
-// one diagnose would give, and says what changed — Ready transitions, the
-// PLEG relist going stale or running again, the relist p99 moving between
-// bands, the runtime error rate, new events, the top cause. It never talks
-// to a cluster (pkg/collect's Follow does) and never reads the clock: every
-// update carries its time.
+// Package watch follows nodes through an incident and its fix: Start reads
+// each node once and a Session follows them toward a goal through the
+// Follower it is given (pkg/collect in production: this package never talks
+// to a cluster itself). A Tracker keeps one node's state as updates arrive
+// (the node, its events, the kubelet's metrics), runs the diagnose rules on
+// each change so the top cause is the one diagnose would give, and says what
+// changed — Ready transitions, the PLEG relist going stale or running again,
+// the relist p99 moving between bands, the runtime error rate, new events,
+// the top cause. Trackers never read the clock: every update carries its time.
 package watch
 
 import (
