@@ -32,7 +32,9 @@ func (f *flaky) Collect(_ context.Context, node string) (*snapshot.Snapshot, err
 	return s, nil
 }
 
-func (f *flaky) Follow(ctx context.Context, _ string, _ time.Duration, _ chan<- snapshot.Update) { <-ctx.Done() }
+func (f *flaky) Follow(ctx context.Context, _ string, _ time.Duration, _ chan<- snapshot.Update) {
+	<-ctx.Done()
+}
 
 // Start tries a read that may pass again, with backoff, says so once, and
 // gives each node its first observation; a read that cannot pass ends it.
