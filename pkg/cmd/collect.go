@@ -69,7 +69,7 @@ same diagnosis. Review a bundle before sharing it all the same.`,
 			return o.Run(cmd.Context())
 		},
 	}
-	c.ValidArgsFunction = completeOneNodeName(configFlags)
+	c.ValidArgsFunction = completeOneNodeName(configFlags, newCollector)
 	c.Flags().StringVarP(&o.Dir, "dir", "d", "", "bundle directory to create (default pleg-NODE-TIME)")
 	c.Flags().StringVar(&o.Archive, "archive", "", "write the bundle as this .tar.gz instead of a directory")
 	o.collectFlags.addTo(c.Flags())

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -17,51 +18,42 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 )
 
-func nodes(names ...string) []runtime.Object {
-	var objs []runtime.Object
-	for _, n := range names {
-		objs = append(objs, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})
-	}
-	return objs
+// namesLister lists fixed node names, or fails.
+type namesLister struct {
+	names []string
+	err   error
 }
 
+func (l namesLister) NodeNames(context.Context) ([]string, error) { return l.names, l.err }
+
 func TestNodeNameCompleter(t *testing.T) {
-	cluster := nodes("worker-3", "control-1", "worker-10", "worker-7")
-	forbidden := func() (kubernetes.Interface, error) {
-		c := fake.NewClientset(cluster...)
-		c.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
-			return true, nil, apierrors.NewForbidden(corev1.Resource("nodes"), "", errors.New("no list"))
-		})
-		return c, nil
-	}
+	cluster := namesLister{names: []string{"control-1", "worker-10", "worker-3", "worker-7"}}
 	tests := []struct {
 		name       string
-		newClient  func() (kubernetes.Interface, error)
+		connect    func() (nodeLister, error)
 		args       []string
 		toComplete string
 		want       []string
 	}{
-		{name: "all nodes, sorted", args: nil, toComplete: "", want: []string{"control-1", "worker-10", "worker-3", "worker-7"}},
+		{name: "all nodes", args: nil, toComplete: "", want: []string{"control-1", "worker-10", "worker-3", "worker-7"}},
 		{name: "prefix", toComplete: "worker-1", want: []string{"worker-10"}},
 		{name: "already given names are not offered again", args: []string{"worker-3", "control-1"}, toComplete: "", want: []string{"worker-10", "worker-7"}},
 		{name: "no match", toComplete: "gpu-", want: nil},
-		{name: "kubeconfig broken", newClient: func() (kubernetes.Interface, error) { return nil, errors.New("no kubeconfig") }, want: nil},
-		{name: "list forbidden", newClient: forbidden, want: nil},
+		{name: "kubeconfig broken", connect: func() (nodeLister, error) { return nil, errors.New("no kubeconfig") }, want: nil},
+		{name: "list forbidden", connect: func() (nodeLister, error) {
+			return namesLister{err: apierrors.NewForbidden(corev1.Resource("nodes"), "", errors.New("no list"))}, nil
+		}, want: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			newClient := tt.newClient
-			if newClient == nil {
-				newClient = func() (kubernetes.Interface, error) { return fake.NewClientset(cluster...), nil }
+			connect := tt.connect
+			if connect == nil {
+				connect = func() (nodeLister, error) { return cluster, nil }
 			}
-			got, directive := nodeNameCompleter(newClient)(&cobra.Command{}, tt.args, tt.toComplete)
+			got, directive := nodeNameCompleter(connect)(&cobra.Command{}, tt.args, tt.toComplete)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("completions = %q, want %q", got, tt.want)
 			}
@@ -75,7 +67,8 @@ func TestNodeNameCompleter(t *testing.T) {
 // TestCompleteNodeNamesThroughCobra runs cobra's hidden __complete command,
 // the way kubectl_complete-pleg and the shell scripts call it, against an
 // API server that only knows GET /api/v1/nodes: the kubeconfig flags typed on
-// the command line must reach the node LIST.
+// the command line must reach the node LIST, which pkg/collect sends from the
+// watch cache (resourceVersion 0).
 func TestCompleteNodeNamesThroughCobra(t *testing.T) {
 	var lists atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,11 +106,11 @@ func TestCompleteNodeNamesThroughCobra(t *testing.T) {
 		mustNotRun := func(*cobra.Command, []string) error { return errors.New("must not run") }
 		root.AddCommand(&cobra.Command{
 			Use:               "diagnose NODE [NODE...]",
-			ValidArgsFunction: completeNodeNames(flags),
+			ValidArgsFunction: completeNodeNames(flags, clusterCollector),
 			RunE:              mustNotRun,
 		}, &cobra.Command{
 			Use:               "collect NODE",
-			ValidArgsFunction: completeOneNodeName(flags),
+			ValidArgsFunction: completeOneNodeName(flags, clusterCollector),
 			RunE:              mustNotRun,
 		})
 		var out bytes.Buffer

@@ -114,7 +114,7 @@ Read-only: it never creates, changes or deletes anything.
 			return o.Run(cmd.Context())
 		},
 	}
-	c.ValidArgsFunction = completeNodeNames(configFlags)
+	c.ValidArgsFunction = completeNodeNames(configFlags, newCollector)
 	f := c.Flags()
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|"))
 	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")

@@ -86,7 +86,7 @@ Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
 			return o.Run(cmd.Context())
 		},
 	}
-	c.ValidArgsFunction = completeNodeNames(configFlags)
+	c.ValidArgsFunction = completeNodeNames(configFlags, newCollector)
 	f := c.Flags()
 	f.StringVar(&o.Until, "until", "", "end once every node is healthy or ready for --stable (exit 0); exit 3 at --timeout")
 	f.DurationVar(&o.Stable, "stable", o.Stable, "how long the --until state must hold")

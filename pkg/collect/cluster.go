@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -126,4 +127,20 @@ func withoutSecrets(p *corev1.Pod) *corev1.Pod {
 	delete(p.Annotations, lastAppliedAnnotation)
 	p.ManagedFields = nil
 	return p
+}
+
+// NodeNames lists the names of the cluster's nodes, sorted, for shell
+// completion. ResourceVersion "0" lets the API server answer from its watch
+// cache instead of etcd: a <TAB> should cost the cluster nothing.
+func (c *Collector) NodeNames(ctx context.Context) ([]string, error) {
+	nodes, err := c.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{ResourceVersion: "0"})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(nodes.Items))
+	for _, n := range nodes.Items {
+		names = append(names, n.Name)
+	}
+	slices.Sort(names)
+	return names, nil
 }
