@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/collect"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
@@ -277,14 +276,5 @@ func clusterCollector(flags *genericclioptions.ConfigFlags, opts collect.Options
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	cfg.UserAgent = version.UserAgent()
-	// Every source of every node is fetched at once, and scan bounds what is
-	// in flight with --concurrency: a client-side rate limit would only
-	// serialize them (a 1000-node scan took 25 s at 50 QPS, 10 s without).
-	// The API server's priority and fairness still protects it.
-	cfg.QPS = -1
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("building the API client: %w", err)
-	}
-	return collect.New(client, client.CoreV1().RESTClient(), opts, time.Now), nil
+	return collect.Connect(cfg, opts)
 }

