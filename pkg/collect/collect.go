@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -90,57 +91,31 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 
 	var nodeErr error
 	sources := c.newSourceRuns(ctx, snap)
-	run := sources.run
 	// nodeKnown is closed once the node fetch ended, so that the runtime log
 	// can ask for the right unit (containerd, docker, crio).
 	nodeKnown := make(chan struct{})
-	run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(func(ctx context.Context) (src snapshot.Source) {
 		defer close(nodeKnown)
 		snap.Node, src, nodeErr = c.node(ctx, nodeName)
 		return src
 	})
-	run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(func(ctx context.Context) (src snapshot.Source) {
 		snap.Events, src = c.events(ctx, nodeName)
 		return src
 	})
-	run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(func(ctx context.Context) (src snapshot.Source) {
 		snap.Pods, src = c.pods(ctx, nodeName)
 		return src
 	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.KubeletLog, src = c.kubeletLog(ctx, nodeName, snap.CollectedAt, since)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		unit := runtimeUnit(nil)
+	reads := &nodeReads{snap: snap, since: since, node: func(ctx context.Context) *corev1.Node {
 		select {
 		case <-nodeKnown:
-			unit = runtimeUnit(snap.Node)
+			return snap.Node
 		case <-ctx.Done():
+			return nil
 		}
-		snap.RuntimeLog, src = c.runtimeLog(ctx, nodeName, unit, snap.CollectedAt, since)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.SystemLog, src = c.systemLog(ctx, nodeName, snap.CollectedAt, since)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Metrics, src = c.metrics(ctx, nodeName)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Stats, src = c.stats(ctx, nodeName)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Config, src = c.configz(ctx, nodeName)
-		return src
-	})
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Healthz, src = c.healthz(ctx, nodeName)
-		return src
-	})
+	}}
+	c.readKubelet(sources, reads, kubeletSources...)
 	sources.wait()
 
 	if nodeErr != nil {
@@ -148,6 +123,65 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	}
 	snapshot.SortSources(snap.Sources)
 	return snap, nil
+}
+
+// nodeReads is what the kubelet reads of one snapshot share.
+type nodeReads struct {
+	snap  *snapshot.Snapshot
+	since time.Time
+	// node returns the Node object once it is read (nil when it could not
+	// be): its container runtime names the runtime log's unit.
+	node func(ctx context.Context) *corev1.Node
+}
+
+// kubeletRead reads one source from a node's kubelet into the snapshot.
+type kubeletRead func(ctx context.Context, c *Collector, n *nodeReads) snapshot.Source
+
+// kubeletReads is the one table of the kubelet's sources: Collect reads
+// them all, Scan /metrics and /configz (or all with --deep).
+var kubeletReads = map[snapshot.SourceName]kubeletRead{
+	snapshot.SourceKubeletLog: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.KubeletLog, src = c.kubeletLog(ctx, n.snap.NodeName, n.snap.CollectedAt, n.since)
+		return src
+	},
+	snapshot.SourceRuntimeLog: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.RuntimeLog, src = c.runtimeLog(ctx, n.snap.NodeName, runtimeUnit(n.node(ctx)), n.snap.CollectedAt, n.since)
+		return src
+	},
+	snapshot.SourceSystemLog: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.SystemLog, src = c.systemLog(ctx, n.snap.NodeName, n.snap.CollectedAt, n.since)
+		return src
+	},
+	snapshot.SourceMetrics: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.Metrics, src = c.metrics(ctx, n.snap.NodeName)
+		return src
+	},
+	snapshot.SourceStats: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.Stats, src = c.stats(ctx, n.snap.NodeName)
+		return src
+	},
+	snapshot.SourceConfigz: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.Config, src = c.configz(ctx, n.snap.NodeName)
+		return src
+	},
+	snapshot.SourceHealthz: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
+		n.snap.Healthz, src = c.healthz(ctx, n.snap.NodeName)
+		return src
+	},
+}
+
+// kubeletSources are the keys of kubeletReads, in report order.
+var kubeletSources = []snapshot.SourceName{
+	snapshot.SourceKubeletLog, snapshot.SourceRuntimeLog, snapshot.SourceSystemLog,
+	snapshot.SourceMetrics, snapshot.SourceStats, snapshot.SourceConfigz, snapshot.SourceHealthz,
+}
+
+// readKubelet starts the reads of the named kubelet sources.
+func (c *Collector) readKubelet(runs *sourceRuns, n *nodeReads, names ...snapshot.SourceName) {
+	for _, name := range names {
+		read := kubeletReads[name]
+		runs.run(func(ctx context.Context) snapshot.Source { return read(ctx, c, n) })
+	}
 }
 
 // sourceRuns fetches the sources of one snapshot concurrently, each under

@@ -194,67 +194,38 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 
 // scanOne builds one node's snapshot from the LISTs and its kubelet.
 func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc snapshot.Source, deep bool) *snapshot.Snapshot {
-	name := n.node.Name
 	snap := &snapshot.Snapshot{
-		NodeName: name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since,
+		NodeName: n.node.Name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since,
 		Node: n.node, Events: n.events, Pods: n.pods,
-		Sources: []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc},
 	}
 	// The snapshot now owns the node's pods and events: once it is
 	// diagnosed and dropped, so are they, while other nodes are still read.
 	n.pods, n.events = nil, nil
 	if podsSrc.Status == snapshot.StatusOK {
-		snap.Sources[2].Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
+		podsSrc.Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
 	}
 	if eventsSrc.Status == snapshot.StatusOK {
-		snap.Sources[1].Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
+		eventsSrc.Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
 	}
-	since := snap.CollectedAt.Add(-c.opts.Since)
+	snap.Sources = []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc}
 
 	sources := c.newSourceRuns(ctx, snap)
-	run := sources.run
-	kubeletRest := func() {
-		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.Stats, src = c.stats(ctx, name)
-			return src
-		})
-		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.Healthz, src = c.healthz(ctx, name)
-			return src
-		})
-	}
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Metrics, src = c.metrics(ctx, name)
-		return src
-	})
-	// /configz is read on every scan: without it the PLEG threshold of an
-	// EventedPLEG kubelet (10m, relist every 5m) would be judged as 3m, and
-	// a healthy node called stale.
-	run(func(ctx context.Context) (src snapshot.Source) {
-		snap.Config, src = c.configz(ctx, name)
-		return src
-	})
-	if deep {
-		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.KubeletLog, src = c.kubeletLog(ctx, name, snap.CollectedAt, since)
-			return src
-		})
-		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.RuntimeLog, src = c.runtimeLog(ctx, name, runtimeUnit(n.node), snap.CollectedAt, since)
-			return src
-		})
-		run(func(ctx context.Context) (src snapshot.Source) {
-			snap.SystemLog, src = c.systemLog(ctx, name, snap.CollectedAt, since)
-			return src
-		})
-		kubeletRest()
+	reads := &nodeReads{snap: snap, since: snap.CollectedAt.Add(-c.opts.Since), node: func(context.Context) *corev1.Node { return n.node }}
+	switch {
+	case deep:
+		c.readKubelet(sources, reads, kubeletSources...)
+	default:
+		// /configz is read on every scan: without it the PLEG threshold of
+		// an EventedPLEG kubelet (10m, relist every 5m) would be judged as
+		// 3m, and a healthy node called stale.
+		c.readKubelet(sources, reads, snapshot.SourceMetrics, snapshot.SourceConfigz)
 	}
 	sources.wait()
 	// The kubelet-down rule calls a kubelet unreachable only when every one
 	// of its endpoints failed; when /metrics could not reach it, ask the
 	// others (a refused port answers at once) rather than leave them unread.
 	if m, _ := snap.Source(snapshot.SourceMetrics); !deep && (m.Status == snapshot.StatusUnavailable || m.Status == snapshot.StatusTimeout) {
-		kubeletRest()
+		c.readKubelet(sources, reads, snapshot.SourceStats, snapshot.SourceHealthz)
 		sources.wait()
 	}
 	snapshot.SortSources(snap.Sources)

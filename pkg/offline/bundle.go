@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
@@ -34,12 +37,26 @@ func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	snap, err := fromBundle(dir, m)
+	if snap == nil {
+		return nil, err
+	}
+	return []*snapshot.Snapshot{snap}, err
+}
+
+// fromBundle builds the snapshot a bundle holds, straight from its manifest:
+// its node, capture time, window and source records are the collection's,
+// and each file is read as the source the manifest says it is, with the
+// collection's log options. A file that cannot be read fails the bundle; a
+// metrics text read in part is used and said.
+func fromBundle(dir string, m *bundle.Manifest) (*snapshot.Snapshot, error) {
 	window, err := time.ParseDuration(m.Since)
 	if err != nil {
 		return nil, fmt.Errorf("%s: bad since %q", bundle.ManifestFile, m.Since)
 	}
-	o := newOffline(m.Node)
-	o.capture, o.logCap = m.CollectedAt.UTC(), m.MaxLogBytes
+	capture := m.CollectedAt.UTC()
+	snap := &snapshot.Snapshot{NodeName: m.Node, CollectedAt: capture, LogWindow: window, Sources: m.Sources}
+	var problems []error
 	for _, name := range snapshot.SourceOrder {
 		file, ok := m.Files[name]
 		if !ok {
@@ -49,44 +66,79 @@ func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bundle incomplete: %w", err)
 		}
-		defer f.Close()
-		if err := o.addBundleFile(name, file, f); err != nil {
+		problem, err := readBundleFile(snap, name, f, m.MaxLogBytes)
+		f.Close()
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
+		if problem != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", file, problem))
+		}
 	}
-	capture := o.capture
-	snaps, err := o.snapshots(fallbackYear, window)
-	if err != nil {
-		return nil, errors.Join(append(o.problems, err)...)
-	}
-	// The manifest, not the newest line, is the capture time, and its source
-	// records say how each source ended when it was collected.
-	snaps[0].CollectedAt, snaps[0].NodeName, snaps[0].Sources = capture, m.Node, m.Sources
-	snaps[0].CaptureYearGuessed = false
-	return snaps[:1], errors.Join(o.problems...)
+	return snap, errors.Join(problems...)
 }
 
-// addBundleFile reads a bundle file by the source it is known to hold.
-func (o *offline) addBundleFile(name snapshot.SourceName, file string, r io.Reader) error {
-	logKinds := map[snapshot.SourceName]kubelet.LogKind{
-		snapshot.SourceKubeletLog: kubelet.KubeletLog, snapshot.SourceRuntimeLog: kubelet.RuntimeLog, snapshot.SourceSystemLog: kubelet.SystemLog,
+// readBundleFile reads one bundle file into snap as the source it holds.
+// A problem is something read in part; err is a file that cannot be used.
+func readBundleFile(snap *snapshot.Snapshot, name snapshot.SourceName, r io.Reader, maxLogBytes int64) (problem, err error) {
+	logs := map[snapshot.SourceName]**kubelet.LogSummary{
+		snapshot.SourceKubeletLog: &snap.KubeletLog, snapshot.SourceRuntimeLog: &snap.RuntimeLog, snapshot.SourceSystemLog: &snap.SystemLog,
 	}
-	if lk, isLog := logKinds[name]; isLog {
-		o.logs = append(o.logs, pendingLog{name: file, kind: lk, r: r, bundled: true})
-		return nil
-	}
-	kinds := map[snapshot.SourceName]fileKind{
-		snapshot.SourceNode: kindObjects, snapshot.SourceEvents: kindObjects, snapshot.SourcePods: kindObjects,
-		snapshot.SourceMetrics: kindMetrics, snapshot.SourceStats: kindStats, snapshot.SourceConfigz: kindConfigz, snapshot.SourceHealthz: kindHealthz,
+	if target, isLog := logs[name]; isLog {
+		// The collection's filter: the kubelet's lines by identifier.
+		opts := kubelet.ScanOptions{Ref: snap.CollectedAt, Since: snap.CollectedAt.Add(-snap.LogWindow)}
+		if name == snapshot.SourceKubeletLog {
+			opts.Idents = kubelet.KubeletIdents
+		}
+		sums, err := kubelet.ScanLogTail(r, maxLogBytes, opts)
+		if err != nil {
+			return nil, err
+		}
+		*target = sums[0]
+		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r, maxObjectBytes))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// The capture time is the manifest's; times inside the files must not move it.
-	capture := o.capture
-	defer func() { o.capture = capture }()
-	return o.parse(kinds[name], file, body)
+	switch name {
+	case snapshot.SourceNode:
+		snap.Node = &corev1.Node{}
+		return nil, json.Unmarshal(body, snap.Node)
+	case snapshot.SourceEvents:
+		var list corev1.EventList
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			snap.Events = append(snap.Events, snapshot.ReduceEvent(&list.Items[i]))
+		}
+	case snapshot.SourcePods:
+		var list corev1.PodList
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, err
+		}
+		snap.Pods = []snapshot.Pod{}
+		for i := range list.Items {
+			snap.Pods = append(snap.Pods, snapshot.ReducePod(&list.Items[i]))
+		}
+	case snapshot.SourceMetrics:
+		m, err := kubelet.ParseMetrics(strings.NewReader(string(body)))
+		if m == nil {
+			return nil, err
+		}
+		snap.Metrics = m
+		return err, nil
+	case snapshot.SourceStats:
+		snap.Stats, err = kubelet.ParseStatsSummary(strings.NewReader(string(body)))
+		return nil, err
+	case snapshot.SourceConfigz:
+		snap.Config, err = kubelet.ParseConfigz(strings.NewReader(string(body)))
+		return nil, err
+	case snapshot.SourceHealthz:
+		snap.Healthz = healthzOf(body)
+	}
+	return nil, nil
 }
 
 func fromLooseDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {

@@ -16,13 +16,11 @@ type pendingLog struct {
 	name string
 	kind kubelet.LogKind
 	r    io.Reader
-	// bundled says it was collected live, and is read back as live read it.
-	bundled bool
 }
 
-// scan summarizes the log once per options, keeping its newest keep bytes.
-func (l pendingLog) scan(keep int64, opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, error) {
-	return kubelet.ScanLogTail(l.r, keep, opts...)
+// scan summarizes the whole log once per options.
+func (l pendingLog) scan(opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, error) {
+	return kubelet.ScanLogTail(l.r, 0, opts...)
 }
 
 // scanLogs reads the logs once the capture time is known, then moves the
@@ -43,26 +41,20 @@ func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
 		var sum, kubeletPart *kubelet.LogSummary
 		var err error
 		var sums []*kubelet.LogSummary
-		// A bundle's cap is the live collection's, so its logs read the same.
 		switch {
 		case l.kind == kubelet.SystemLog && !haveKubelet:
 			// A syslog is also where the kubelet's lines are when it has no log of its own.
-			if sums, err = l.scan(o.logCap, opts, kopts); err == nil {
+			if sums, err = l.scan(opts, kopts); err == nil {
 				sum, kubeletPart = sums[0], sums[1]
 			}
 		case l.kind == kubelet.KubeletLog:
 			// A kubelet's own log is all the kubelet's, whatever its lines
-			// are tagged with (a wrapper, "docker[641]"); a bundle's was
-			// filtered as the live collection filtered it.
-			kubeletOpts := opts
-			if l.bundled {
-				kubeletOpts = kopts
-			}
-			if sums, err = l.scan(o.logCap, kubeletOpts); err == nil {
+			// are tagged with (a wrapper, "docker[641]").
+			if sums, err = l.scan(opts); err == nil {
 				kubeletPart = sums[0]
 			}
 		default:
-			if sums, err = l.scan(o.logCap, opts); err == nil {
+			if sums, err = l.scan(opts); err == nil {
 				sum = sums[0]
 			}
 		}

@@ -60,8 +60,6 @@ type offline struct {
 	// captureYearless says the capture time is a log line's without a year
 	// of its own (BSD syslog, klog): reports show it without one.
 	captureYearless bool
-	// logCap keeps only the newest bytes of each log, as a bundle's collection did (0: all).
-	logCap int64
 	// problems are files or parts that could not be used; they are reported
 	// but do not stop the diagnosis of the rest.
 	problems []error
