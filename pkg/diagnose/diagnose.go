@@ -233,24 +233,24 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 		})
 	}
 	d.Verdict, d.Summary = verdict(snap)
-	calmRisks(d)
+	risksInfoUnlessTroubled(d)
 	rank(d.Causes)
 	d.Checks = checks(snap, d.Causes)
 	d.Timeline = timeline(snap)
-	d.FullerInput = fullerInput(snap)
+	d.FullerInput = whatMoreWouldTell(snap)
 	if d.Sources == nil {
 		d.Sources = []snapshot.Source{}
 	}
 	return d
 }
 
-// calmRisks makes risks (no reservations, pods without limits, a version
+// risksInfoUnlessTroubled makes risks (no reservations, pods without limits, a version
 // with known hangs, no node monitoring) info on a node with no current
 // problem: kubeadm reserves nothing by default, and a fleet of healthy nodes
 // must not warn. A risk stays a warning when it compounds a problem the data
 // shows — the node not Ready, or any warning or critical cause that is not
 // itself a risk (PLEG trouble, flapping, density, overload).
-func calmRisks(d *Diagnosis) {
+func risksInfoUnlessTroubled(d *Diagnosis) {
 	troubled := d.Verdict != Healthy && d.Verdict != Unknown && d.Verdict != Starting
 	for _, c := range d.Causes {
 		troubled = troubled || c.Role != Risk && c.Severity >= Warning

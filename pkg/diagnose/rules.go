@@ -108,7 +108,9 @@ func runtimeOf(s *snapshot.Snapshot) runtimeInfo {
 	return runtimeInfo{unit: "containerd", cli: "crictl"}
 }
 
-func node(s *snapshot.Snapshot) string {
+// nodeInCommand names the node in a command to run: "NODE" when the data
+// never names it.
+func nodeInCommand(s *snapshot.Snapshot) string {
 	if s.NodeName == "" {
 		return "NODE"
 	}

@@ -35,7 +35,7 @@ func allocatableOf(s *snapshot.Snapshot, r corev1.ResourceName) *resource.Quanti
 
 func nodeOverload(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Confidence: High, Remediation: []string{
-		fmt.Sprintf("find the heaviest pods: kubectl top pods -A --sort-by=memory | head; kubectl describe node %s | grep -A20 'Allocated resources'", node(s)),
+		fmt.Sprintf("find the heaviest pods: kubectl top pods -A --sort-by=memory | head; kubectl describe node %s | grep -A20 'Allocated resources'", nodeInCommand(s)),
 		"on the node: top -o %MEM; vmstat 1 5 (wa = I/O wait); dmesg -T | grep -iE 'oom|blocked for more' | tail",
 		"set requests/limits on the heavy pods, move some elsewhere, or add capacity",
 		"hung tasks (D state, often NFS or a failing disk) may need the mount fixed or a reboot after a drain",
@@ -139,7 +139,7 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 	}
 	f := &Finding{Confidence: High, Remediation: []string{
 		spread,
-		fmt.Sprintf("move pods off now: kubectl drain %s --ignore-daemonsets --delete-emptydir-data (then uncordon)", node(s)),
+		fmt.Sprintf("move pods off now: kubectl drain %s --ignore-daemonsets --delete-emptydir-data (then uncordon)", nodeInCommand(s)),
 	}}
 	if podsKnown {
 		ev := fmt.Sprintf("%d running pods", pods)

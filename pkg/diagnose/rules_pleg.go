@@ -71,7 +71,7 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | tail -100; journalctl -k --since -1h | grep -iE 'blocked for more|oom'", rt.unit),
 		"look for processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
 		fmt.Sprintf("if it persists: systemctl restart %s && systemctl restart kubelet", rt.unit),
-		fmt.Sprintf("before a reboot (last resort): kubectl drain %s --ignore-daemonsets --delete-emptydir-data", node(s)),
+		fmt.Sprintf("before a reboot (last resort): kubectl drain %s --ignore-daemonsets --delete-emptydir-data", nodeInCommand(s)),
 	}}
 	current := 0 // independent sources that say PLEG is stale now
 	if ready, p, ok := readyPLEG(s); ok {
@@ -146,7 +146,7 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 		return nil
 	}
 	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
-		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), node(s)),
+		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), nodeInCommand(s)),
 	}}
 	if ready := s.Ready(); ready != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
@@ -162,9 +162,9 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 
 func flapping(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Remediation: []string{
-		fmt.Sprintf("see the transitions: kubectl get events -A --field-selector involvedObject.name=%s --sort-by=.lastTimestamp", node(s)),
+		fmt.Sprintf("see the transitions: kubectl get events -A --field-selector involvedObject.name=%s --sort-by=.lastTimestamp", nodeInCommand(s)),
 		"a flapping node usually has one of the root causes above; fix it rather than restarting the kubelet again",
-		fmt.Sprintf("while investigating, keep new pods off it: kubectl cordon %s", node(s)),
+		fmt.Sprintf("while investigating, keep new pods off it: kubectl cordon %s", nodeInCommand(s)),
 	}}
 	flaps := 0
 	if n, first, last := eventsMatching(s, 0, "NodeNotReady"); n > 0 {
@@ -204,7 +204,7 @@ func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Confidence: Low,
-		Remediation: []string{fmt.Sprintf("kubectl describe node %s; on the node: journalctl -u kubelet --since -1h --no-pager | tail -100", node(s))},
+		Remediation: []string{fmt.Sprintf("kubectl describe node %s; on the node: journalctl -u kubelet --since -1h --no-pager | tail -100", nodeInCommand(s))},
 	}
 	if ready := s.Ready(); ready != nil {
 		if ready.Status != corev1.ConditionFalse {

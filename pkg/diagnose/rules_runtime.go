@@ -89,7 +89,7 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Remediation: []string{
 		"on the node: systemctl status kubelet; journalctl -u kubelet -n 200 --no-pager",
 		"check that the node is up (cloud console, ping) and that the API server reaches the kubelet port (10250)",
-		fmt.Sprintf("if the node is gone or wedged: kubectl drain %s --ignore-daemonsets --delete-emptydir-data, then reboot or replace it", node(s)),
+		fmt.Sprintf("if the node is gone or wedged: kubectl drain %s --ignore-daemonsets --delete-emptydir-data, then reboot or replace it", nodeInCommand(s)),
 	}}
 	ready := s.Ready()
 	if ready != nil && ready.Status == corev1.ConditionUnknown {
@@ -222,7 +222,7 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | grep -iE 'error|timeout|deadline' | tail -50", rt.unit),
 		"look for runc/shim processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
 		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
-		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", node(s)),
+		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", nodeInCommand(s)),
 	}}
 	if timeouts.substantial(RuntimeTimeoutsWarning) {
 		what := "runtime call timeout (DeadlineExceeded)"
@@ -387,7 +387,7 @@ func podsByContainerID(s *snapshot.Snapshot) map[string]snapshot.Pod {
 
 func cniNotReady(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Remediation: []string{
-		fmt.Sprintf("is the CNI pod running on the node? kubectl get pods -A -o wide --field-selector spec.nodeName=%s | grep -iE 'calico|cilium|flannel|weave|canal|aws-node|azure|antrea|kube-router'", node(s)),
+		fmt.Sprintf("is the CNI pod running on the node? kubectl get pods -A -o wide --field-selector spec.nodeName=%s | grep -iE 'calico|cilium|flannel|weave|canal|aws-node|azure|antrea|kube-router'", nodeInCommand(s)),
 		"on the node: ls -l /etc/cni/net.d /opt/cni/bin; journalctl -u kubelet | grep -i cni | tail -20",
 		"restart the CNI agent pod on this node (kubectl -n <ns> delete pod <cni-pod>); its DaemonSet recreates it",
 	}}

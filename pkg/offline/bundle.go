@@ -21,7 +21,7 @@ import (
 // or its .tar.gz): the same capture time, window and source outcomes as the
 // live collection, so the same diagnosis. A directory without a manifest is
 // read as loose files.
-func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
+func FromDir(dir string, today time.Time) ([]*snapshot.Snapshot, error) {
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
 		unpacked, cleanup, err := bundle.Extract(dir, bundle.DefaultLimits)
 		if err != nil {
@@ -32,7 +32,7 @@ func FromDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
 	}
 	m, err := bundle.ReadManifest(dir)
 	if errors.Is(err, bundle.ErrNoManifest) {
-		return fromLooseDir(dir, fallbackYear)
+		return fromLooseDir(dir, today)
 	}
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func readBundleFile(snap *snapshot.Snapshot, name snapshot.SourceName, r io.Read
 	return nil, nil
 }
 
-func fromLooseDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
+func fromLooseDir(dir string, today time.Time) ([]*snapshot.Snapshot, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -161,5 +161,5 @@ func fromLooseDir(dir string, fallbackYear time.Time) ([]*snapshot.Snapshot, err
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("%s holds no files and no %s", dir, bundle.ManifestFile)
 	}
-	return FromFiles(inputs, "", fallbackYear)
+	return FromFiles(inputs, "", today)
 }

@@ -25,7 +25,7 @@ func (l pendingLog) scan(opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, er
 
 // scanLogs reads the logs once the capture time is known, then moves the
 // capture time to the newest log line if that is later.
-func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
+func (o *offline) scanLogs(ref time.Time) *kubeletData {
 	k := &kubeletData{metrics: o.metrics, stats: o.stats, config: o.config, healthz: o.healthz, sources: map[snapshot.SourceName]string{}}
 	for name, file := range o.sources {
 		k.sources[name] = file
@@ -35,7 +35,7 @@ func (o *offline) scanLogs(ref, since time.Time) *kubeletData {
 		haveKubelet = haveKubelet || l.kind == kubelet.KubeletLog
 	}
 	for _, l := range o.logs {
-		opts := kubelet.ScanOptions{Ref: ref, Since: since}
+		opts := kubelet.ScanOptions{Ref: ref}
 		kopts := opts
 		kopts.Idents = kubelet.KubeletIdents
 		var sum, kubeletPart *kubelet.LogSummary
@@ -84,7 +84,7 @@ func (o *offline) keepLog(k *kubeletData, target **kubelet.LogSummary, source sn
 		return
 	}
 	*target, k.sources[source] = sum, file
-	o.seenAt(sum.Last, sum.LastYearless)
+	o.extendCapture(sum.Last, sum.LastYearless)
 }
 
 // kubeletData is what the kubelet and its node produced: logs, metrics,

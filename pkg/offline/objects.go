@@ -146,7 +146,7 @@ func (o *offline) addObject(name string, j []byte) (int, error) {
 		if k := e.InvolvedObject.Kind; k == "" || k == "Node" {
 			ev := snapshot.ReduceEvent(&e)
 			o.events = append(o.events, looseEvent{node: e.InvolvedObject.Name, file: name, ev: ev})
-			o.seen(ev.Last)
+			o.extendCaptureTo(ev.Last)
 		}
 		return 1, nil
 	}

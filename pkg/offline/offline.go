@@ -90,20 +90,20 @@ func newOffline(node string) *offline {
 
 // FromFiles diagnoses offline from files whose kinds are told by content:
 // one snapshot per node they show (a `kubectl describe nodes` text or a
-// NodeList holds several), or the one node named. fallbackYear gives
-// year-less log lines a year when nothing in the files carries a date.
+// NodeList holds several), or the one node named. today gives year-less
+// log lines a year when nothing in the files carries a date.
 //
 // It returns no snapshot when nothing usable remains. Otherwise a non-nil
 // error lists the files (or parts) that could not be used: report them, and
 // diagnose the rest.
-func FromFiles(inputs []Input, node string, fallbackYear time.Time) ([]*snapshot.Snapshot, error) {
+func FromFiles(inputs []Input, node string, today time.Time) ([]*snapshot.Snapshot, error) {
 	o := newOffline(node)
 	for _, in := range inputs {
 		if err := o.add(in); err != nil {
 			o.problem(in.Name, err)
 		}
 	}
-	snaps, err := o.snapshots(fallbackYear, 0)
+	snaps, err := o.snapshots(today)
 	if err != nil {
 		return nil, errors.Join(append(o.problems, err)...)
 	}
@@ -179,7 +179,7 @@ func (o *offline) parse(kind fileKind, name string, body []byte) error {
 			return o.fragment(snapshot.SourceStats, name, err)
 		}
 		o.stats, o.sources[snapshot.SourceStats] = st, name
-		o.seen(st.Time)
+		o.extendCaptureTo(st.Time)
 	case kindConfigz:
 		cfg, err := parseCutJSON(name, body, o, kubelet.ParseConfigz)
 		if err != nil {
@@ -242,11 +242,13 @@ func healthzOf(body []byte) *snapshot.Healthz {
 	return &snapshot.Healthz{OK: ok, Body: b}
 }
 
-func (o *offline) seen(t time.Time) { o.seenAt(t, false) }
+// extendCaptureTo makes t the capture time if it is later: the capture
+// time is the newest time the data carries.
+func (o *offline) extendCaptureTo(t time.Time) { o.extendCapture(t, false) }
 
-// seenAt moves the capture time to t if later; yearless says t's year was
-// not in the data.
-func (o *offline) seenAt(t time.Time, yearless bool) {
+// extendCapture is extendCaptureTo for a time whose year may not have been
+// in the data (yearless): reports then show the capture time without one.
+func (o *offline) extendCapture(t time.Time, yearless bool) {
 	if t.After(o.capture) {
 		o.capture, o.captureYearless = t.UTC(), yearless
 	}
@@ -276,7 +278,7 @@ func (o *offline) addNode(file string, node *corev1.Node) *nodeData {
 	}
 	n.sources[snapshot.SourceNode] = file
 	for _, c := range node.Status.Conditions {
-		o.seen(c.LastHeartbeatTime.Time)
+		o.extendCaptureTo(c.LastHeartbeatTime.Time)
 	}
 	return n
 }
@@ -285,7 +287,7 @@ func (o *offline) addNode(file string, node *corev1.Node) *nodeData {
 // node, its events, and its non-terminated pods with their requests and limits.
 func (o *offline) addDescribed(file string, d *kubelet.DescribedNode) {
 	n := o.addNode(file, d.Node)
-	o.seen(d.CaptureTime)
+	o.extendCaptureTo(d.CaptureTime)
 	for _, e := range d.Events {
 		n.events = append(n.events, snapshot.Event{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, First: e.First, Last: e.Last, Source: e.From})
 	}
@@ -300,27 +302,21 @@ func (o *offline) addDescribed(file string, d *kubelet.DescribedNode) {
 	}
 }
 
-// snapshots assembles what was read, one snapshot per node. window > 0
-// limits logs to that long before the capture time (bundles); offline files
-// keep whole logs.
-func (o *offline) snapshots(fallbackYear time.Time, window time.Duration) ([]*snapshot.Snapshot, error) {
+// snapshots assembles what was read, one snapshot per node, logs whole.
+func (o *offline) snapshots(today time.Time) ([]*snapshot.Snapshot, error) {
 	nodes, err := o.pickNodes()
 	if err != nil {
 		return nil, err
 	}
 	ref := o.capture
 	if ref.IsZero() {
-		ref = fallbackYear
+		ref = today
 	}
-	var since time.Time
-	if window > 0 && !o.capture.IsZero() {
-		since = o.capture.Add(-window)
-	}
-	kubeletData := o.scanLogs(ref, since)
+	kubeletData := o.scanLogs(ref)
 	owner := o.kubeletDataOwner(nodes, kubeletData)
 	var snaps []*snapshot.Snapshot
 	for i, n := range nodes {
-		snap := &snapshot.Snapshot{NodeName: o.node, LogWindow: window, CollectedAt: o.capture, CaptureYearGuessed: o.captureYearless}
+		snap := &snapshot.Snapshot{NodeName: o.node, CollectedAt: o.capture, CaptureYearGuessed: o.captureYearless}
 		sources := map[snapshot.SourceName]string{}
 		if n != nil {
 			snap.Node, snap.Events, snap.Pods = n.node, n.events, n.pods
@@ -331,7 +327,7 @@ func (o *offline) snapshots(fallbackYear time.Time, window time.Duration) ([]*sn
 				sources[k] = v
 			}
 		}
-		o.giveLoose(snap, sources)
+		o.attachLooseObjects(snap, sources)
 		if i == owner {
 			kubeletData.fill(snap, sources)
 		}
@@ -373,9 +369,9 @@ func (o *offline) pickNodes() ([]*nodeData, error) {
 	return nil, fmt.Errorf("no node %q in the files given (they hold: %s)", o.node, strings.Join(names, ", "))
 }
 
-// giveLoose hands a node the events about it and the pods on it; with a
+// attachLooseObjects hands a node the events about it and the pods on it; with a
 // single node, events and pods that name none are its own.
-func (o *offline) giveLoose(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
+func (o *offline) attachLooseObjects(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
 	only := len(o.nodes) <= 1
 	for _, e := range o.events {
 		if e.node == snap.NodeName || e.node == "" && only {

@@ -6,14 +6,14 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// fullerInput says, for a diagnosis from pasted files, what more data would
+// whatMoreWouldTell says, for a diagnosis from pasted files, what more data would
 // tell: the sources that were not given, most telling first, each with the
 // command that gets it. Live collections list their failed sources instead.
-func fullerInput(s *snapshot.Snapshot) []string {
+func whatMoreWouldTell(s *snapshot.Snapshot) []string {
 	if !s.Offline {
 		return nil
 	}
-	n := node(s)
+	n := nodeInCommand(s)
 	var out []string
 	if !s.Has(snapshot.SourceNode) || s.Ready() == nil {
 		out = append(out, fmt.Sprintf("the whole `kubectl describe node %s` (or `kubectl get node %s -o yaml`): its Ready condition is the node's state, its events how often it flaps", n, n))
