@@ -220,11 +220,11 @@ func kubeletLog(lines ...string) func(*snapshot.Snapshot) {
 
 // scan runs real log lines through the kubelet log scanner, with now as the reference.
 func scan(lines ...string) *kubelet.LogSummary {
-	sum, err := kubelet.ScanLog(strings.NewReader(strings.Join(lines, "\n")+"\n"), kubelet.ScanOptions{Ref: now})
+	sums, err := kubelet.ScanLogTail(strings.NewReader(strings.Join(lines, "\n")+"\n"), 0, kubelet.ScanOptions{Ref: now})
 	if err != nil {
 		panic(err)
 	}
-	return sum
+	return sums[0]
 }
 
 // jline prefixes msg as journald prints it: "Nov 27 08:55:01.000000 worker-3 kubelet[1234]: msg".

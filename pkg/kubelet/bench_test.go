@@ -48,7 +48,7 @@ func BenchmarkScanLog(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		s, err := ScanLog(bytes.NewReader(data), opts)
+		s, err := scanLog(bytes.NewReader(data), opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func BenchmarkScanLog(b *testing.B) {
 // carry the signals it was built with.
 func TestBenchLogIsRealistic(t *testing.T) {
 	data := benchLog(200 << 10)
-	s, err := ScanLog(bytes.NewReader(data), ScanOptions{Ref: time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)})
+	s, err := scanLog(bytes.NewReader(data), ScanOptions{Ref: time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

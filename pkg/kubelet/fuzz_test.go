@@ -47,7 +47,7 @@ func FuzzScanLog(f *testing.F) {
 	f.Add([]byte("10.0.0.3: E1127 08:10:01.000000 1 x.go:1] DeadlineExceeded ListContainers "+testContainerID+"\r\n"), int64(time.Hour))
 	ref := utc("2026-11-27T08:30:00Z")
 	f.Fuzz(func(t *testing.T, data []byte, sinceBack int64) {
-		all, err := ScanLog(bytes.NewReader(data), ScanOptions{Ref: ref})
+		all, err := scanLog(bytes.NewReader(data), ScanOptions{Ref: ref})
 		if err != nil {
 			if !errors.Is(err, ErrBinary) {
 				t.Fatalf("ScanLog of an in-memory reader: %v", err)
@@ -64,7 +64,7 @@ func FuzzScanLog(f *testing.F) {
 
 		// Filters only ever remove occurrences.
 		opts := ScanOptions{Ref: ref, Idents: KubeletIdents, Since: ref.Add(-time.Duration(sinceBack))}
-		some, err := ScanLog(bytes.NewReader(data), opts)
+		some, err := scanLog(bytes.NewReader(data), opts)
 		if err != nil {
 			t.Fatalf("filtered scan failed where the plain one did not: %v", err)
 		}
@@ -72,7 +72,7 @@ func FuzzScanLog(f *testing.F) {
 			t.Fatalf("filters changed what was read: %d %v %v vs %d %v %v", some.Lines, some.First, some.Last, all.Lines, all.First, all.Last)
 		}
 		checkInvariants(t, some)
-		both, err := ScanLogs(bytes.NewReader(data), ScanOptions{Ref: ref}, opts)
+		both, err := scanLogs(bytes.NewReader(data), ScanOptions{Ref: ref}, opts)
 		if err != nil || len(both) != 2 {
 			t.Fatalf("ScanLogs: %d summaries, %v", len(both), err)
 		}

@@ -89,8 +89,8 @@ var KubeletIdents = []string{
 	"microk8s.daemon-kubelite", "microk8s.daemon-kubelet", "origin-node", "atomic-openshift-node",
 }
 
-// LogScanner builds a LogSummary.
-type LogScanner struct {
+// logScanner builds a LogSummary; scanStream gives it the lines of a block.
+type logScanner struct {
 	opts    ScanOptions
 	summary LogSummary
 	// stableLines says the lines given stay unchanged until Finish (a block
@@ -100,25 +100,13 @@ type LogScanner struct {
 	lineNo int64
 }
 
-// NewLogScanner starts an empty summary.
-func NewLogScanner(opts ScanOptions) *LogScanner {
-	return &LogScanner{opts: opts, summary: LogSummary{Signals: map[Signal]*SignalStats{}}}
-}
-
-// Line adds one line (without its newline). The scanner keeps no reference
-// to line. ScanLogs does the same work for a whole stream without looking at
-// every line; Line is for callers that have lines one by one.
-func (s *LogScanner) Line(line []byte) {
-	s.summary.Lines++
-	s.summary.Bytes += int64(len(line)) + 1
-	s.lineNo = s.summary.Lines
-	if !s.signalLine(line) {
-		s.noteTime(line)
-	}
+// newLogScanner starts an empty summary.
+func newLogScanner(opts ScanOptions) *logScanner {
+	return &logScanner{opts: opts, summary: LogSummary{Signals: map[Signal]*SignalStats{}}}
 }
 
 // noteTime widens First and Last with the line's time, if it has one.
-func (s *LogScanner) noteTime(line []byte) bool {
+func (s *logScanner) noteTime(line []byte) bool {
 	h, ok := parseHeader(line, s.opts.Ref)
 	if ok {
 		s.widen(h)
@@ -126,7 +114,7 @@ func (s *LogScanner) noteTime(line []byte) bool {
 	return ok
 }
 
-func (s *LogScanner) widen(h lineHeader) {
+func (s *logScanner) widen(h lineHeader) {
 	if h.host != "" {
 		s.summary.Host = h.host
 	}
@@ -141,7 +129,7 @@ func (s *LogScanner) widen(h lineHeader) {
 
 // signalLine records the signals a line carries, if any, and reports
 // whether it had any (its time then widened First and Last too).
-func (s *LogScanner) signalLine(line []byte) bool {
+func (s *logScanner) signalLine(line []byte) bool {
 	sigs := Classify(line)
 	if sigs == 0 {
 		return false
@@ -161,7 +149,7 @@ func (s *LogScanner) signalLine(line []byte) bool {
 }
 
 // Finish closes the summary; the scanner must not be used after.
-func (s *LogScanner) Finish() *LogSummary {
+func (s *logScanner) Finish() *LogSummary {
 	for _, st := range s.summary.Signals {
 		for _, ref := range st.sampleRefs {
 			st.Samples = append(st.Samples, string(ref))
@@ -171,7 +159,7 @@ func (s *LogScanner) Finish() *LogSummary {
 	return &s.summary
 }
 
-func (s *LogScanner) record(sig Signal, line []byte, t time.Time) {
+func (s *logScanner) record(sig Signal, line []byte, t time.Time) {
 	st, ok := s.summary.Signals[sig]
 	if !ok {
 		st = &SignalStats{}

@@ -271,7 +271,7 @@ func TestScanLogEras(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			data := openTestdata(t, filepath.Join("logs", tt.file))
-			got, err := ScanLog(bytes.NewReader(data), ScanOptions{Ref: utc(tt.ref)})
+			got, err := scanLog(bytes.NewReader(data), ScanOptions{Ref: utc(tt.ref)})
 			if err != nil {
 				t.Fatalf("ScanLog: %v", err)
 			}
@@ -288,7 +288,7 @@ func TestScanLogEras(t *testing.T) {
 
 func TestScanLogNewYearSignalTimes(t *testing.T) {
 	data := openTestdata(t, "logs/newyear.log")
-	got, err := ScanLog(bytes.NewReader(data), ScanOptions{Ref: utc("2027-01-01T00:20:00Z")})
+	got, err := scanLog(bytes.NewReader(data), ScanOptions{Ref: utc("2027-01-01T00:20:00Z")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestScanLogSince(t *testing.T) {
 			if tt.since != "" {
 				opts.Since = utc(tt.since)
 			}
-			got, err := ScanLog(bytes.NewReader(data), opts)
+			got, err := scanLog(bytes.NewReader(data), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,7 +395,7 @@ func TestScanLogIdents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ScanLog(bytes.NewReader(data), ScanOptions{Ref: utc("2026-11-27T08:30:00Z"), Idents: tt.idents})
+			got, err := scanLog(bytes.NewReader(data), ScanOptions{Ref: utc("2026-11-27T08:30:00Z"), Idents: tt.idents})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -420,7 +420,7 @@ func TestScanLogIdentsKeepBareLines(t *testing.T) {
 		`E1127 08:06:00.000123    2211 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 3m1.2s ago; threshold is 3m0s"`,
 		`{"ts":1795767001000,"msg":"Skipping pod synchronization","err":"PLEG is not healthy: pleg was last seen active 4m1.2s ago; threshold is 3m0s"}`,
 	}, "\n") + "\n"
-	got, err := ScanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z"), Idents: KubeletIdents})
+	got, err := scanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z"), Idents: KubeletIdents})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +442,7 @@ func TestScanLogBounds(t *testing.T) {
 		fmt.Fprintf(&b, "%s worker-3 kubelet[2211]: E%s    2211 remote_runtime.go:432] \"ContainerStatus from runtime service failed\" err=\"rpc error: code = DeadlineExceeded desc = context deadline exceeded\" containerID=%q pad=%s\n",
 			ts.Format("Jan _2 15:04:05.000000"), ts.Format("0102 15:04:05.000000"), id, strings.Repeat("z", 500))
 	}
-	got, err := ScanLog(strings.NewReader(b.String()), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+	got, err := scanLog(strings.NewReader(b.String()), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -523,7 +523,7 @@ func TestOperationOf(t *testing.T) {
 }
 
 func TestLogScannerLineByLine(t *testing.T) {
-	sc := NewLogScanner(ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+	sc := newLogScanner(ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 	lines := strings.Split(strings.TrimSpace(string(openTestdata(t, "logs/k1.9-dockershim.log"))), "\n")
 	for _, l := range lines {
 		buf := []byte(l)
@@ -564,7 +564,7 @@ goroutine 412 [running]:
 k8s.io/kubernetes/pkg/kubelet/pleg.(*GenericPLEG).relist(0xc000a1e000)
 	/workspace/src/k8s.io/kubernetes/pkg/kubelet/pleg/generic.go:261 +0x3a4
 `
-	got, err := ScanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+	got, err := scanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +600,7 @@ func TestScanLogSignalLineNumbers(t *testing.T) {
 			t.Errorf("keep=%d: count %d, lines %d..%d of %d; want 3, 7..4990 of 5000", keep, st.Count, st.FirstLine, st.LastLine, sums[0].Lines)
 		}
 	}
-	sc := NewLogScanner(ScanOptions{})
+	sc := newLogScanner(ScanOptions{})
 	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
 		sc.Line([]byte(line))
 	}

@@ -16,25 +16,13 @@ import (
 // ErrBinary is returned for input that is not a text log.
 var ErrBinary = errors.New("not a text log (binary data)")
 
-// ScanLog reads a whole log stream line by line, in memory independent of its size.
-func ScanLog(r io.Reader, opts ScanOptions) (*LogSummary, error) {
-	sums, err := ScanLogs(r, opts)
-	if sums == nil {
-		return nil, err
-	}
-	return sums[0], err
-}
-
-// ScanLogs reads a log stream once into one summary per options: a syslog
-// yields both the system log and, filtered by identifier, the kubelet's own.
-func ScanLogs(r io.Reader, opts ...ScanOptions) ([]*LogSummary, error) {
-	return scanStream(r, 0, opts)
-}
-
-// ScanLogTail is ScanLogs over only the newest keepBytes of the stream (to
-// within one block), in memory independent of both: block summaries older
-// than the window are dropped as newer ones arrive, and Truncated says so.
-// The whole stream is still read, since its end is not known in advance.
+// ScanLogTail is the one entry point of log scanning: it reads a log stream
+// once into one summary per options (a syslog yields both the system log and,
+// filtered by identifier, the kubelet's own), keeping only the newest
+// keepBytes of it (to within one block; 0 keeps all), in memory independent
+// of both: block summaries older than the window are dropped as newer ones
+// arrive, and Truncated says so. The whole stream is still read, since its
+// end is not known in advance.
 func ScanLogTail(r io.Reader, keepBytes int64, opts ...ScanOptions) ([]*LogSummary, error) {
 	return scanStream(r, keepBytes, opts)
 }
@@ -210,9 +198,9 @@ func readBlocks(r io.Reader, out chan<- logBlock, size int) error {
 
 // scanBlock summarizes one block, once per options.
 func scanBlock(b logBlock, opts []ScanOptions) []*LogSummary {
-	scanners := make([]*LogScanner, len(opts))
+	scanners := make([]*logScanner, len(opts))
 	for i, o := range opts {
-		scanners[i] = NewLogScanner(o)
+		scanners[i] = newLogScanner(o)
 		scanners[i].stableLines = true
 	}
 	data := b.data
@@ -329,7 +317,7 @@ func hasLongLine(data []byte) bool {
 }
 
 // cutLongLines returns data with every line cut to maxLineLen, counting each cut.
-func cutLongLines(data []byte, scanners []*LogScanner) []byte {
+func cutLongLines(data []byte, scanners []*logScanner) []byte {
 	var out []byte
 	for len(data) > 0 {
 		line, rest, found := bytes.Cut(data, []byte{'\n'})
@@ -351,7 +339,7 @@ func cutLongLines(data []byte, scanners []*LogScanner) []byte {
 // firstAndLastTimes widens First and Last with the first and the last
 // timestamped line of the block: the times in between cannot be outside.
 // (Log times can go backwards, but by seconds, not across a block.)
-func firstAndLastTimes(data []byte, scanners []*LogScanner) {
+func firstAndLastTimes(data []byte, scanners []*logScanner) {
 	const tries = 16 // lines tried from each end: goroutine dumps have no time
 	rest := data
 	for i := 0; i < tries && len(rest) > 0; i++ {
@@ -375,7 +363,7 @@ func firstAndLastTimes(data []byte, scanners []*LogScanner) {
 	}
 }
 
-func noteAll(scanners []*LogScanner, line []byte) bool {
+func noteAll(scanners []*logScanner, line []byte) bool {
 	line = bytes.TrimRight(line, "\r")
 	ok := false
 	for _, sc := range scanners {

@@ -31,7 +31,7 @@ func TestScanLogBinary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ScanLog(bytes.NewReader(tt.data), ScanOptions{})
+			got, err := scanLog(bytes.NewReader(tt.data), ScanOptions{})
 			if !errors.Is(err, ErrBinary) {
 				t.Fatalf("ScanLog error = %v, want ErrBinary", err)
 			}
@@ -59,7 +59,7 @@ func TestScanLogLongLine(t *testing.T) {
 			log := long + "\n" +
 				`E1127 08:11:01.000000    1187 generic.go:238] "GenericPLEG: Unable to retrieve pods" err="rpc error: code = DeadlineExceeded desc = context deadline exceeded"` + "\n" +
 				`I1127 08:12:00.000000    1187 kubelet.go:2400] "SyncLoop (housekeeping)"` + "\n"
-			got, err := ScanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+			got, err := scanLog(strings.NewReader(log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestScanLogLongLineCut(t *testing.T) {
 	for _, n := range []int{maxLineLen + 10, blockSize + 10} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			line := strings.Repeat("y", n-len("PLEG is not healthy")) + "PLEG is not healthy"
-			got, err := ScanLog(strings.NewReader(line+"\n"), ScanOptions{})
+			got, err := scanLog(strings.NewReader(line+"\n"), ScanOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func TestScanLogLineEndings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ScanLog(strings.NewReader(tt.log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+			got, err := scanLog(strings.NewReader(tt.log), ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +126,7 @@ func TestScanLogLineEndings(t *testing.T) {
 }
 
 func TestScanLogEmpty(t *testing.T) {
-	got, err := ScanLog(strings.NewReader(""), ScanOptions{})
+	got, err := scanLog(strings.NewReader(""), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestScanLogReadError(t *testing.T) {
 	data := openTestdata(t, "logs/k1.28-structured.log")
 	boom := errors.New("stream reset by the API server")
 	r := io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom))
-	got, err := ScanLog(r, ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
+	got, err := scanLog(r, ScanOptions{Ref: utc("2026-11-27T08:30:00Z")})
 	if !errors.Is(err, boom) {
 		t.Fatalf("error = %v, want it to wrap %v", err, boom)
 	}
@@ -158,7 +158,7 @@ func TestScanLogsMatchesScanLog(t *testing.T) {
 		{Ref: ref, Idents: KubeletIdents},
 		{Ref: ref, Idents: []string{"kernel"}, Since: utc("2026-11-27T08:03:00Z")},
 	}
-	sums, err := ScanLogs(bytes.NewReader(data), opts...)
+	sums, err := scanLogs(bytes.NewReader(data), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestScanLogsMatchesScanLog(t *testing.T) {
 		t.Fatalf("%d summaries for %d option sets", len(sums), len(opts))
 	}
 	for i, o := range opts {
-		one, err := ScanLog(bytes.NewReader(data), o)
+		one, err := scanLog(bytes.NewReader(data), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestScanLogTailKeepsTheNewestBlocks(t *testing.T) {
 	log := b.String()
 	ref := time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
 
-	whole, err := ScanLogs(strings.NewReader(log), ScanOptions{Ref: ref})
+	whole, err := scanLogs(strings.NewReader(log), ScanOptions{Ref: ref})
 	if err != nil || whole[0].Signal(PLEGUnhealthy).Count != 2 || whole[0].Truncated {
 		t.Fatalf("whole log: %v count %d truncated %v", err, whole[0].Signal(PLEGUnhealthy).Count, whole[0].Truncated)
 	}

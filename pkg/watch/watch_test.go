@@ -43,9 +43,9 @@ func incident() *snapshot.Snapshot {
 		NodeName: "worker-3", CollectedAt: t0, Node: node(corev1.ConditionFalse, plegMessage, at(-16*time.Minute)),
 		Metrics: metrics(at(-16*time.Minute-4*time.Second), 90*time.Second, 100),
 		KubeletLog: func() *kubelet.LogSummary {
-			sum, _ := kubelet.ScanLog(strings.NewReader(strings.Repeat("Nov 27 09:13:58 worker-3 kubelet[1]: E1127 09:13:58.000000 1 remote_runtime.go:390] \"ListContainers with filter from runtime service failed\" err=\"rpc error: code = DeadlineExceeded desc = context deadline exceeded\"\n", 20)),
-				kubelet.ScanOptions{Ref: t0})
-			return sum
+			sums, _ := kubelet.ScanLogTail(strings.NewReader(strings.Repeat("Nov 27 09:13:58 worker-3 kubelet[1]: E1127 09:13:58.000000 1 remote_runtime.go:390] \"ListContainers with filter from runtime service failed\" err=\"rpc error: code = DeadlineExceeded desc = context deadline exceeded\"\n", 20)),
+				0, kubelet.ScanOptions{Ref: t0})
+			return sums[0]
 		}(),
 		Sources: []snapshot.Source{{Name: snapshot.SourceNode, Status: snapshot.StatusOK}, {Name: snapshot.SourceMetrics, Status: snapshot.StatusOK}},
 	}
