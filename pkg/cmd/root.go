@@ -80,11 +80,15 @@ func executeContext(ctx context.Context, streams genericiooptions.IOStreams, arg
 	return exitCode(err)
 }
 
+// isTerminal reports whether w is a terminal: progress, status lines and
+// colors go only there.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 // colorWanted reports whether out is a terminal and the user has not set NO_COLOR.
 func colorWanted(out any) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
-		return false
-	}
-	f, ok := out.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return !noColor && isTerminal(out)
 }
