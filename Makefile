@@ -4,7 +4,7 @@ BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-PKG     := github.com/kubectl-pleg/kubectl-pleg/pkg/version
+PKG     := github.com/kubectl-pleg/kubectl-pleg/internal/version
 LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME ?= 10s
 
@@ -93,7 +93,7 @@ alerts-test:
 	@command -v promtool >/dev/null || { echo "promtool not found: make deps (apt-get install prometheus)"; exit 1; }
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	  $(GO) run ./cmd/kubectl-pleg alerts --format rules-file > "$$d/rules.yaml" && \
-	  cp pkg/alerts/testdata/rules_test.yaml "$$d/" && \
+	  cp internal/alerts/testdata/rules_test.yaml "$$d/" && \
 	  promtool check rules "$$d/rules.yaml" && \
 	  (cd "$$d" && promtool test rules rules_test.yaml)
 

@@ -7,7 +7,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/cmd"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/cmd"
 )
 
 func main() {

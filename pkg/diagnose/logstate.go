@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )

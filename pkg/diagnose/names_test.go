@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/alerts"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/alerts"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 )
 

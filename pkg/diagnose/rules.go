@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )

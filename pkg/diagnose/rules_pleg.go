@@ -7,7 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )

@@ -1,5 +1,5 @@
 // Package snapshot holds everything known about one node at one moment: plain
-// data, built by pkg/collect and read by pkg/diagnose. Nothing here talks to a
+// data, built by internal/collect and read by pkg/diagnose. Nothing here talks to a
 // cluster or reads the clock.
 package snapshot
 

@@ -8,8 +8,8 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 )
 
-// Update is one thing a follower (pkg/collect's Follow) saw about a node,
-// with when it saw it; pkg/watch applies it to the node's state.
+// Update is one thing a follower (internal/collect's Follow) saw about a node,
+// with when it saw it; internal/watch applies it to the node's state.
 type Update struct {
 	Time time.Time
 	// NodeName is the node the update is about.

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kubectl-pleg/kubectl-pleg/pkg/redact"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/redact"
 )
 
 // accuracyFloor is the share of files the tool must get right. It only ever

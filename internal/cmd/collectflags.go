@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubectl-pleg/kubectl-pleg/internal/collect"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/redact"
+)
+
+// collectFlags are the collection bounds shared by diagnose and collect.
+type collectFlags struct {
+	Since         time.Duration
+	SourceTimeout time.Duration
+	MaxLogBytes   string
+	maxLogBytes   int64
+}
+
+func newCollectFlags() collectFlags {
+	d := collect.DefaultOptions()
+	return collectFlags{Since: d.Since, SourceTimeout: d.SourceTimeout,
+		MaxLogBytes: resource.NewQuantity(d.MaxLogBytes, resource.BinarySI).String()}
+}
+
+func (f *collectFlags) addTo(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.Since, "since", f.Since, "how far back to read logs")
+	fs.DurationVar(&f.SourceTimeout, "source-timeout", f.SourceTimeout, "time limit for each source (node, events, pods, each kubelet endpoint)")
+	fs.StringVar(&f.MaxLogBytes, "max-log-bytes", f.MaxLogBytes, "newest bytes of each log kept for analysis (e.g. 32Mi)")
+}
+
+// complete parses --max-log-bytes and checks every bound.
+func (f *collectFlags) complete() error {
+	q, err := resource.ParseQuantity(f.MaxLogBytes)
+	if err != nil {
+		return fmt.Errorf("--max-log-bytes %q: %v (use a size such as 32Mi)", f.MaxLogBytes, err)
+	}
+	f.maxLogBytes = q.Value()
+	switch {
+	case f.Since <= 0:
+		return fmt.Errorf("--since must be positive, got %s", f.Since)
+	case f.SourceTimeout <= 0:
+		return fmt.Errorf("--source-timeout must be positive, got %s", f.SourceTimeout)
+	case f.maxLogBytes < 64<<10:
+		return fmt.Errorf("--max-log-bytes must be at least 64Ki, got %s", f.MaxLogBytes)
+	}
+	return nil
+}
+
+func (f *collectFlags) options() collect.Options {
+	return collect.Options{Since: f.Since, SourceTimeout: f.SourceTimeout, MaxLogBytes: f.maxLogBytes}
+}
+
+// redactFlags are --redact and --redact-ips, shared by diagnose and collect.
+type redactFlags struct {
+	Redact, RedactIPs bool
+}
+
+func (f *redactFlags) addTo(fs *pflag.FlagSet, what string) {
+	fs.BoolVar(&f.Redact, "redact", false, "redact secrets in "+what+" (tokens, Authorization headers, passwords and keys, cloud keys, certificates)")
+	fs.BoolVar(&f.RedactIPs, "redact-ips", false, "with --redact, also map IP and MAC addresses to stand-ins, the same address to the same stand-in")
+}
+
+// options are the redaction asked for, nil for none.
+func (f *redactFlags) options() *redact.Options {
+	if !f.Redact && !f.RedactIPs {
+		return nil
+	}
+	return &redact.Options{Addresses: f.RedactIPs}
+}
+
+// writer wraps out so that what is written is redacted when asked; done
+// writes the rest and must be called once the output is complete.
+func (f *redactFlags) writer(out io.Writer) (io.Writer, func() error) {
+	opts := f.options()
+	if opts == nil {
+		return out, func() error { return nil }
+	}
+	w := redact.New(*opts).Writer(nopWriteCloser{out})
+	return w, w.Close
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

@@ -1,0 +1,233 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/kubectl-pleg/kubectl-pleg/internal/access"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// ScanOptions bound a scan of many nodes.
+type ScanOptions struct {
+	// Selector is a label selector of the nodes to scan; empty scans all.
+	Selector string
+	// Concurrency bounds how many nodes' kubelets are read at once.
+	Concurrency int
+	// Deep also reads every node's logs, stats, configz and healthz, as
+	// diagnose does; otherwise only /metrics.
+	Deep bool
+	// Progress, when set, is called once the LISTs are done (done = 0) and
+	// after each node.
+	Progress func(done, total int)
+}
+
+// Scan reads every node matching opts.Selector and calls each with one
+// snapshot per node, from one goroutine at a time, in no particular order.
+//
+// Cluster objects take a constant number of paginated LISTs whatever the
+// number of nodes: nodes (by label selector), pods of every namespace (bound
+// to a node, reduced as each page arrives) and node events. Then each node's
+// kubelet is read through the node proxy, opts.Concurrency nodes at a time,
+// each source under SourceTimeout: /metrics only, or everything with Deep.
+// A non-deep scan records only the sources it read, so the checklist says
+// "not collected" for the others and no rule takes their absence as healthy.
+//
+// Scan fails only when the nodes cannot be listed; a failed pods or events
+// LIST, or an unreachable or forbidden kubelet, is a Source record of each
+// node's snapshot and the scan goes on.
+func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snapshot.Snapshot)) (int, error) {
+	nodes, err := c.listNodes(ctx, opts.Selector)
+	if err != nil {
+		return 0, err
+	}
+	if len(nodes) == 0 {
+		return 0, nil
+	}
+	byName := make(map[string]*scanNode, len(nodes))
+	for i := range nodes {
+		byName[nodes[i].Name] = &scanNode{node: &nodes[i]}
+	}
+
+	var wg sync.WaitGroup
+	var podsSrc, eventsSrc snapshot.Source
+	wg.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
+	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
+	wg.Wait()
+
+	if opts.Progress != nil {
+		opts.Progress(0, len(nodes))
+	}
+	work := make(chan *scanNode)
+	var mu sync.Mutex
+	done := 0
+	for range max(1, opts.Concurrency) {
+		wg.Go(func() {
+			for n := range work {
+				snap := c.scanOne(ctx, n, podsSrc, eventsSrc, opts.Deep)
+				mu.Lock()
+				each(snap)
+				done++
+				if opts.Progress != nil {
+					opts.Progress(done, len(nodes))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range nodes {
+		select {
+		case work <- byName[nodes[i].Name]:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return len(nodes), ctx.Err()
+}
+
+// scanNode gathers what the cluster-wide LISTs hold about one node.
+type scanNode struct {
+	node   *corev1.Node
+	pods   []snapshot.Pod
+	events []snapshot.Event
+}
+
+// listNodes lists the nodes page by page, keeping what the rules read.
+func (c *Collector) listNodes(ctx context.Context, selector string) ([]corev1.Node, error) {
+	var out []corev1.Node
+	err := listPages(ctx, metav1.ListOptions{LabelSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Nodes().List(ctx, opts)
+		if err != nil {
+			return "", err
+		}
+		for i := range list.Items {
+			out = append(out, reduceNode(list.Items[i]))
+		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		src := apiFailure(snapshot.SourceNode, access.ListNodes, err)
+		switch {
+		case apierrors.IsBadRequest(err):
+			return nil, fmt.Errorf("listing nodes with selector %q: %s (check -l)", selector, src.Reason)
+		case !isAPIStatus(err) && src.Status != snapshot.StatusTimeout:
+			return nil, fmt.Errorf("%w: %v (check --kubeconfig/--context and that the cluster is up)", ErrAPIServerUnreachable, err)
+		}
+		if src.Hint != "" {
+			return nil, fmt.Errorf("listing nodes: %s — %s", src.Reason, src.Hint)
+		}
+		return nil, fmt.Errorf("listing nodes: %s", src.Reason)
+	}
+	return out, nil
+}
+
+// reduceNode drops what no rule reads and what makes a Node large: the
+// image list of its status and the managed fields.
+func reduceNode(n corev1.Node) corev1.Node {
+	n.ManagedFields = nil
+	n.Status.Images = nil
+	return n
+}
+
+// listAllPods lists the pods bound to any node, in every namespace, and
+// keeps each one, reduced, on its node when that node is scanned. Container
+// IDs (which name a stuck container's pod in log evidence) are kept only
+// when logs are read.
+func (c *Collector) listAllPods(ctx context.Context, nodes map[string]*scanNode, keepIDs bool) snapshot.Source {
+	selector := fields.OneTermNotEqualSelector("spec.nodeName", "").String()
+	kept := 0
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
+		if err != nil {
+			return "", err
+		}
+		for i := range list.Items {
+			n, found := nodes[list.Items[i].Spec.NodeName]
+			if !found {
+				continue
+			}
+			p := snapshot.ReducePod(&list.Items[i])
+			if !keepIDs {
+				p.ContainerIDs = nil
+			}
+			n.pods = append(n.pods, p)
+			kept++
+		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return apiFailure(snapshot.SourcePods, access.ListPods, err)
+	}
+	return ok(snapshot.SourcePods, "one LIST of all pods (%d on the scanned nodes)", kept)
+}
+
+// listNodeEvents lists the Events about any node and files them by node.
+func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNode) snapshot.Source {
+	selector := fields.OneTermEqualSelector("involvedObject.kind", "Node").String()
+	kept := 0
+	err := listPages(ctx, metav1.ListOptions{FieldSelector: selector}, c.opts.SourceTimeout, func(ctx context.Context, opts metav1.ListOptions) (string, error) {
+		list, err := c.client.CoreV1().Events(metav1.NamespaceAll).List(ctx, opts)
+		if err != nil {
+			return "", err
+		}
+		for i := range list.Items {
+			e := &list.Items[i]
+			if n, found := nodes[e.InvolvedObject.Name]; found && e.InvolvedObject.Kind == "Node" {
+				n.events = append(n.events, snapshot.ReduceEvent(e))
+				kept++
+			}
+		}
+		return list.Continue, nil
+	})
+	if err != nil {
+		return apiFailure(snapshot.SourceEvents, access.ListEvents, err)
+	}
+	return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
+}
+
+// scanOne builds one node's snapshot from the LISTs and its kubelet.
+func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc snapshot.Source, deep bool) *snapshot.Snapshot {
+	snap := &snapshot.Snapshot{
+		NodeName: n.node.Name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since,
+		Node: n.node, Events: n.events, Pods: n.pods,
+	}
+	// The snapshot now owns the node's pods and events: once it is
+	// diagnosed and dropped, so are they, while other nodes are still read.
+	n.pods, n.events = nil, nil
+	if podsSrc.Status == snapshot.StatusOK {
+		podsSrc.Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
+	}
+	if eventsSrc.Status == snapshot.StatusOK {
+		eventsSrc.Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
+	}
+	snap.Sources = []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc}
+
+	sources := c.newSourceRuns(ctx, snap)
+	reads := &nodeReads{snap: snap, since: snap.CollectedAt.Add(-c.opts.Since), node: func(context.Context) *corev1.Node { return n.node }}
+	switch {
+	case deep:
+		c.readKubelet(sources, reads, kubeletSources...)
+	default:
+		// /configz is read on every scan: without it the PLEG threshold of
+		// an EventedPLEG kubelet (10m, relist every 5m) would be judged as
+		// 3m, and a healthy node called stale.
+		c.readKubelet(sources, reads, snapshot.SourceMetrics, snapshot.SourceConfigz)
+	}
+	sources.wait()
+	// The kubelet-down rule calls a kubelet unreachable only when every one
+	// of its endpoints failed; when /metrics could not reach it, ask the
+	// others (a refused port answers at once) rather than leave them unread.
+	if m, _ := snap.Source(snapshot.SourceMetrics); !deep && (m.Status == snapshot.StatusUnavailable || m.Status == snapshot.StatusTimeout) {
+		c.readKubelet(sources, reads, snapshot.SourceStats, snapshot.SourceHealthz)
+		sources.wait()
+	}
+	snapshot.SortSources(snap.Sources)
+	return snap
+}
