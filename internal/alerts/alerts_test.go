@@ -113,7 +113,7 @@ func TestGenerateFormats(t *testing.T) {
 }
 
 // TestSamples keeps deploy/prometheus in step with the generator
-// (go test ./pkg/alerts -update rewrites them).
+// (go test ./internal/alerts -update rewrites them).
 func TestSamples(t *testing.T) {
 	for format, name := range map[string]string{
 		FormatPrometheusRule: "prometheusrule.yaml",
@@ -135,7 +135,7 @@ func TestSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(want, b) {
-			t.Errorf("%s is out of date: go test ./pkg/alerts -update (and read the diff)", path)
+			t.Errorf("%s is out of date: go test ./internal/alerts -update (and read the diff)", path)
 		}
 	}
 }

@@ -85,7 +85,7 @@ func TestRenderGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test ./pkg/report -update to create it, then read the diff)", err)
+				t.Fatalf("%v (run go test ./internal/report -update to create it, then read the diff)", err)
 			}
 			if !bytes.Equal(buf.Bytes(), want) {
 				t.Errorf("%s output differs from %s:\n--- got\n%s\n--- want\n%s", tc.format, golden, buf.String(), want)
