@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -192,25 +190,28 @@ func TestShippedRoles(t *testing.T) {
 	})
 
 	t.Run("audit: no command needed a verb its role lacks", func(t *testing.T) {
-		reqs := auditRequests(t, mark)
-		var proxy, forbidden int
-		for _, r := range reqs {
-			switch {
-			case r.user != fullUser && r.user != noProxyUser && r.user != noWatchUser:
-			case r.code == 403 && r.user == noWatchUser && r.verb == "watch":
-				// nowatch's role lacks watch: its watches are refused and it polls.
-			case r.code == 403:
-				forbidden++
-				t.Errorf("%s was refused %s %s", r.user, r.verb, r.uri)
+		var reqs, proxy, forbidden int
+		for _, r := range auditEvents(t, mark) {
+			user := r.User.Username
+			if r.Stage != "ResponseComplete" || user != fullUser && user != noProxyUser && user != noWatchUser {
+				continue
 			}
-			if r.user == noProxyUser && strings.Contains(r.uri, "/proxy/") {
+			reqs++
+			switch {
+			case r.ResponseStatus.Code == 403 && user == noWatchUser && r.Verb == "watch":
+				// nowatch's role lacks watch: its watches are refused and it polls.
+			case r.ResponseStatus.Code == 403:
+				forbidden++
+				t.Errorf("%s was refused %s %s", user, r.Verb, r.RequestURI)
+			}
+			if user == noProxyUser && strings.Contains(r.RequestURI, "/proxy/") {
 				proxy++
 			}
 		}
 		if proxy != 0 {
 			t.Errorf("the no-proxy role sent %d requests to nodes/proxy, want none", proxy)
 		}
-		t.Logf("audit: %d requests by the role users, %d refused, %d to nodes/proxy by %s", len(reqs), forbidden, proxy, noProxyUser)
+		t.Logf("audit: %d requests by the role users, %d refused, %d to nodes/proxy by %s", reqs, forbidden, proxy, noProxyUser)
 	})
 }
 
@@ -272,44 +273,4 @@ func watchThroughRecovery(t *testing.T, user, goal string) {
 	}
 	t.Logf("as %s, until %s: exit 0 %v after the fix (polling %v)", user, goal, took.Round(time.Millisecond), polling)
 	breakWatchNode(t)
-}
-
-// auditRequest is one request of the plugin, as the audit log completed it.
-type auditRequest struct {
-	user, verb, uri string
-	code            int
-}
-
-// auditRequests lists the plugin's requests logged after mark.
-func auditRequests(t *testing.T, mark int64) []auditRequest {
-	t.Helper()
-	time.Sleep(500 * time.Millisecond) // the last ResponseComplete stages
-	f, err := os.Open(filepath.Join(labDir, "audit.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Seek(mark, 0); err != nil {
-		t.Fatal(err)
-	}
-	var out []auditRequest
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var ev struct {
-			Stage, Verb, UserAgent, RequestURI string
-			User                               struct{ Username string }
-			ResponseStatus                     struct{ Code int }
-		}
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("audit line: %v", err)
-		}
-		if strings.HasPrefix(ev.UserAgent, "kubectl-pleg") && (ev.Stage == "ResponseComplete" || ev.Stage == "Panic") {
-			out = append(out, auditRequest{ev.User.Username, ev.Verb, ev.RequestURI, ev.ResponseStatus.Code})
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -185,53 +180,17 @@ func adminClient(t *testing.T) kubernetes.Interface {
 	return cs
 }
 
-// auditMark is the audit log's size: requests after it belong to what runs next.
-func auditMark(t *testing.T) int64 {
-	t.Helper()
-	st, err := os.Stat(filepath.Join(labDir, "audit.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Size()
-}
-
 // auditSince counts the plugin's requests logged after mark, by "verb
 // resource[/subresource]", each request once (audit logs several stages).
 func auditSince(t *testing.T, mark int64) map[string]int {
 	t.Helper()
-	time.Sleep(500 * time.Millisecond) // the last ResponseComplete stages
-	f, err := os.Open(filepath.Join(labDir, "audit.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Seek(mark, 0); err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
 	out := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var ev struct {
-			AuditID, Verb, UserAgent string
-			ObjectRef                struct{ Resource, Subresource string }
+	for _, ev := range auditEvents(t, mark) {
+		if !seen[ev.AuditID] {
+			seen[ev.AuditID] = true
+			out[ev.Verb+" "+ev.resource()]++
 		}
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("audit line: %v", err)
-		}
-		if !strings.HasPrefix(ev.UserAgent, "kubectl-pleg") || seen[ev.AuditID] {
-			continue
-		}
-		seen[ev.AuditID] = true
-		key := ev.Verb + " " + ev.ObjectRef.Resource
-		if ev.ObjectRef.Subresource != "" {
-			key += "/" + ev.ObjectRef.Subresource
-		}
-		out[key]++
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

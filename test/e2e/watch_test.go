@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -228,23 +226,9 @@ func TestWatch(t *testing.T) {
 // diagnosis one proxy GET (of /metrics) per interval.
 func checkWatchRequests(t *testing.T, from, to time.Time, interval time.Duration) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(labDir, "audit.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var nodeWatches, metricsGets, otherProxy int
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var ev struct {
-			Stage, Verb, UserAgent, RequestURI string
-			RequestReceivedTimestamp           time.Time
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Stage != "ResponseStarted" && ev.Stage != "ResponseComplete" {
-			continue
-		}
-		if !strings.HasPrefix(ev.UserAgent, "kubectl-pleg") || !strings.Contains(ev.RequestURI, watchNode) ||
+	for _, ev := range auditEvents(t, 0) {
+		if ev.Stage != "ResponseStarted" && ev.Stage != "ResponseComplete" || !strings.Contains(ev.RequestURI, watchNode) ||
 			ev.RequestReceivedTimestamp.Before(from) || ev.RequestReceivedTimestamp.After(to) {
 			continue
 		}
