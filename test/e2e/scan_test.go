@@ -150,7 +150,11 @@ func TestScan(t *testing.T) {
 	if a, b := fmt.Sprint(objects(few)), fmt.Sprint(objects(many)); a != b {
 		t.Errorf("cluster-object requests grew with the node count: 5 nodes %s, %d nodes %s", a, total, b)
 	}
-	for k := range objects(many) {
+	for k, n := range objects(many) {
+		// One question whether the user may use the node proxy at all.
+		if k == "create selfsubjectaccessreviews" && n == 1 {
+			continue
+		}
 		if !strings.HasPrefix(k, "list ") {
 			t.Errorf("request %q: the scan must only LIST cluster objects, never GET one per node", k)
 		}
