@@ -255,7 +255,7 @@ func (o *DiagnoseOptions) report(diags []*diagnose.Diagnosis, failed error) erro
 	}
 	if len(diags) > 0 {
 		out, done := o.redactFlags.writer(o.streams.Out)
-		err := report.Render(out, o.Output, diags, report.Options{Color: o.color})
+		err := report.Render(out, o.Output, diags, report.Options{Color: o.color, Width: outputWidth(o.streams.Out)})
 		if err := errors.Join(err, done()); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -85,6 +86,24 @@ func executeContext(ctx context.Context, streams genericiooptions.IOStreams, arg
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// defaultWidth is the width of text output when it goes to no terminal
+// (kubectl aims its tables at 80 columns; -o wide has no limit).
+const defaultWidth = 80
+
+// outputWidth is the width human output fits: $COLUMNS when set, else the
+// terminal's, else defaultWidth.
+func outputWidth(out any) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return defaultWidth
 }
 
 // colorWanted reports whether out is a terminal and the user has not set NO_COLOR.

@@ -149,7 +149,7 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 	for _, r := range rows {
 		code = max(code, exitCodeOf(r.Diagnosis))
 	}
-	if err := report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color}); err != nil {
+	if err := report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color, Width: outputWidth(o.streams.Out)}); err != nil {
 		return err
 	}
 	return exitWith(code)

@@ -202,7 +202,7 @@ func (o *WatchOptions) ended(parent context.Context, session *watch.Session) err
 		diags = append(diags, obs.Diagnosis)
 	}
 	if o.Output != "json" {
-		if err := report.Render(o.streams.Out, "table", diags, report.Options{}); err != nil {
+		if err := report.Render(o.streams.Out, "table", diags, report.Options{Width: outputWidth(o.streams.Out)}); err != nil {
 			return err
 		}
 		return exitWith(ExitCritical)

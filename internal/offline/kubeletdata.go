@@ -110,14 +110,21 @@ func (k *kubeletData) fill(snap *snapshot.Snapshot, sources map[snapshot.SourceN
 }
 
 // name is the node the data names itself: the stats summary's node, the
-// metrics' kubelet_node_name, or the host of the log lines; "" when it
-// names none.
+// metrics' kubelet_node_name, the node="…" of the kubelet's own lines (the
+// Node's full name), or the host of the log lines (often shortened: an EKS
+// node ip-10-0-3-17.eu-west-1.compute.internal logs as ip-10-0-3-17); ""
+// when it names none.
 func (k *kubeletData) name() string {
 	if k.stats != nil && k.stats.NodeName != "" {
 		return k.stats.NodeName
 	}
 	if k.metrics != nil && k.metrics.NodeName != "" {
 		return k.metrics.NodeName
+	}
+	for _, l := range []*kubelet.LogSummary{k.kubeletLog, k.systemLog, k.runtimeLog} {
+		if l != nil && l.NodeName != "" {
+			return l.NodeName
+		}
 	}
 	for _, l := range []*kubelet.LogSummary{k.kubeletLog, k.systemLog, k.runtimeLog} {
 		if l != nil && l.Host != "" {

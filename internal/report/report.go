@@ -15,12 +15,16 @@ import (
 )
 
 // Formats lists the output formats, for flag help and validation.
-var Formats = []string{"table", "json", "yaml", "markdown"}
+var Formats = []string{"table", "wide", "json", "yaml", "markdown"}
 
 // Options tune the human-readable formats.
 type Options struct {
 	// Color adds ANSI colors to severities; only for terminals, never with NO_COLOR.
 	Color bool
+	// Width is how many columns the table fits, wrapping text at word
+	// boundaries (commands are never wrapped: they stand on lines of their
+	// own); 0 is -o wide: one line per cause, nothing wrapped.
+	Width int
 }
 
 // Render writes the diagnoses in format. One diagnosis renders as a Diagnosis,
@@ -28,6 +32,9 @@ type Options struct {
 func Render(w io.Writer, format string, diags []*diagnose.Diagnosis, opts Options) error {
 	switch format {
 	case "table":
+		return renderTable(w, diags, opts)
+	case "wide":
+		opts.Width = 0
 		return renderTable(w, diags, opts)
 	case "json":
 		b, err := json.MarshalIndent(document(diags), "", "  ")
@@ -73,13 +80,4 @@ func firstOr(list []string, def string) string {
 		return def
 	}
 	return list[0]
-}
-
-// truncate shortens s to n runes with an ellipsis.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -16,29 +18,18 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// Column widths of the cause table; the details below it carry the full text.
-const (
-	evidenceWidth = 60
-	stepWidth     = 70
-)
+// confidenceColumnWidth is the width from which the narrow table has room
+// for a CONFIDENCE column.
+const confidenceColumnWidth = 100
 
-var causeHeader = []string{"RANK", "CAUSE", "SEVERITY", "CONFIDENCE", "EVIDENCE", "NEXT STEP"}
-
-// CauseRows is the cause table of a diagnosis, one row per cause, as plain text.
-func CauseRows(d *diagnose.Diagnosis) [][]string {
-	var rows [][]string
-	for _, c := range d.Causes {
-		rows = append(rows, []string{
-			fmt.Sprint(c.Rank), string(c.ID), c.Severity.String(), c.Confidence.String(),
-			truncate(clean(firstOr(c.Evidence, "")), evidenceWidth),
-			truncate(clean(firstOr(c.Remediation, "")), stepWidth),
-		})
-	}
-	return rows
+// ChecksLine is the checklist coverage in a few words, "Checked: A ✓
+// conditions+events  B ✓ kubelet log  C ✗ system log ..."; why a gap is a
+// gap is in the sources below it and in -o json.
+func ChecksLine(d *diagnose.Diagnosis) string {
+	return "Checked: " + strings.Join(checkItems(d), "  ")
 }
 
-// ChecksLine is the checklist coverage: "A conditions+events ✓  B kubelet log ✓ (...)".
-func ChecksLine(d *diagnose.Diagnosis) string {
+func checkItems(d *diagnose.Diagnosis) []string {
 	var parts []string
 	for _, c := range d.Checks {
 		mark := "✓"
@@ -48,14 +39,9 @@ func ChecksLine(d *diagnose.Diagnosis) string {
 		case diagnose.CheckMissing:
 			mark = "✗"
 		}
-		p := fmt.Sprintf("%s %s %s", c.ID, c.Name, mark)
-		// Gaps always say why; the kubelet log also says how much was read.
-		if c.Detail != "" && (c.Status != diagnose.CheckDone || c.ID == "B") {
-			p += " (" + clean(c.Detail) + ")"
-		}
-		parts = append(parts, p)
+		parts = append(parts, fmt.Sprintf("%s %s %s", c.ID, mark, c.Name))
 	}
-	return "Checked: " + strings.Join(parts, "  ")
+	return parts
 }
 
 // SlowLine names the sources that took SlowSource or longer to read, slowest
@@ -107,42 +93,179 @@ func CapturedAt(d *diagnose.Diagnosis) string {
 	return "collected " + d.CollectedAt.Format("2006-01-02T15:04:05Z07:00")
 }
 
+// renderOneTable writes one diagnosis for a terminal: the headline, the
+// symptom and verdict, the causes (wrapped to opts.Width, or one line each
+// when it is 0), the commands to run next on lines of their own, the time
+// strip, the checklist, the details, and what could not be read.
 func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
-	fmt.Fprintf(w, "%s\n", clean(d.Summary))
+	width := opts.Width
+	fmt.Fprintln(w, headlineText(d, width))
+	fmt.Fprintln(w, indented("", clean(d.Summary), width))
 	fmt.Fprintf(w, "Verdict: %s   %s\n\n", d.Verdict, CapturedAt(d))
-	rows := CauseRows(d)
-	if len(rows) == 0 {
+	if len(d.Causes) == 0 {
 		fmt.Fprintln(w, "No cause found in the data collected.")
-	} else {
-		if opts.Color {
-			for i, c := range d.Causes {
-				rows[i][2] = severityColors[c.Severity] + rows[i][2] + "\x1b[0m"
-			}
-		}
-		if err := writeTable(w, causeHeader, rows); err != nil {
+	} else if width == 0 {
+		if err := writeWideCauses(w, d, opts.Color); err != nil {
 			return err
 		}
+	} else {
+		writeCauses(w, d, opts.Color, width)
+		writeNext(w, d, width)
 	}
-	fmt.Fprintln(w, ChecksLine(d))
+	if strip := stripLines(d, width); strip != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, strings.Join(strip, "\n"))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, wrapItems("Checked: ", checkItems(d), width))
 	if slow := SlowLine(d); slow != "" {
 		fmt.Fprintln(w, slow)
 	}
-	renderDetails(w, d)
+	renderDetails(w, d, width)
 	if len(d.FullerInput) > 0 {
 		fmt.Fprintln(w, "\nTo tell more, add:")
 		for _, more := range d.FullerInput {
-			fmt.Fprintf(w, "   • %s\n", clean(more))
+			fmt.Fprintln(w, indented("   • ", clean(more), width))
 		}
 		return nil // the sources not given are what the list above asks for
 	}
-	renderSourceProblems(w, d.Sources)
+	renderSourceProblems(w, d.Sources, width)
 	return nil
 }
 
+// headlineText is the headline within width: its words wrapped, and its
+// command whole on a line of its own when the line would be longer.
+func headlineText(d *diagnose.Diagnosis, width int) string {
+	line := clean(d.Headline)
+	if width == 0 || utf8.RuneCountInString(line) <= width || d.Next == nil {
+		return indentedRest(line, width)
+	}
+	return indentedRest(clean(d.Conclusion()), width) + "\n  → " + clean(d.Next.Commandline())
+}
+
+// indentedRest wraps text to width, its further lines indented by two.
+func indentedRest(text string, width int) string {
+	lines := wrap(text, width)
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	rest := strings.Join(lines[1:], " ")
+	return lines[0] + "\n" + indented("  ", rest, width)
+}
+
+// writeCauses is the cause table within width: the evidence column takes
+// what the others leave, wrapped at word boundaries.
+func writeCauses(w io.Writer, d *diagnose.Diagnosis, color bool, width int) {
+	header := []string{"#", "CAUSE", "SEVERITY"}
+	if width >= confidenceColumnWidth {
+		header = append(header, "CONFIDENCE")
+	}
+	rows := make([][]string, len(d.Causes))
+	for i, c := range d.Causes {
+		sev := c.Severity.String()
+		if color {
+			sev = severityColors[c.Severity] + sev + "\x1b[0m"
+		}
+		rows[i] = []string{fmt.Sprint(c.Rank), string(c.ID), sev}
+		if width >= confidenceColumnWidth {
+			rows[i] = append(rows[i], c.Confidence.String())
+		}
+	}
+	widths := make([]int, len(header))
+	for j, h := range header {
+		widths[j] = utf8.RuneCountInString(h)
+		for _, r := range rows {
+			widths[j] = max(widths[j], utf8.RuneCountInString(stripColor(r[j])))
+		}
+	}
+	fixed := 0
+	for _, wd := range widths {
+		fixed += wd + 2
+	}
+	evidenceWidth := max(20, width-fixed)
+	line := func(cells []string, evidence string) string {
+		var b strings.Builder
+		for j, c := range cells {
+			b.WriteString(cell(c, widths[j]) + "  ")
+		}
+		return strings.TrimRight(b.String()+evidence, " ")
+	}
+	fmt.Fprintln(w, line(header, "EVIDENCE"))
+	blank := make([]string, len(header))
+	for i, c := range d.Causes {
+		for k, ev := range wrap(clean(firstOr(c.Evidence, "")), evidenceWidth) {
+			if k == 0 {
+				fmt.Fprintln(w, line(rows[i], ev))
+			} else {
+				fmt.Fprintln(w, line(blank, ev))
+			}
+		}
+	}
+}
+
+// writeNext lists, under the table, each cause's first step: its words
+// wrapped, its command whole on a line of its own, said once even when two
+// causes share it.
+func writeNext(w io.Writer, d *diagnose.Diagnosis, width int) {
+	seen := map[string]int{}
+	fmt.Fprintln(w, "\nNext (the Details below have every step):")
+	for _, c := range d.Causes {
+		if len(c.Steps) == 0 {
+			continue
+		}
+		st := c.Steps[0]
+		prefix := fmt.Sprintf("%3d  ", c.Rank)
+		if first, shared := seen[st.Run]; shared && st.Run != "" {
+			fmt.Fprintln(w, indented(prefix, fmt.Sprintf("%s: the same as %d", c.ID, first), width))
+			continue
+		}
+		seen[st.Run] = c.Rank
+		fmt.Fprintln(w, indented(prefix, string(c.ID)+": "+stepWords(st), width))
+		if st.Run != "" {
+			fmt.Fprintln(w, "       "+clean(st.Run))
+		}
+	}
+}
+
+// stepWords is a step in words, ending with a colon when its command follows:
+// "see whether the runtime answers, on the node (a hang confirms it):".
+func stepWords(st diagnose.Step) string {
+	s := clean(st.Do)
+	if st.On == diagnose.OnNode {
+		s += ", on the node"
+	}
+	if st.Expect != "" {
+		s += " (" + clean(st.Expect) + ")"
+	}
+	if st.Run != "" {
+		s += ":"
+	}
+	return s
+}
+
+// writeWideCauses is -o wide: one line per cause with its first evidence
+// and first step whole.
+func writeWideCauses(w io.Writer, d *diagnose.Diagnosis, color bool) error {
+	rows := make([][]string, len(d.Causes))
+	for i, c := range d.Causes {
+		sev := c.Severity.String()
+		if color {
+			sev = severityColors[c.Severity] + sev + "\x1b[0m"
+		}
+		next := ""
+		if len(c.Steps) > 0 {
+			next = c.Steps[0].String()
+		}
+		rows[i] = []string{fmt.Sprint(c.Rank), string(c.ID), sev, c.Confidence.String(), clean(firstOr(c.Evidence, "")), clean(next)}
+	}
+	return writeTable(w, []string{"RANK", "CAUSE", "SEVERITY", "CONFIDENCE", "EVIDENCE", "NEXT STEP"}, rows)
+}
+
 // writeTable prints rows in kubectl's borderless style: headers as given,
-// left-aligned columns two spaces apart, no wrapping.
+// left-aligned columns two spaces apart, no wrapping, no trailing spaces.
 func writeTable(w io.Writer, header []string, rows [][]string) error {
-	table := tablewriter.NewTable(w,
+	var buf bytes.Buffer
+	table := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.BorderNone,
 			Symbols: tw.NewSymbols(tw.StyleNone),
@@ -161,39 +284,57 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	if err := table.Bulk(rows); err != nil {
 		return err
 	}
-	return table.Render()
+	if err := table.Render(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// renderDetails lists every cause's full evidence and next steps.
-func renderDetails(w io.Writer, d *diagnose.Diagnosis) {
+// renderDetails lists every cause's evidence and next steps, each step's
+// command whole on a line of its own; a step already given under a higher
+// cause is named, not repeated.
+func renderDetails(w io.Writer, d *diagnose.Diagnosis, width int) {
 	if len(d.Causes) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\nDetails:")
+	seen := map[string]int{}
 	for _, c := range d.Causes {
-		fmt.Fprintf(w, "%d. %s — %s (%s, %s confidence, %s)\n", c.Rank, c.ID, c.Title, c.Severity, c.Confidence, c.Role)
+		fmt.Fprintln(w, indented(fmt.Sprintf("%d. ", c.Rank), fmt.Sprintf("%s — %s (%s, %s confidence, %s)", c.ID, c.Title, c.Severity, c.Confidence, c.Role), width))
 		for _, e := range c.Evidence {
-			fmt.Fprintf(w, "   • %s\n", clean(e))
+			fmt.Fprintln(w, indented("   • ", clean(e), width))
 		}
-		for _, r := range c.Remediation {
-			fmt.Fprintf(w, "   → %s\n", clean(r))
+		for _, st := range c.Steps {
+			if first, shared := seen[st.String()]; shared {
+				fmt.Fprintln(w, indented("   → ", fmt.Sprintf("as in %d: %s", first, clean(st.Do)), width))
+				continue
+			}
+			seen[st.String()] = c.Rank
+			fmt.Fprintln(w, indented("   → ", stepWords(st), width))
+			if st.Run != "" {
+				fmt.Fprintln(w, "       "+clean(st.Run))
+			}
 		}
 	}
 }
 
 // renderSourceProblems lists the sources that could not be read, those
-// that failed alike (the same status, reason and hint: seven kubelet sources
-// forbidden by one missing rule) on one line, each hint once.
-func renderSourceProblems(w io.Writer, sources []snapshot.Source) {
+// that failed alike on one line, each hint once.
+func renderSourceProblems(w io.Writer, sources []snapshot.Source, width int) {
 	groups := SourceProblems(sources)
 	if len(groups) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\nNot read:")
 	for _, g := range groups {
-		fmt.Fprintf(w, "   %s: %s — %s\n", strings.Join(g.Names, ", "), g.Status, clean(g.Reason))
+		fmt.Fprintln(w, indented("   ", fmt.Sprintf("%s: %s — %s", strings.Join(g.Names, ", "), g.Status, clean(g.Reason)), width))
 		if g.Hint != "" {
-			fmt.Fprintf(w, "   → %s\n", clean(g.Hint))
+			fmt.Fprintln(w, indented("   → ", clean(g.Hint), width))
 		}
 	}
 }

@@ -15,11 +15,10 @@ import (
 // Schema identifiers of the JSON/YAML output; bump the version on any
 // incompatible change.
 const (
-	APIVersion   = "pleg.kubectl.io/v1alpha1"
-	KindSingle   = "Diagnosis"
-	KindList     = "DiagnosisList"
-	maxTimeline  = 40
-	maxSampleLen = 240
+	APIVersion  = "pleg.kubectl.io/v1alpha1"
+	KindSingle  = "Diagnosis"
+	KindList    = "DiagnosisList"
+	maxTimeline = 40
 )
 
 // Severity orders findings: info < warning < critical.
@@ -97,10 +96,14 @@ func (r Role) MarshalText() ([]byte, error) {
 type Finding struct {
 	Severity   Severity
 	Confidence Confidence
+	// Answer is the finding in one phrase with its strongest evidence, as
+	// the report's first line says it: "containerd is not answering: 182
+	// runtime calls timed out in 6m".
+	Answer string
 	// Evidence holds the exact values and lines that triggered the rule.
 	Evidence []string
-	// Remediation holds the commands to run, most useful first; the tool never runs them.
-	Remediation []string
+	// Steps are the next steps, most useful first; the tool never runs them.
+	Steps []Step
 	// Role, when set, overrides the rule's role: a risk that explains the
 	// present trouble (a kubelet with the relist deadlock whose PLEG is stale)
 	// is that trouble's root cause.
@@ -118,14 +121,19 @@ type Rule struct {
 
 // Cause is a fired rule in the report.
 type Cause struct {
-	Rank        int        `json:"rank"`
-	ID          CauseID    `json:"id"`
-	Title       string     `json:"title"`
-	Role        Role       `json:"role"`
-	Severity    Severity   `json:"severity"`
-	Confidence  Confidence `json:"confidence"`
-	Evidence    []string   `json:"evidence"`
-	Remediation []string   `json:"remediation"`
+	Rank       int        `json:"rank"`
+	ID         CauseID    `json:"id"`
+	Title      string     `json:"title"`
+	Role       Role       `json:"role"`
+	Severity   Severity   `json:"severity"`
+	Confidence Confidence `json:"confidence"`
+	// Answer is the cause in one phrase with its strongest evidence.
+	Answer   string   `json:"answer"`
+	Evidence []string `json:"evidence"`
+	// Steps are the next steps, each with its command apart from its words;
+	// Remediation says them in one line each, as earlier versions did.
+	Steps       []Step   `json:"steps"`
+	Remediation []string `json:"remediation"`
 }
 
 // Check is one item of the expert's checklist (A–E) and how well the data covered it.
@@ -162,13 +170,25 @@ type Diagnosis struct {
 	// CollectedAt is absent when nothing in offline data carries a time.
 	CollectedAt time.Time `json:"collectedAt,omitzero"`
 	// CollectedAtYearGuessed says the data carried no year for it.
-	CollectedAtYearGuessed bool              `json:"collectedAtYearGuessed,omitempty"`
-	Verdict                Verdict           `json:"verdict"`
-	Summary                string            `json:"summary"`
-	Causes                 []Cause           `json:"causes"`
-	Checks                 []Check           `json:"checks"`
-	Sources                []snapshot.Source `json:"sources"`
-	Timeline               []TimelineEntry   `json:"timeline"`
+	CollectedAtYearGuessed bool `json:"collectedAtYearGuessed,omitempty"`
+	// Headline is the conclusion in one line: the node, its state, the top
+	// cause with its strongest evidence, the command to run next.
+	Headline string `json:"headline"`
+	// Next is the one step to run next, the headline's command.
+	Next    *Step   `json:"next,omitempty"`
+	Verdict Verdict `json:"verdict"`
+	// Summary is the node's state and its symptom: "NotReady for 16m — PLEG
+	// is not healthy (relist last seen 16m6s ago; threshold 3m)".
+	Summary  string            `json:"summary"`
+	Causes   []Cause           `json:"causes"`
+	Checks   []Check           `json:"checks"`
+	Sources  []snapshot.Source `json:"sources"`
+	Timeline []TimelineEntry   `json:"timeline"`
+	// Tracks are the rows of the incident's time strip.
+	Tracks []Track `json:"tracks,omitempty"`
+	// WindowStart is where the data's window begins: the log window before
+	// the capture time, live; offline, the oldest time the tracks hold.
+	WindowStart time.Time `json:"windowStart,omitzero"`
 	// FullerInput says what more data would tell, for a diagnosis from files.
 	FullerInput []string `json:"fullerInput,omitempty"`
 }
@@ -229,14 +249,18 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 		}
 		d.Causes = append(d.Causes, Cause{
 			ID: r.ID, Title: r.Title, Role: role, Severity: f.Severity, Confidence: f.Confidence,
-			Evidence: f.Evidence, Remediation: f.Remediation,
+			Answer: f.Answer, Evidence: f.Evidence, Steps: f.Steps,
 		})
 	}
 	d.Verdict, d.Summary = verdict(snap)
 	risksInfoUnlessTroubled(d)
 	rank(d.Causes)
+	finishSteps(d, snap)
+	d.Headline, d.Next = headline(d, snap)
 	d.Checks = checks(snap, d.Causes)
 	d.Timeline = timeline(snap)
+	d.Tracks = tracks(snap)
+	d.WindowStart = windowStart(snap, d.Tracks)
 	d.FullerInput = whatMoreWouldTell(snap)
 	if d.Sources == nil {
 		d.Sources = []snapshot.Source{}

@@ -144,7 +144,7 @@ func TestVersionInferenceBelowDirectEvidence(t *testing.T) {
 
 func stubRule(id string, role Role, sev Severity, conf Confidence) Rule {
 	return Rule{ID: CauseID(id), Title: "title of " + id, Role: role, Check: func(*snapshot.Snapshot) *Finding {
-		return &Finding{Severity: sev, Confidence: conf, Evidence: []string{"evidence of " + id}, Remediation: []string{"fix " + id}}
+		return &Finding{Severity: sev, Confidence: conf, Evidence: []string{"evidence of " + id}, Steps: []Step{advice("fix " + id)}}
 	}}
 }
 
@@ -160,7 +160,7 @@ func TestRank(t *testing.T) {
 		stubRule("aa-root", RootCause, Warning, Low),
 		stubRule("mm-root", RootCause, Warning, Medium),
 		{ID: "promoted", Title: "title of promoted", Role: Risk, Check: func(*snapshot.Snapshot) *Finding {
-			return &Finding{Severity: Warning, Confidence: Low, Role: RootCause, Evidence: []string{"e"}, Remediation: []string{"r"}}
+			return &Finding{Severity: Warning, Confidence: Low, Role: RootCause, Evidence: []string{"e"}, Steps: []Step{advice("r")}}
 		}},
 	}
 	// Severity first; then root cause > load > symptom > risk; then confidence; then ID.

@@ -338,9 +338,18 @@ func assertFinding(t *testing.T, f *Finding, w *want) {
 			t.Errorf("evidence has %q:\n%s", sub, joined)
 		}
 	}
-	if len(f.Remediation) == 0 {
-		t.Errorf("fired without remediation")
+	if len(f.Steps) == 0 {
+		t.Errorf("fired without next steps")
 	}
+}
+
+// stepsText is a finding's steps in one line each, as Remediation says them.
+func stepsText(f *Finding) string {
+	var lines []string
+	for _, st := range f.Steps {
+		lines = append(lines, st.String())
+	}
+	return strings.Join(lines, "\n")
 }
 
 // causeIDs lists the IDs of a diagnosis's causes, in rank order.

@@ -91,23 +91,6 @@ const (
 	BestEffortWarning = 0.1
 )
 
-// runtimeInfo names the node's container runtime and the commands to inspect it.
-type runtimeInfo struct{ unit, cli string }
-
-func runtimeOf(s *snapshot.Snapshot) runtimeInfo {
-	v := ""
-	if s.Node != nil {
-		v = s.Node.Status.NodeInfo.ContainerRuntimeVersion
-	}
-	switch {
-	case strings.HasPrefix(v, "docker"):
-		return runtimeInfo{unit: "docker", cli: "docker"}
-	case strings.HasPrefix(v, "cri-o"):
-		return runtimeInfo{unit: "crio", cli: "crictl"}
-	}
-	return runtimeInfo{unit: "containerd", cli: "crictl"}
-}
-
 // nodeInCommand names the node in a command to run: "NODE" when the data
 // never names it.
 func nodeInCommand(s *snapshot.Snapshot) string {
@@ -131,19 +114,18 @@ func signalEvidence(what string, st *kubelet.SignalStats, logName string, now ti
 	return b.String()
 }
 
-// sampleEvidence quotes the newest sample line of a signal.
+// sampleEvidence quotes the newest sample line of a signal, whole (the
+// scanner keeps lines up to 2 KiB).
 func sampleEvidence(st *kubelet.SignalStats) []string {
 	if len(st.Samples) == 0 {
 		return nil
 	}
-	line := st.Samples[len(st.Samples)-1]
-	if len(line) > maxSampleLen {
-		line = line[:maxSampleLen] + "…"
-	}
-	return []string{"latest: " + line}
+	return []string{"latest: " + st.Samples[len(st.Samples)-1]}
 }
 
-// countsByName prints a count map largest first: "ListContainers 300, ContainerStatus 112".
+// countsByName prints a count map largest first: "ListContainers 300,
+// ContainerStatus 112"; past limit names, the rest is summed ("others 12"),
+// so the parts always add up to the whole.
 func countsByName(counts map[string]int, limit int) string {
 	type kv struct {
 		k string
@@ -162,7 +144,11 @@ func countsByName(counts map[string]int, limit int) string {
 	var parts []string
 	for i, e := range list {
 		if i == limit {
-			parts = append(parts, fmt.Sprintf("+%d more", len(list)-limit))
+			rest := 0
+			for _, r := range list[limit:] {
+				rest += r.v
+			}
+			parts = append(parts, fmt.Sprintf("others %s", humanize.Count(rest)))
 			break
 		}
 		parts = append(parts, fmt.Sprintf("%s %s", e.k, humanize.Count(e.v)))
@@ -208,4 +194,13 @@ func severityMax(a, b Severity) Severity {
 		return a
 	}
 	return b
+}
+
+// spanOf says over how long a signal occurred: " in 6m", or "" when its
+// times are not known or it occurred once.
+func spanOf(st *kubelet.SignalStats) string {
+	if st.First.IsZero() || !st.Last.After(st.First) {
+		return ""
+	}
+	return " in " + humanize.Duration(st.Last.Sub(st.First))
 }

@@ -34,11 +34,10 @@ func allocatableOf(s *snapshot.Snapshot, r corev1.ResourceName) *resource.Quanti
 }
 
 func nodeOverload(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Confidence: High, Remediation: []string{
-		fmt.Sprintf("find the heaviest pods: kubectl top pods -A --sort-by=memory | head; kubectl describe node %s | grep -A20 'Allocated resources'", nodeInCommand(s)),
-		"on the node: top -o %MEM; vmstat 1 5 (wa = I/O wait); dmesg -T | grep -iE 'oom|blocked for more' | tail",
-		"set requests/limits on the heavy pods, move some elsewhere, or add capacity",
-		"hung tasks (D state, often NFS or a failing disk) may need the mount fixed or a reboot after a drain",
+	f := &Finding{Confidence: High, Answer: "the node is saturated", Steps: []Step{
+		clusterStep("find the heaviest pods", fmt.Sprintf("kubectl top pods -A --sort-by=memory | head; kubectl describe node %s | grep -A20 'Allocated resources'", nodeInCommand(s))),
+		nodeStep("see what the node spends its time on", "top -b -n1 -o %MEM | head -20; vmstat 1 5; dmesg -T | grep -iE 'oom|blocked for more' | tail").expecting("wa in vmstat is I/O wait"),
+		advice("set requests and limits on the heavy pods, move some elsewhere, or add capacity"),
 	}}
 	// busyOnly stays true while the only evidence is a busy CPU: one
 	// sample of a CPU at 100% is a node at work, a risk that matters when
@@ -105,6 +104,7 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	if busyOnly {
 		f.Role = Risk
 	}
+	f.Answer += ": " + f.Evidence[0]
 	return f
 }
 
@@ -132,14 +132,14 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 	} else if s.Config != nil {
 		maxPods = s.Config.MaxPods
 	}
-	spread := fmt.Sprintf("spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about %d on this node", DensityPodsWarning)
+	spread := advice(fmt.Sprintf("spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about %d on this node", DensityPodsWarning))
 	if maxPods > 0 && maxPods <= DensityPodsWarning {
 		// A small maxPods is already below the danger line: more room is the fix.
-		spread = fmt.Sprintf("spread the pods: add nodes (this node's maxPods is %d and nearly used), or set requests so the scheduler places fewer pods here", maxPods)
+		spread = advice(fmt.Sprintf("spread the pods: add nodes (this node's maxPods is %d and nearly used), or set requests so the scheduler places fewer pods here", maxPods))
 	}
-	f := &Finding{Confidence: High, Remediation: []string{
+	f := &Finding{Confidence: High, Answer: "the node runs too many pods or containers", Steps: []Step{
 		spread,
-		fmt.Sprintf("move pods off now: kubectl drain %s --ignore-daemonsets --delete-emptydir-data (then uncordon)", nodeInCommand(s)),
+		drainStep(s, "move its pods elsewhere now (uncordon it after)"),
 	}}
 	if podsKnown {
 		ev := fmt.Sprintf("%d running pods", pods)
@@ -157,6 +157,7 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 		}
 		if f.Severity != 0 {
 			f.Evidence = append(f.Evidence, ev)
+			f.Answer = "the node runs too many pods: " + ev
 		}
 	}
 	if s.Metrics != nil && len(s.Metrics.Containers) > 0 {
@@ -168,7 +169,7 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 		ev := fmt.Sprintf("%s containers (%s exited)", humanize.Count(total), humanize.Count(exited))
 		if exited >= ExitedContainersWarning {
 			f.Severity = severityMax(f.Severity, Warning)
-			f.Remediation = append(f.Remediation, "remove exited containers, each of which every relist inspects: crictl rm $(crictl ps -a -q --state exited)")
+			f.Steps = append(f.Steps, nodeStep("remove exited containers, each of which every relist inspects", "crictl rm $(crictl ps -a -q --state exited)"))
 		}
 		if f.Severity != 0 {
 			f.Evidence = append(f.Evidence, ev)
@@ -197,9 +198,9 @@ func unboundedPods(s *snapshot.Snapshot) *Finding {
 	if len(bestEffort) == 0 {
 		return nil
 	}
-	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
-		"set requests and limits on these pods, or a LimitRange with defaults in their namespaces",
-		"reserve resources for system daemons too (see missing-reservations) so that pods cannot starve the runtime",
+	f := &Finding{Severity: Info, Confidence: High, Answer: "pods run without requests or limits", Steps: []Step{
+		advice("set requests and limits on these pods, or a LimitRange with defaults in their namespaces"),
+		advice("reserve resources for system daemons too (see missing-reservations) so that pods cannot starve the runtime"),
 	}}
 	if len(bestEffort) >= 5 || float64(len(bestEffort)) >= BestEffortWarning*float64(len(running)) {
 		f.Severity = Warning
@@ -217,9 +218,9 @@ func unboundedPods(s *snapshot.Snapshot) *Finding {
 }
 
 func missingReservations(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Severity: Warning, Remediation: []string{
-		"reserve resources in the kubelet config: systemReserved: {cpu: 500m, memory: 1Gi} and kubeReserved: {cpu: 500m, memory: 1Gi} (size to the node), then restart the kubelet",
-		"keep evictionHard thresholds so the kubelet evicts pods before the node runs out",
+	f := &Finding{Severity: Warning, Answer: "no resources are reserved for the system daemons", Steps: []Step{
+		advice("reserve resources in the kubelet config — systemReserved: {cpu: 500m, memory: 1Gi} and kubeReserved: {cpu: 500m, memory: 1Gi}, sized to the node — then restart the kubelet"),
+		advice("keep evictionHard thresholds so the kubelet evicts pods before the node runs out"),
 	}}
 	if s.Config != nil {
 		if s.Config.Reserved() {

@@ -287,7 +287,7 @@ func TestPodDensityAdviceFitsASmallMaxPods(t *testing.T) {
 	if f == nil || f.Severity != Warning {
 		t.Fatalf("15 of 16 pods: %+v", f)
 	}
-	if advice := strings.Join(f.Remediation, "\n"); strings.Contains(advice, "to about 70") || !strings.Contains(advice, "maxPods is 16") {
+	if advice := stepsText(f); strings.Contains(advice, "to about 70") || !strings.Contains(advice, "maxPods is 16") {
 		t.Errorf("advice for maxPods 16:\n%s", advice)
 	}
 }

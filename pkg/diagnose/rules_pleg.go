@@ -66,12 +66,13 @@ func startedRecently(s *snapshot.Snapshot) bool {
 
 func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	rt := runtimeOf(s)
-	f := &Finding{Remediation: []string{
-		fmt.Sprintf("collect what the relist waits on, on the node: time %s ps -a; time %s pods (a hang points at the runtime)", rt.cli, rt.cli),
-		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | tail -100; journalctl -k --since -1h | grep -iE 'blocked for more|oom'", rt.unit),
-		"look for processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
-		fmt.Sprintf("if it persists: systemctl restart %s && systemctl restart kubelet", rt.unit),
-		fmt.Sprintf("before a reboot (last resort): kubectl drain %s --ignore-daemonsets --delete-emptydir-data", nodeInCommand(s)),
+	f := &Finding{Answer: "the PLEG relist is stalled", Steps: []Step{
+		rt.answersStep(),
+		rt.journalStep("tail -100"),
+		nodeStep("look for hung tasks and OOM kills in the kernel's log", "journalctl -k --since -1h --no-pager | grep -iE 'blocked for more|oom'"),
+		dStateStep,
+		rt.restartStep(),
+		drainStep(s, "if it persists, drain the node before a reboot"),
 	}}
 	current := 0 // independent sources that say PLEG is stale now
 	if ready, p, ok := readyPLEG(s); ok {
@@ -79,11 +80,13 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", age(s, ready.LastTransitionTime.Time))
 		if p.Stale > 0 {
 			ev += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
+			f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
 		}
 		f.Evidence = append(f.Evidence, ev)
 	}
 	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
 		current++
+		f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(stale), humanize.Duration(plegThreshold(s)))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection (threshold %s)",
 			humanize.Duration(stale), humanize.Duration(plegThreshold(s))))
 	}
@@ -145,8 +148,8 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 	if v != Starting {
 		return nil
 	}
-	f := &Finding{Severity: Info, Confidence: High, Remediation: []string{
-		fmt.Sprintf("wait %s and run kubectl pleg diagnose %s again; it is a problem only if it persists", humanize.Duration(StartupGrace), nodeInCommand(s)),
+	f := &Finding{Severity: Info, Confidence: High, Answer: "the kubelet is still starting", Steps: []Step{
+		clusterStep(fmt.Sprintf("wait %s and diagnose again: it is a problem only if it persists", humanize.Duration(StartupGrace)), "kubectl pleg diagnose "+nodeInCommand(s)),
 	}}
 	if ready := s.Ready(); ready != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
@@ -161,10 +164,10 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 }
 
 func flapping(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Remediation: []string{
-		fmt.Sprintf("see the transitions: kubectl get events -A --field-selector involvedObject.name=%s --sort-by=.lastTimestamp", nodeInCommand(s)),
-		"a flapping node usually has one of the root causes above; fix it rather than restarting the kubelet again",
-		fmt.Sprintf("while investigating, keep new pods off it: kubectl cordon %s", nodeInCommand(s)),
+	f := &Finding{Answer: "the node flaps between Ready and NotReady", Steps: []Step{
+		clusterStep("see the transitions", fmt.Sprintf("kubectl get events -A --field-selector involvedObject.name=%s --sort-by=.lastTimestamp", nodeInCommand(s))),
+		advice("a flapping node usually has one of the root causes above: fix it rather than restarting the kubelet again"),
+		cordonStep(s),
 	}}
 	flaps := 0
 	if n, first, last := eventsMatching(s, 0, "NodeNotReady"); n > 0 {
@@ -204,7 +207,11 @@ func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Confidence: Low,
-		Remediation: []string{fmt.Sprintf("kubectl describe node %s; on the node: journalctl -u kubelet --since -1h --no-pager | tail -100", nodeInCommand(s))},
+		Answer: "the node is NotReady for a reason no rule knows",
+		Steps: []Step{
+			clusterStep("read the node's conditions and events", "kubectl describe node "+nodeInCommand(s)),
+			nodeStep("read what the kubelet logged", "journalctl -u kubelet --since -1h --no-pager | tail -100"),
+		},
 	}
 	if ready := s.Ready(); ready != nil {
 		if ready.Status != corev1.ConditionFalse {

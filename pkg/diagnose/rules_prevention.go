@@ -26,7 +26,7 @@ var runtimeBugs = []struct {
 }
 
 func knownBugVersion(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Severity: Warning, Confidence: High}
+	f := &Finding{Severity: Warning, Confidence: High, Answer: "the node runs a version with known PLEG hangs"}
 	kubeletVersion, runtimeVersion := "", ""
 	if s.Node != nil {
 		kubeletVersion = s.Node.Status.NodeInfo.KubeletVersion
@@ -41,7 +41,7 @@ func knownBugVersion(s *snapshot.Snapshot) *Finding {
 			// A stale relist on a kubelet with the deadlock is most likely the deadlock.
 			f.Severity, f.Role, f.Confidence = Critical, RootCause, Medium
 		}
-		f.Remediation = append(f.Remediation, "upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)")
+		f.Steps = append(f.Steps, advice("upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)"))
 	}
 	if name, ver, found := strings.Cut(runtimeVersion, "://"); found {
 		v, err := version.ParseGeneric(ver)
@@ -51,7 +51,7 @@ func knownBugVersion(s *snapshot.Snapshot) *Finding {
 			}
 			if (bug.below != nil && v.LessThan(bug.below)) || (bug.exact != nil && v.EqualTo(bug.exact)) {
 				f.Evidence = append(f.Evidence, fmt.Sprintf("runtime %s: %s", runtimeVersion, bug.why))
-				f.Remediation = append(f.Remediation, fmt.Sprintf("upgrade %s to a current release, draining the node first", name))
+				f.Steps = append(f.Steps, advice(fmt.Sprintf("upgrade %s to a current release, draining the node first", name)))
 			}
 		}
 	}
@@ -95,8 +95,9 @@ func noNodeMonitoring(s *snapshot.Snapshot) *Finding {
 	}
 	return &Finding{Severity: Info, Confidence: Medium,
 		Evidence: []string{"no node-problem-detector, node-exporter or similar agent runs on the node, and no node-problem-detector conditions are set"},
-		Remediation: []string{
-			"deploy node-problem-detector (it turns kernel hangs and runtime trouble into node conditions and events)",
-			"scrape kubelet /metrics and alert on time() - kubelet_pleg_last_seen_seconds > 180 and on relist duration p99",
+		Answer:   "nothing watches the node for kernel and runtime trouble",
+		Steps: []Step{
+			advice("deploy node-problem-detector: it turns kernel hangs and runtime trouble into node conditions and events"),
+			clusterStep("alert on the kubelet's PLEG metrics before the node goes NotReady", "kubectl pleg alerts > pleg-alerts.yaml"),
 		}}
 }

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -48,6 +49,23 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 	return out
 }
 
+// waitsShort says in a few words how the kubelet's endpoints showed it
+// waiting on the runtime: "/metrics took 15s, /healthz 63ms".
+func waitsShort(s *snapshot.Snapshot) string {
+	var slow []string
+	for _, name := range runtimeBoundSources {
+		if src, ok := s.Source(name); ok && (src.Status == snapshot.StatusTimeout || src.Elapsed() >= SlowSource) {
+			slow = append(slow, fmt.Sprintf("/%s took %s", endpointOf(name), humanize.Duration(src.Elapsed())))
+		} else if ok && src.Status == snapshot.StatusError {
+			slow = append(slow, fmt.Sprintf("/%s failed on a runtime error", endpointOf(name)))
+		}
+	}
+	if _, quickest := kubeletAnswersAtOnce(s); quickest != "" {
+		slow = append(slow, quickest)
+	}
+	return strings.Join(slow, ", ")
+}
+
 // kubeletAnswersAtOnce says the kubelet itself is alive and quick: /healthz
 // or /configz answered well within SlowSource. quickest says which, how fast.
 func kubeletAnswersAtOnce(s *snapshot.Snapshot) (bool, string) {
@@ -86,14 +104,17 @@ func kubeletUnreachable(s *snapshot.Snapshot) []snapshot.Source {
 }
 
 func kubeletDown(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Remediation: []string{
-		"on the node: systemctl status kubelet; journalctl -u kubelet -n 200 --no-pager",
-		"check that the node is up (cloud console, ping) and that the API server reaches the kubelet port (10250)",
-		fmt.Sprintf("if the node is gone or wedged: kubectl drain %s --ignore-daemonsets --delete-emptydir-data, then reboot or replace it", nodeInCommand(s)),
+	f := &Finding{Answer: "the kubelet is not posting status or answering", Steps: []Step{
+		nodeStep("see whether the kubelet runs, and what it last said", "systemctl status kubelet; journalctl -u kubelet -n 200 --no-pager"),
+		advice("check that the node is up (cloud console, ping) and that the API server reaches the kubelet port (10250)"),
+		drainStep(s, "if the node is gone or wedged, drain it, then reboot or replace it"),
 	}}
 	ready := s.Ready()
 	if ready != nil && ready.Status == corev1.ConditionUnknown {
 		f.Severity, f.Confidence = Critical, High
+		if !ready.LastHeartbeatTime.IsZero() {
+			f.Answer = "the kubelet stopped posting status; last heartbeat " + humanize.Ago(ready.LastHeartbeatTime.Time, s.CollectedAt)
+		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=Unknown since %s (%s: %s)",
 			humanize.Ago(ready.LastTransitionTime.Time, s.CollectedAt), ready.Reason, ready.Message))
 		if !ready.LastHeartbeatTime.IsZero() {
@@ -141,10 +162,11 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 
 func runtimeDown(s *snapshot.Snapshot) *Finding {
 	rt := runtimeOf(s)
-	f := &Finding{Remediation: []string{
-		fmt.Sprintf("on the node: systemctl status %s; journalctl -u %s --since -1h --no-pager | tail -100", rt.unit, rt.unit),
-		fmt.Sprintf("check the runtime socket answers: %s version (socket from kubelet containerRuntimeEndpoint)", rt.cli),
-		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
+	f := &Finding{Answer: rt.name + " is down or not ready", Steps: []Step{
+		rt.statusStep(),
+		rt.journalStep("tail -100"),
+		rt.noteAssumed(nodeStep("check that the runtime's socket answers", rt.cli+" version").expecting("its socket is the kubelet's containerRuntimeEndpoint")),
+		rt.restartStep(),
 	}}
 	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse {
 		sigs := kubelet.ClassifyString(ready.Message)
@@ -152,6 +174,7 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		case sigs.Has(kubelet.RuntimeDown):
 			f.Severity, f.Confidence = Critical, High
 			f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
+			f.Answer = fmt.Sprintf("%s is down: the kubelet has said so for %s", rt.name, age(s, ready.LastTransitionTime.Time))
 		case sigs.Has(kubelet.RuntimeStatusPending) && !startedRecently(s):
 			f.Severity, f.Confidence = Critical, Medium
 			f.Evidence = append(f.Evidence, fmt.Sprintf("runtime status check has not completed for %s: %s",
@@ -217,19 +240,27 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	if !timeouts.substantial(RuntimeTimeoutsWarning) && dockerTimeouts == 0 && gcTimeouts == 0 && !own.substantial(RuntimeTimeoutsWarning) && len(waits) == 0 {
 		return nil
 	}
-	f := &Finding{Severity: Warning, Confidence: Medium, Remediation: []string{
-		fmt.Sprintf("on the node, see whether the runtime answers: time %s ps; time %s pods (a hang confirms it)", rt.cli, rt.cli),
-		fmt.Sprintf("journalctl -u %s --since -1h --no-pager | grep -iE 'error|timeout|deadline' | tail -50", rt.unit),
-		"look for runc/shim processes stuck in D state: ps -eo state,pid,etime,cmd | awk '$1 ~ /D/'",
-		fmt.Sprintf("restart the runtime, then the kubelet: systemctl restart %s && systemctl restart kubelet", rt.unit),
-		fmt.Sprintf("if it keeps hanging: kubectl drain %s --ignore-daemonsets --delete-emptydir-data and reboot (last resort)", nodeInCommand(s)),
+	f := &Finding{Severity: Warning, Confidence: Medium, Answer: rt.name + " is not answering", Steps: []Step{
+		rt.answersStep(),
+		rt.journalStep("grep -iE 'error|timeout|deadline' | tail -50"),
+		dStateStep,
+		rt.restartStep(),
+		drainStep(s, "if it keeps hanging, drain the node and reboot it"),
 	}}
 	if timeouts.substantial(RuntimeTimeoutsWarning) {
-		what := "runtime call timeout (DeadlineExceeded)"
-		if len(st.Operations) > 0 {
-			what += " on " + countsByName(st.Operations, 4)
+		ev := signalEvidence("runtime call timeout (DeadlineExceeded)", st, "kubelet log", s.CollectedAt)
+		named := 0
+		for _, n := range st.Operations {
+			named += n
 		}
-		f.Evidence = append(f.Evidence, signalEvidence(what, st, "kubelet log", s.CollectedAt))
+		switch {
+		case named == st.Count:
+			ev += "; by call: " + countsByName(st.Operations, 4)
+		case named > 0:
+			ev += fmt.Sprintf("; %s of them name the call: %s", humanize.Count(named), countsByName(st.Operations, 4))
+		}
+		f.Evidence = append(f.Evidence, ev)
+		f.Answer = fmt.Sprintf("%s is not answering: %s runtime calls timed out%s", rt.name, humanize.Count(st.Count), spanOf(st))
 		if st.Count >= RuntimeTimeoutsCritical || plegStaleNow(s) {
 			f.Severity = Critical
 		}
@@ -246,6 +277,9 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	}
 	if len(waits) > 0 {
 		f.Evidence = append(f.Evidence, waits...)
+		if !timeouts.substantial(RuntimeTimeoutsWarning) {
+			f.Answer = fmt.Sprintf("%s is not answering: the kubelet waits on it (%s)", rt.name, waitsShort(s))
+		}
 		if plegStaleNow(s) {
 			f.Severity = Critical
 		}
@@ -336,16 +370,8 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 		}
 		f.Evidence = append(f.Evidence, ev)
 	}
-	f.Evidence = append(f.Evidence, sampleEvidence(st)...)
-	rt := runtimeOf(s)
-	f.Remediation = []string{
-		fmt.Sprintf("on the node: %s inspect %s (look at its mounts: a hung NFS or disk volume is the usual reason)", rt.cli, top.id),
-		fmt.Sprintf("find its shim and runc processes: ps -eo state,pid,etime,cmd | grep %s", top.id[:min(12, len(top.id))]),
-		"kill the hung runc/shim process, or stop the pod sandbox: crictl stopp <POD-SANDBOX-ID>",
-	}
-	if p, ok := owner[top.id]; ok {
-		f.Remediation = append(f.Remediation, fmt.Sprintf("last resort: kubectl -n %s delete pod %s --grace-period=0 --force", p.Namespace, p.Name))
-	}
+	f.Evidence = append(f.Evidence, sampleNaming(st, top.id)...)
+	f.Answer, f.Steps = stuckSteps(s, top.id, st, owner)
 	return f
 }
 
@@ -366,13 +392,61 @@ func unstoppableContainer(s *snapshot.Snapshot) *Finding {
 	if p, ok := podsByContainerID(s)[id]; ok {
 		ev += fmt.Sprintf(" — pod %s/%s", p.Namespace, p.Name)
 	}
-	f.Evidence = append([]string{ev}, sampleEvidence(st)...)
-	rt := runtimeOf(s)
-	f.Remediation = []string{
-		fmt.Sprintf("on the node: %s inspect %s (its mounts: a hung NFS or disk volume is the usual reason it would not stop)", rt.cli, id),
-		fmt.Sprintf("find its processes in D state: ps -eo state,pid,etime,cmd | grep %s", id[:min(12, len(id))]),
-	}
+	f.Evidence = append([]string{ev}, sampleNaming(st, id)...)
+	f.Answer, f.Steps = stuckSteps(s, id, st, podsByContainerID(s))
+	f.Steps = f.Steps[:2] // it was killed: nothing is left to stop
 	return f
+}
+
+// sampleNaming quotes the newest sample line that names id: the stuck
+// container's own line, not another one's.
+func sampleNaming(st *kubelet.SignalStats, id string) []string {
+	for i := len(st.Samples) - 1; i >= 0; i-- {
+		if strings.Contains(st.Samples[i], id) {
+			return []string{"latest: " + st.Samples[i]}
+		}
+	}
+	return nil
+}
+
+// stuckSteps are the steps for one container or sandbox that blocks the
+// runtime: inspect it (its mounts), find its processes, stop it — named by
+// its full ID, with its pod beside it when the pods list or the log lines
+// tell it — and, last, force-delete its pod.
+func stuckSteps(s *snapshot.Snapshot, id string, st *kubelet.SignalStats, owner map[string]snapshot.Pod) (string, []Step) {
+	rt := runtimeOf(s)
+	pod := st.ObjectPods[id]
+	if p, ok := owner[id]; ok {
+		pod = p.Namespace + "/" + p.Name
+	}
+	kind := st.ObjectKinds[id]
+	if kind == "" {
+		kind = "container"
+		if _, isContainer := owner[id]; !isContainer && pod != "" {
+			kind = "sandbox"
+		}
+	}
+	who := fmt.Sprintf("%s %s", kind, shortID(id))
+	if pod != "" {
+		who += " of pod " + pod
+	}
+	inspect, stop := rt.cli+" inspect "+id, "crictl stop "+id
+	if kind == "sandbox" {
+		inspect, stop = "crictl inspectp "+id, "crictl stopp "+id
+	}
+	if rt.cli == "docker" {
+		stop = "docker kill " + id
+	}
+	steps := []Step{
+		rt.noteAssumed(nodeStep(fmt.Sprintf("look at the %s's mounts: a hung NFS or disk volume is the usual reason", who), inspect)),
+		nodeStep("find its processes, and whether they are stuck in D state", fmt.Sprintf("ps -eo state,pid,etime,wchan:32,cmd | grep %s", id[:min(12, len(id))])),
+		rt.noteAssumed(nodeStep("stop it, or kill its hung runc/shim process", stop)),
+	}
+	if ns, name, ok := strings.Cut(pod, "/"); ok {
+		steps = append(steps, Step{Do: "force-delete its pod", On: OnCluster,
+			Run: fmt.Sprintf("kubectl -n %s delete pod %s --grace-period=0 --force", ns, name), LastResort: true})
+	}
+	return who + " blocks the runtime", steps
 }
 
 func podsByContainerID(s *snapshot.Snapshot) map[string]snapshot.Pod {
@@ -386,13 +460,17 @@ func podsByContainerID(s *snapshot.Snapshot) map[string]snapshot.Pod {
 }
 
 func cniNotReady(s *snapshot.Snapshot) *Finding {
-	f := &Finding{Remediation: []string{
-		fmt.Sprintf("is the CNI pod running on the node? kubectl get pods -A -o wide --field-selector spec.nodeName=%s | grep -iE 'calico|cilium|flannel|weave|canal|aws-node|azure|antrea|kube-router'", nodeInCommand(s)),
-		"on the node: ls -l /etc/cni/net.d /opt/cni/bin; journalctl -u kubelet | grep -i cni | tail -20",
-		"restart the CNI agent pod on this node (kubectl -n <ns> delete pod <cni-pod>); its DaemonSet recreates it",
+	f := &Finding{Answer: "the network (CNI) plugin is not ready", Steps: []Step{
+		clusterStep("see whether the CNI agent's pod runs on the node", fmt.Sprintf("kubectl get pods -A -o wide --field-selector spec.nodeName=%s | grep -iE 'calico|cilium|flannel|weave|canal|aws-node|azure|antrea|kube-router'", nodeInCommand(s))),
+		nodeStep("see whether the CNI config and plugins are there, and what the kubelet says of them", "ls -l /etc/cni/net.d /opt/cni/bin; journalctl -u kubelet --since -1h --no-pager | grep -i cni | tail -20"),
+		advice("restart the CNI agent's pod on this node (delete it: its DaemonSet recreates it)"),
 	}}
 	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse && kubelet.ClassifyString(ready.Message).Has(kubelet.NetworkNotReady) {
 		f.Severity, f.Confidence = Critical, High
+		// "…reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
+		if i := strings.LastIndex(ready.Message, "message:"); i >= 0 {
+			f.Answer += ": " + strings.TrimSpace(ready.Message[i+len("message:"):])
+		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
 	}
 	if c := s.Condition(corev1.NodeNetworkUnavailable); c != nil && c.Status == corev1.ConditionTrue {

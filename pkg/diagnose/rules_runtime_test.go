@@ -203,17 +203,22 @@ func TestRuntimeDownGCEventsNameTheRuntime(t *testing.T) {
 	assertFinding(t, runtimeDown(s), &want{sev: Critical, conf: High, notEvidence: []string{"GC failures"}})
 }
 
-// The remediation names the node's own runtime.
+// The remediation names the node's own runtime; Docker on a kubelet of
+// 1.24 or later runs behind cri-dockerd, before it behind dockershim.
 func TestRuntimeDownRemediationNamesRuntime(t *testing.T) {
-	for rt, unit := range map[string]string{"docker://20.10.24": "docker", "containerd://1.7.20": "containerd", "cri-o://1.28.1": "crio"} {
-		s := mod(onNode(notReady("container runtime is down", 4*time.Minute), withVersions("v1.28.3", rt)))
+	for _, tc := range []struct{ kubelet, rt, unit string }{
+		{"v1.28.3", "docker://20.10.24", "docker cri-docker"}, {"v1.22.17", "docker://20.10.24", "docker"},
+		{"v1.28.3", "containerd://1.7.20", "containerd"}, {"v1.28.3", "cri-o://1.28.1", "crio"},
+	} {
+		rt, unit := tc.rt, tc.unit
+		s := mod(onNode(notReady("container runtime is down", 4*time.Minute), withVersions(tc.kubelet, rt)))
 		f := runtimeDown(s)
 		if f == nil {
 			t.Fatalf("%s: did not fire", rt)
 		}
 		want := "systemctl restart " + unit + " && systemctl restart kubelet"
-		if !strings.Contains(strings.Join(f.Remediation, "\n"), want) {
-			t.Errorf("%s: remediation lacks %q: %q", rt, want, f.Remediation)
+		if !strings.Contains(stepsText(f), want) {
+			t.Errorf("%s: remediation lacks %q: %q", rt, want, stepsText(f))
 		}
 	}
 }
@@ -240,20 +245,20 @@ func TestRuntimeUnresponsive(t *testing.T) {
 		{
 			name: "2 timeouts are a whole excerpt",
 			snap: mod(kubeletLog(lists(2)...)),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"2× runtime call timeout (DeadlineExceeded) on ListContainers 2"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"2× runtime call timeout (DeadlineExceeded) in kubelet log", "; by call: ListContainers 2"}},
 		},
 		{
 			name: "3 timeouts",
 			snap: mod(kubeletLog(lists(3)...)),
 			want: &want{sev: Warning, conf: Medium, evidence: []string{
-				"3× runtime call timeout (DeadlineExceeded) on ListContainers 3 in kubelet log (first 08:58:40Z, last 08:59:00Z, 1m ago)",
+				"3× runtime call timeout (DeadlineExceeded) in kubelet log (first 08:58:40Z, last 08:59:00Z, 1m ago); by call: ListContainers 3",
 				"latest: ", "context deadline exceeded",
 			}},
 		},
 		{
 			name: "9 timeouts",
 			snap: mod(kubeletLog(lists(9)...)),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"9× runtime call timeout (DeadlineExceeded) on ListContainers 9"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"9× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ListContainers 9"}},
 		},
 		{
 			name: "3 timeouts while PLEG is stale",
@@ -273,13 +278,13 @@ func TestRuntimeUnresponsive(t *testing.T) {
 		{
 			name: "10 timeouts",
 			snap: mod(kubeletLog(lists(10)...)),
-			want: &want{sev: Critical, conf: High, evidence: []string{"10× runtime call timeout (DeadlineExceeded) on ListContainers 10"}},
+			want: &want{sev: Critical, conf: High, evidence: []string{"10× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ListContainers 10"}},
 		},
 		{
 			name: "timeouts with failed relists",
 			snap: mod(kubeletLog(append(lists(10), kline(ago(30*time.Second), relistFailed), kline(ago(20*time.Second), relistFailed))...)),
 			want: &want{sev: Critical, conf: High, evidence: []string{
-				"12× runtime call timeout (DeadlineExceeded) on ListContainers 10 in kubelet log",
+				"12× runtime call timeout (DeadlineExceeded) in kubelet log", "; 10 of them name the call: ListContainers 10",
 				`2× "GenericPLEG: Unable to retrieve pods" in kubelet log (first 08:59:30Z, last 08:59:40Z, 20s ago)`,
 			}},
 		},
@@ -296,7 +301,7 @@ func TestRuntimeUnresponsive(t *testing.T) {
 			name: "one container behind every timeout",
 			snap: mod(kubeletLog(klines(10, func(int) string { return containerStatusTimeout(cid(1)) })...)),
 			want: &want{sev: Critical, conf: Medium, evidence: []string{
-				"10× runtime call timeout (DeadlineExceeded) on ContainerStatus 10",
+				"10× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ContainerStatus 10",
 				"100% of the timeouts name one container 0001e3b0c442e… (see stuck-container)",
 			}},
 		},
@@ -315,7 +320,7 @@ func TestRuntimeUnresponsiveDominantShareCountsAllTimeouts(t *testing.T) {
 	lines = append(lines, klines(3, func(int) string { return containerStatusTimeout(cid(1)) })...)
 	s := mod(kubeletLog(lines...))
 	assertFinding(t, runtimeUnresponsive(s), &want{sev: Critical, conf: High,
-		evidence:    []string{"23× runtime call timeout (DeadlineExceeded) on ListContainers 20, ContainerStatus 3"},
+		evidence:    []string{"23× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ListContainers 20, ContainerStatus 3"},
 		notEvidence: []string{"100% of the timeouts"},
 	})
 	d := Diagnose(s)
@@ -376,7 +381,7 @@ func TestStuckContainerRemediationNamesPod(t *testing.T) {
 	if f == nil {
 		t.Fatal("did not fire")
 	}
-	rem := strings.Join(f.Remediation, "\n")
+	rem := stepsText(f)
 	for _, w := range []string{"crictl inspect " + cid(1), "grep " + cid(1)[:12], "kubectl -n shop delete pod app-1 --grace-period=0 --force"} {
 		if !strings.Contains(rem, w) {
 			t.Errorf("remediation lacks %q:\n%s", w, rem)

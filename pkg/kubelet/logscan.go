@@ -8,7 +8,7 @@ import (
 
 // Bounds that keep a LogSummary small whatever the size of the log.
 const (
-	maxSampleLen  = 400  // bytes of a sample line kept
+	maxSampleLen  = 2048 // bytes of a sample line kept: whole, for any kubelet line but a pathological one
 	newestSamples = 3    // newest sample lines kept per signal (plus the first one)
 	maxTimes      = 64   // newest occurrence times kept per signal
 	maxObjects    = 1024 // distinct container/sandbox IDs tracked per signal
@@ -29,8 +29,12 @@ type LogSummary struct {
 	// LongLines counts lines cut at maxLineLen bytes.
 	LongLines int64
 	// Host is the host name of the newest syslog-style line read (journald
-	// and syslog print it): the node the log comes from.
-	Host    string
+	// and syslog print it): the node the log comes from, often shortened.
+	Host string
+	// NodeName is the node a signal line names itself (node="…" in
+	// structured kubelet lines): the Node object's full name, where Host
+	// may be only the host's short name.
+	NodeName string
 	Signals map[Signal]*SignalStats
 }
 
@@ -60,6 +64,10 @@ type SignalStats struct {
 	// Objects counts the container/sandbox IDs named in RuntimeTimeout and
 	// StopTimedOut lines.
 	Objects map[string]int
+	// ObjectPods names the pod ("namespace/name") of an ID in Objects, when
+	// a line carried both (pod="…"); ObjectKinds says whether the ID is a
+	// pod sandbox ("sandbox") or a container, by the call that timed out.
+	ObjectPods, ObjectKinds map[string]string
 	// MaxStale and Threshold are the largest PLEG staleness reported and its threshold.
 	MaxStale, Threshold time.Duration
 	// FirstLine and LastLine are the line numbers (from 1) of the first and
@@ -144,6 +152,9 @@ func (s *logScanner) signalLine(line []byte) bool {
 	if hasTime && !s.opts.Since.IsZero() && h.time.Before(s.opts.Since) {
 		return true
 	}
+	if name := fieldValue(line, "node="); name != "" {
+		s.summary.NodeName = name
+	}
 	sigs.Each(func(sig Signal) { s.record(sig, line, h.time) })
 	return true
 }
@@ -210,10 +221,16 @@ func (s *logScanner) record(sig Signal, line []byte, t time.Time) {
 		}
 		if id := containerIDOf(line); id != "" {
 			if st.Objects == nil {
-				st.Objects = map[string]int{}
+				st.Objects, st.ObjectPods, st.ObjectKinds = map[string]int{}, map[string]string{}, map[string]string{}
 			}
 			if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
 				st.Objects[id]++
+				if pod := fieldValue(line, "pod="); strings.Contains(pod, "/") {
+					st.ObjectPods[id] = pod
+				}
+				if kind := objectKind(line); kind != "" {
+					st.ObjectKinds[id] = kind
+				}
 			}
 		}
 	}
@@ -269,6 +286,55 @@ func operationOf(line []byte) string {
 	// The bare runtime Status call: `"Status from runtime service failed"`.
 	if bytes.Contains(line, []byte("Status from runtime service failed")) {
 		return "Status"
+	}
+	return ""
+}
+
+// fieldValue returns the value of a structured klog field (key includes its
+// "="), quoted or not: `pod="ns/web-1"` gives ns/web-1. The key must start
+// the field, so that "node=" is not found inside "xnode=".
+func fieldValue(line []byte, key string) string {
+	for from := 0; ; {
+		i := bytes.Index(line[from:], []byte(key))
+		if i < 0 {
+			return ""
+		}
+		i += from
+		if i > 0 && line[i-1] != ' ' && line[i-1] != '\t' && line[i-1] != ',' && line[i-1] != '{' {
+			from = i + len(key)
+			continue
+		}
+		v := line[i+len(key):]
+		if bytes.HasPrefix(v, []byte(`\"`)) { // inside an escaped string
+			v = v[2:]
+			if end := bytes.Index(v, []byte(`\"`)); end >= 0 {
+				return string(v[:end])
+			}
+			return ""
+		}
+		if bytes.HasPrefix(v, []byte(`"`)) {
+			v = v[1:]
+			if end := bytes.IndexByte(v, '"'); end >= 0 {
+				return string(v[:end])
+			}
+			return ""
+		}
+		if end := bytes.IndexAny(v, " \t,}"); end >= 0 {
+			v = v[:end]
+		}
+		return string(v)
+	}
+}
+
+// objectKind says whether the ID a timed-out call names is a pod sandbox or
+// a container, by the call: "sandbox", "container", or "" when the line
+// names neither kind of call.
+func objectKind(line []byte) string {
+	switch {
+	case bytes.Contains(line, []byte("PodSandbox")), bytes.Contains(line, []byte("podSandboxID")):
+		return "sandbox"
+	case bytes.Contains(line, []byte("Container")), bytes.Contains(line, []byte("containerID")):
+		return "container"
 	}
 	return ""
 }

@@ -253,6 +253,9 @@ func (s *LogSummary) merge(next *LogSummary) {
 	if next.Host != "" {
 		s.Host = next.Host
 	}
+	if next.NodeName != "" {
+		s.NodeName = next.NodeName
+	}
 	for sig, st := range next.Signals {
 		// The next stretch numbers its lines from 1; in the whole log they
 		// come after the lines merged so far.
@@ -289,10 +292,16 @@ func (st *SignalStats) merge(next *SignalStats) {
 	}
 	for id, n := range next.Objects {
 		if st.Objects == nil {
-			st.Objects = map[string]int{}
+			st.Objects, st.ObjectPods, st.ObjectKinds = map[string]int{}, map[string]string{}, map[string]string{}
 		}
 		if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
 			st.Objects[id] += n
+			if pod := next.ObjectPods[id]; pod != "" {
+				st.ObjectPods[id] = pod
+			}
+			if kind := next.ObjectKinds[id]; kind != "" {
+				st.ObjectKinds[id] = kind
+			}
 		}
 	}
 	st.LastLine = next.LastLine
