@@ -23,19 +23,29 @@ var collected = time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
 // sample is a hand-made diagnosis, independent of the rules, so that the
 // golden files change only when rendering does.
 func sample(node string) *diagnose.Diagnosis {
-	return &diagnose.Diagnosis{
+	answers := diagnose.Step{Do: "see whether the runtime answers", On: diagnose.OnNode, Run: "time crictl ps; time crictl pods", Expect: "a hang confirms it"}
+	restart := diagnose.Step{Do: "restart the runtime, then the kubelet", On: diagnose.OnNode, Run: "systemctl restart containerd && systemctl restart kubelet"}
+	cordon := diagnose.Step{Do: "keep new pods off the node while you look", On: diagnose.OnCluster, Run: "kubectl cordon " + node}
+	d := &diagnose.Diagnosis{
 		APIVersion: diagnose.APIVersion, Kind: diagnose.KindSingle, Node: node, CollectedAt: collected,
-		Verdict: diagnose.PLEGUnhealthy,
-		Summary: "Node " + node + ": NotReady for 16m — PLEG is not healthy (relist last seen 16m6s ago; threshold 3m)",
+		Headline: node + ": NotReady 16m — containerd is not answering: 412 runtime calls timed out in 15m → on the node: time crictl ps; time crictl pods",
+		Next:     &answers,
+		Verdict:  diagnose.PLEGUnhealthy,
+		Summary:  "Node " + node + ": NotReady for 16m — PLEG is not healthy (relist last seen 16m6s ago; threshold 3m)",
 		Causes: []diagnose.Cause{
 			{Rank: 1, ID: "runtime-unresponsive", Title: "Container runtime calls time out", Role: diagnose.RootCause,
-				Severity: diagnose.Critical, Confidence: diagnose.High,
-				Evidence:    []string{"412× runtime call timeout (DeadlineExceeded) on ListContainers 300, ContainerStatus 112 in kubelet log", "latest: E1127 \x1b[31mred\x1b[0m line | with pipe"},
-				Remediation: []string{"on the node, see whether the runtime answers: time crictl ps", "systemctl restart containerd && systemctl restart kubelet"}},
-			{Rank: 2, ID: "pod-density", Title: "Too many pods or containers on the node", Role: diagnose.Load,
-				Severity: diagnose.Warning, Confidence: diagnose.High,
-				Evidence:    []string{"108/110 pods (98% of allocatable), 13.5 per core on 8 cores"},
-				Remediation: []string{"spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about 70 on this node"}},
+				Severity: diagnose.Critical, Confidence: diagnose.High, Answer: "containerd is not answering: 412 runtime calls timed out in 15m",
+				Evidence: []string{"412× runtime call timeout (DeadlineExceeded) in kubelet log; by call: ListContainers 300, ContainerStatus 112",
+					"latest: E1127 \x1b[31mred\x1b[0m line | with `pipe` and *stars*"},
+				Steps: []diagnose.Step{answers, restart}},
+			{Rank: 2, ID: "pleg-relist-stalled", Title: "PLEG relist stalled", Role: diagnose.Symptom,
+				Severity: diagnose.Critical, Confidence: diagnose.High, Answer: "the PLEG relist has not finished for 16m6s (threshold 3m)",
+				Evidence: []string{"Ready=False for 16m: PLEG is not healthy (relist last seen 16m6s ago; threshold 3m)"},
+				Steps:    []diagnose.Step{answers, restart}},
+			{Rank: 3, ID: "pod-density", Title: "Too many pods or containers on the node", Role: diagnose.Load,
+				Severity: diagnose.Warning, Confidence: diagnose.High, Answer: "the node runs too many pods: 108/110 pods",
+				Evidence: []string{"108/110 pods (98% of allocatable), 13.5 per core on 8 cores"},
+				Steps:    []diagnose.Step{{Do: "spread the pods: add nodes, or lower maxPods (kubelet --max-pods) to about 70 on this node"}, cordon}},
 		},
 		Checks: []diagnose.Check{
 			{ID: "A", Name: "conditions+events", Status: diagnose.CheckDone},
@@ -46,15 +56,26 @@ func sample(node string) *diagnose.Diagnosis {
 		},
 		Sources: []snapshot.Source{
 			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node, ElapsedMillis: 40},
-			{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Detail: "120KiB of Prometheus text", ElapsedMillis: 15210},
 			{Name: snapshot.SourceRuntimeLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
 			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
+			{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Detail: "120KiB of Prometheus text", ElapsedMillis: 15210},
 		},
 		Timeline: []diagnose.TimelineEntry{
 			{Time: collected.Add(-16 * time.Minute), Source: "node", Event: "Ready=False (KubeletNotReady)"},
 			{Time: collected.Add(-2 * time.Minute), Source: "kubelet-log", Event: "last PLEG is not healthy", Count: 14},
 		},
+		WindowStart: collected.Add(-time.Hour),
+		Tracks: []diagnose.Track{
+			{Name: "Ready", Changes: []diagnose.TrackChange{{Time: collected.Add(-16 * time.Minute), On: false}}},
+			{Name: "runtime timeouts", Times: []time.Time{collected.Add(-15 * time.Minute), collected.Add(-14 * time.Minute), collected.Add(-10 * time.Minute), collected.Add(-9 * time.Minute), collected.Add(-9 * time.Minute), collected.Add(-time.Minute)}},
+		},
 	}
+	for i := range d.Causes {
+		for _, st := range d.Causes[i].Steps {
+			d.Causes[i].Remediation = append(d.Causes[i].Remediation, st.String())
+		}
+	}
+	return d
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -64,8 +85,10 @@ func TestRenderGolden(t *testing.T) {
 		diags  []*diagnose.Diagnosis
 		opts   Options
 	}{
-		{"table", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
-		{"table-color", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Color: true}},
+		{"table-80", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Width: 80}},
+		{"table-120", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Width: 120}},
+		{"wide", "wide", []*diagnose.Diagnosis{sample("worker-3")}, Options{Width: 80}},
+		{"table-color", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Color: true, Width: 80}},
 		{"json", "json", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
 		{"json-list", "json", []*diagnose.Diagnosis{sample("worker-3"), sample("worker-7")}, Options{}},
 		{"yaml", "yaml", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
@@ -137,7 +160,7 @@ func TestJSONAndYAMLShareTheSchema(t *testing.T) {
 
 func TestRenderRejectsUnknownFormat(t *testing.T) {
 	err := Render(&bytes.Buffer{}, "xml", []*diagnose.Diagnosis{sample("w")}, Options{})
-	if err == nil || !strings.Contains(err.Error(), "table, json, yaml, markdown") {
+	if err == nil || !strings.Contains(err.Error(), "table, wide, json, yaml, markdown") {
 		t.Errorf("err = %v, want the list of formats", err)
 	}
 }

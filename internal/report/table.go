@@ -156,7 +156,7 @@ func indentedRest(text string, width int) string {
 // writeCauses is the cause table within width: the evidence column takes
 // what the others leave, wrapped at word boundaries.
 func writeCauses(w io.Writer, d *diagnose.Diagnosis, color bool, width int) {
-	header := []string{"#", "CAUSE", "SEVERITY"}
+	header := []string{"RANK", "CAUSE", "SEVERITY"}
 	if width >= confidenceColumnWidth {
 		header = append(header, "CONFIDENCE")
 	}

@@ -309,3 +309,26 @@ func rank(causes []Cause) {
 		causes[i].Rank = i + 1
 	}
 }
+
+// UnmarshalText reads a severity word back.
+func (s *Severity) UnmarshalText(b []byte) error { return unmarshalWord(b, severityNames, s, "severity") }
+
+// UnmarshalText reads a confidence word back.
+func (c *Confidence) UnmarshalText(b []byte) error {
+	return unmarshalWord(b, confidenceNames, c, "confidence")
+}
+
+// UnmarshalText reads a role word back.
+func (r *Role) UnmarshalText(b []byte) error { return unmarshalWord(b, roleNames, r, "role") }
+
+// unmarshalWord finds the value whose name is b: the JSON schema's words
+// read back into the types (a library reading a saved diagnosis).
+func unmarshalWord[T comparable](b []byte, names map[T]string, v *T, what string) error {
+	for k, name := range names {
+		if name == string(b) {
+			*v = k
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown %s %q", what, b)
+}

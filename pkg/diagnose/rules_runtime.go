@@ -318,12 +318,9 @@ func dominantObject(st *kubelet.SignalStats) (id string, n int, share float64) {
 	return id, n, float64(n) / float64(max(total, st.Count))
 }
 
-func shortID(id string) string {
-	if len(id) > 13 {
-		return id[:13] + "…"
-	}
-	return id
-}
+// shortID is the 12-character form of a container ID that docker ps and
+// crictl ps print.
+func shortID(id string) string { return id[:min(12, len(id))] }
 
 func stuckContainer(s *snapshot.Snapshot) *Finding {
 	st := s.KubeletLog.Signal(kubelet.RuntimeTimeout)
@@ -364,9 +361,15 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 		if i == 3 {
 			break
 		}
-		ev := fmt.Sprintf("container/sandbox %s timed out %s× in the kubelet log", shortID(o.id), humanize.Count(o.n))
+		kind := st.ObjectKinds[o.id]
+		if kind == "" {
+			kind = "container/sandbox"
+		}
+		ev := fmt.Sprintf("%s %s timed out %s× in the kubelet log", kind, shortID(o.id), humanize.Count(o.n))
 		if p, ok := owner[o.id]; ok {
 			ev += fmt.Sprintf(" — pod %s/%s", p.Namespace, p.Name)
+		} else if pod := st.ObjectPods[o.id]; pod != "" {
+			ev += " — pod " + pod
 		}
 		f.Evidence = append(f.Evidence, ev)
 	}
@@ -438,7 +441,7 @@ func stuckSteps(s *snapshot.Snapshot, id string, st *kubelet.SignalStats, owner 
 		stop = "docker kill " + id
 	}
 	steps := []Step{
-		rt.noteAssumed(nodeStep(fmt.Sprintf("look at the %s's mounts: a hung NFS or disk volume is the usual reason", who), inspect)),
+		rt.noteAssumed(nodeStep(fmt.Sprintf("inspect the %s, above all its mounts: a hung NFS or disk volume is the usual reason", kind), inspect)),
 		nodeStep("find its processes, and whether they are stuck in D state", fmt.Sprintf("ps -eo state,pid,etime,wchan:32,cmd | grep %s", id[:min(12, len(id))])),
 		rt.noteAssumed(nodeStep("stop it, or kill its hung runc/shim process", stop)),
 	}

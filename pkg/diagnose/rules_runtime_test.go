@@ -302,7 +302,7 @@ func TestRuntimeUnresponsive(t *testing.T) {
 			snap: mod(kubeletLog(klines(10, func(int) string { return containerStatusTimeout(cid(1)) })...)),
 			want: &want{sev: Critical, conf: Medium, evidence: []string{
 				"10× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ContainerStatus 10",
-				"100% of the timeouts name one container 0001e3b0c442e… (see stuck-container)",
+				"100% of the timeouts name one container 0001e3b0c442 (see stuck-container)",
 			}},
 		},
 		{
@@ -350,25 +350,25 @@ func TestStuckContainer(t *testing.T) {
 			name: "one container three times, pod known",
 			snap: mod(times(3), owned),
 			want: &want{sev: Critical, conf: High, evidence: []string{
-				"container/sandbox 0001e3b0c442e… timed out 3× in the kubelet log — pod shop/nfs-writer-7d9f", "latest: ",
+				"container 0001e3b0c442 timed out 3× in the kubelet log — pod shop/nfs-writer-7d9f", "latest: ",
 			}},
 		},
 		{
 			name: "one dominant container among stray ones",
 			snap: mod(times(8, 1, 1)),
-			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442e… timed out 8×"}, notEvidence: []string{"0002e3b0c442e", "0003e3b0c442e", " — pod "}},
+			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442 timed out 8×"}, notEvidence: []string{"container 0002e3b0c442 ", "container 0003e3b0c442 ", " — pod "}},
 		},
 		{
 			name: "two containers share the timeouts",
 			snap: mod(times(5, 5)),
-			want: &want{sev: Critical, conf: Medium, evidence: []string{"0001e3b0c442e… timed out 5×", "0002e3b0c442e… timed out 5×"}},
+			want: &want{sev: Critical, conf: Medium, evidence: []string{"0001e3b0c442 timed out 5×", "0002e3b0c442 timed out 5×"}},
 		},
 		{name: "many containers time out alike", snap: mod(times(3, 3, 3, 3, 3))},
 		{name: "four containers time out alike", snap: mod(times(3, 3, 3, 3))},
 		{
 			name: "many containers, one dominant (20 of 32: above DominantShare)",
 			snap: mod(times(20, 3, 3, 3, 3)),
-			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442e… timed out 20×"}, notEvidence: []string{"0005e3b0c442e"}},
+			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442 timed out 20×"}, notEvidence: []string{"container 0005e3b0c442 "}},
 		},
 	})
 }
