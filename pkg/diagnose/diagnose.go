@@ -311,7 +311,9 @@ func rank(causes []Cause) {
 }
 
 // UnmarshalText reads a severity word back.
-func (s *Severity) UnmarshalText(b []byte) error { return unmarshalWord(b, severityNames, s, "severity") }
+func (s *Severity) UnmarshalText(b []byte) error {
+	return unmarshalWord(b, severityNames, s, "severity")
+}
 
 // UnmarshalText reads a confidence word back.
 func (c *Confidence) UnmarshalText(b []byte) error {

@@ -35,7 +35,7 @@ type LogSummary struct {
 	// structured kubelet lines): the Node object's full name, where Host
 	// may be only the host's short name.
 	NodeName string
-	Signals map[Signal]*SignalStats
+	Signals  map[Signal]*SignalStats
 }
 
 // Signal returns the statistics of sig, or an empty value when it never occurred.
