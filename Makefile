@@ -92,7 +92,7 @@ bench-scan:
 alerts-test:
 	@command -v promtool >/dev/null || { echo "promtool not found: make deps (apt-get install prometheus)"; exit 1; }
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
-	  $(GO) run ./cmd/kubectl-pleg alerts --format rules-file > "$$d/rules.yaml" && \
+	  $(GO) run ./cmd/kubectl-pleg alerts -o rules-file > "$$d/rules.yaml" && \
 	  cp internal/alerts/testdata/rules_test.yaml "$$d/" && \
 	  promtool check rules "$$d/rules.yaml" && \
 	  (cd "$$d" && promtool test rules rules_test.yaml)

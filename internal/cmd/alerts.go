@@ -27,7 +27,7 @@ func NewAlertsOptions(streams genericiooptions.IOStreams) *AlertsOptions {
 func NewAlertsCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := NewAlertsOptions(streams)
 	c := &cobra.Command{
-		Use:   "alerts [--format prometheus-rule|rules-file]",
+		Use:   "alerts [-o prometheus-rule|rules-file]",
 		Short: "Print Prometheus alerting rules that catch PLEG trouble before a node goes NotReady",
 		Long: `Alerts prints ready-to-apply Prometheus alerting rules for what diagnose detects early:
 PLEG staleness (time() - kubelet_pleg_last_seen_seconds), relist duration p99, runtime
@@ -40,7 +40,7 @@ ServiceMonitor adds it), and the density and flapping alerts need kube-state-met
 
 It reads nothing from the cluster.`,
 		Example: `  kubectl pleg alerts | kubectl apply -n monitoring -f -      # Prometheus Operator
-  kubectl pleg alerts --format rules-file > /etc/prometheus/rules/kubectl-pleg.yaml
+  kubectl pleg alerts -o rules-file > /etc/prometheus/rules/kubectl-pleg.yaml
   promtool check rules /etc/prometheus/rules/kubectl-pleg.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,7 +50,12 @@ It reads nothing from the cluster.`,
 			return o.Run()
 		},
 	}
-	c.Flags().StringVar(&o.Format, "format", o.Format, "output format: "+strings.Join(alerts.Formats, "|"))
+	c.Flags().StringVarP(&o.Format, "output", "o", o.Format, "output format: "+strings.Join(alerts.Formats, "|"))
+	// --format was the flag's first name: kept for scripts, hidden.
+	c.Flags().StringVar(&o.Format, "format", o.Format, "output format (an old name of -o)")
+	_ = c.Flags().MarkHidden("format")
+	completeValues(c, "output", alerts.Formats...)
+	completeValues(c, "format", alerts.Formats...)
 	c.Flags().StringVar(&o.RunbookURL, "runbook-url", o.RunbookURL, "runbook page the alerts link to (e.g. your own copy of docs/runbook.md)")
 	return c
 }

@@ -116,6 +116,7 @@ Read-only: it never creates, changes or deletes anything.
 	c.ValidArgsFunction = completeNodeNames(configFlags, newCollector)
 	f := c.Flags()
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|"))
+	completeValues(c, "output", report.Formats...)
 	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")
 	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect'")
 	o.collectFlags.addTo(f)

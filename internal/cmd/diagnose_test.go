@@ -126,7 +126,10 @@ func TestVersion(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &info) != nil || info["version"] == "" || !strings.HasPrefix(info["goVersion"], "go") {
 		t.Errorf("version -o json: code %d, out %q", code, out)
 	}
-	if code, _, errOut := run(t, "version", "-o", "yaml"); code != 1 || !strings.Contains(errOut, "unknown output format") {
-		t.Errorf("version -o yaml: code %d, stderr %q", code, errOut)
+	if code, out, _ := run(t, "version", "-o", "yaml"); code != 0 || !strings.Contains(out, "goVersion: go") {
+		t.Errorf("version -o yaml: code %d, out %q", code, out)
+	}
+	if code, _, errOut := run(t, "version", "-o", "xml"); code != 1 || !strings.Contains(errOut, "unknown output format") {
+		t.Errorf("version -o xml: code %d, stderr %q", code, errOut)
 	}
 }

@@ -56,6 +56,7 @@ commands run degraded, as listed); 1 the API server could not be asked.`,
 		},
 	}
 	c.Flags().StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.AccessFormats, "|"))
+	completeValues(c, "output", report.AccessFormats...)
 	return c
 }
 

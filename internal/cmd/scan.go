@@ -33,6 +33,8 @@ type ScanOptions struct {
 	Concurrency int
 	Deep        bool
 	Output      string
+	NoHeaders   bool
+	SortBy      string
 
 	newCollector collectorFactory
 	color        bool
@@ -89,7 +91,11 @@ The exit code is the worst node's.`,
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to scan (e.g. node-role.kubernetes.io/worker)")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "how many kubelets to read at once")
 	f.BoolVar(&o.Deep, "deep", false, "also read every node's logs, stats, configz and healthz, as diagnose does")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|"))
+	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|")+" (wide: versions and each node's headline)")
+	completeValues(c, "output", report.Formats...)
+	f.BoolVar(&o.NoHeaders, "no-headers", false, "table: rows only, no header and no summary line (for scripts)")
+	f.StringVar(&o.SortBy, "sort-by", "risk", "order of the rows: "+strings.Join(report.ScanSortKeys, "|")+" (risk: worst first)")
+	completeValues(c, "sort-by", report.ScanSortKeys...)
 	o.collectFlags.addTo(f)
 	return c
 }
@@ -105,6 +111,9 @@ func (o *ScanOptions) Complete() error {
 func (o *ScanOptions) Validate() error {
 	if !slices.Contains(report.Formats, o.Output) {
 		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats, ", "))
+	}
+	if !slices.Contains(report.ScanSortKeys, o.SortBy) {
+		return fmt.Errorf("--sort-by %q: use one of %s", o.SortBy, strings.Join(report.ScanSortKeys, ", "))
 	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1, got %d", o.Concurrency)
@@ -145,11 +154,12 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 		return errors.New("the cluster has no nodes")
 	}
 	report.RankScan(rows)
+	report.SortScan(rows, o.SortBy)
 	code := ExitOK
 	for _, r := range rows {
 		code = max(code, exitCodeOf(r.Diagnosis))
 	}
-	if err := report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color, Width: outputWidth(o.streams.Out)}); err != nil {
+	if err := report.RenderScan(o.streams.Out, o.Output, rows, report.Options{Color: o.color, Width: outputWidth(o.streams.Out), NoHeaders: o.NoHeaders}); err != nil {
 		return err
 	}
 	return exitWith(code)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,5 +131,31 @@ func TestAlertsCommand(t *testing.T) {
 	}
 	if code, _, errOut := runWith(t, nil, "alerts", "--format", "json"); code != 1 || !strings.Contains(errOut, `unknown format "json"`) {
 		t.Errorf("bad format: exit %d, %q", code, errOut)
+	}
+}
+
+// kubectl's habits: -o wide adds columns, --no-headers gives rows alone,
+// --sort-by orders by a column.
+func TestScanWideNoHeadersSortBy(t *testing.T) {
+	_, out, _ := runWith(t, scanFleet(), "scan", "-o", "wide")
+	header := strings.SplitN(out, "\n", 2)[0]
+	if !strings.Contains(header, "KUBELET VERSION") || !strings.Contains(header, "HEADLINE") {
+		t.Errorf("-o wide header: %q", header)
+	}
+	_, out, _ = runWith(t, scanFleet(), "scan", "--no-headers")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || strings.HasPrefix(lines[0], "NODE") || strings.Contains(out, "nodes:") {
+		t.Errorf("--no-headers: want the 4 rows alone:\n%s", out)
+	}
+	_, out, _ = runWith(t, scanFleet(), "scan", "--no-headers", "--sort-by", "node")
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		names = append(names, strings.Fields(l)[0])
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("--sort-by node: %v", names)
+	}
+	if code, _, errOut := runWith(t, scanFleet(), "scan", "--sort-by", "age"); code != 1 || !strings.Contains(errOut, `--sort-by "age": use one of risk, node`) {
+		t.Errorf("--sort-by age: exit %d, %s", code, errOut)
 	}
 }

@@ -3,9 +3,11 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-pleg/kubectl-pleg/internal/version"
 )
@@ -30,14 +32,17 @@ func NewVersionCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			return o.Run()
 		},
 	}
-	c.Flags().StringVarP(&o.Output, "output", "o", "", "output format: json (default: one line of text)")
+	c.Flags().StringVarP(&o.Output, "output", "o", "", "output format: json|yaml (default: one line of text)")
+	completeValues(c, "output", versionFormats...)
 	return c
 }
 
+var versionFormats = []string{"json", "yaml"}
+
 // Validate rejects unknown output formats.
 func (o *VersionOptions) Validate() error {
-	if o.Output != "" && o.Output != "json" {
-		return fmt.Errorf("unknown output format %q: use json or leave it out", o.Output)
+	if o.Output != "" && !slices.Contains(versionFormats, o.Output) {
+		return fmt.Errorf("unknown output format %q: use json, yaml or leave it out", o.Output)
 	}
 	return nil
 }
@@ -45,12 +50,20 @@ func (o *VersionOptions) Validate() error {
 // Run prints the build identity.
 func (o *VersionOptions) Run() error {
 	info := version.Get()
-	if o.Output == "json" {
+	switch o.Output {
+	case "json":
 		b, err := json.MarshalIndent(info, "", "  ")
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(o.streams.Out, "%s\n", b)
+		return err
+	case "yaml":
+		b, err := yaml.Marshal(info)
+		if err != nil {
+			return err
+		}
+		_, err = o.streams.Out.Write(b)
 		return err
 	}
 	_, err := fmt.Fprintf(o.streams.Out, "kubectl-pleg %s (commit %s, built %s, %s)\n", info.Version, info.Commit, info.BuildDate, info.GoVersion)

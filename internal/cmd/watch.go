@@ -93,6 +93,8 @@ Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (0: never)")
 	f.DurationVar(&o.Interval, "interval", o.Interval, "how often the kubelet's /metrics is read")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(watchFormats, "|")+" (json: one object per line)")
+	completeValues(c, "output", watchFormats...)
+	completeValues(c, "until", string(watch.Healthy), string(watch.Ready))
 	o.collectFlags.addTo(f)
 	return c
 }

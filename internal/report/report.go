@@ -21,6 +21,8 @@ var Formats = []string{"table", "wide", "json", "yaml", "markdown"}
 type Options struct {
 	// Color adds ANSI colors to severities; only for terminals, never with NO_COLOR.
 	Color bool
+	// NoHeaders leaves out a table's header (and scan's summary line).
+	NoHeaders bool
 	// Width is how many columns the table fits, wrapping text at word
 	// boundaries (commands are never wrapped: they stand on lines of their
 	// own); 0 is -o wide: one line per cause, nothing wrapped.

@@ -30,6 +30,8 @@ type ScanRow struct {
 	PLEGLastSeen *time.Duration
 	// Kubelet is how reading the kubelet's /metrics ended.
 	Kubelet snapshot.SourceStatus
+	// KubeletVersion and Runtime are the node's (from its status).
+	KubeletVersion, Runtime string
 }
 
 // NewScanRow takes the table's figures from a node's snapshot.
@@ -47,6 +49,7 @@ func NewScanRow(d *diagnose.Diagnosis, s *snapshot.Snapshot) ScanRow {
 		if q, ok := s.Node.Status.Allocatable[corev1.ResourcePods]; ok {
 			r.MaxPods = int(q.Value())
 		}
+		r.KubeletVersion, r.Runtime = s.Node.Status.NodeInfo.KubeletVersion, s.Node.Status.NodeInfo.ContainerRuntimeVersion
 	}
 	if m := s.Metrics; m != nil {
 		if len(m.Containers) > 0 {
@@ -125,9 +128,13 @@ func CountScan(rows []ScanRow) ScanCounts {
 	return c
 }
 
-// String is the summary line: "18 nodes: 12 critical, 4 warning, 2 ok; 2 kubelets unreachable".
+// String is the summary line: "18 nodes: 12 critical, 4 warning, 2 ok; 2 unreachable".
 func (c ScanCounts) String() string {
-	s := fmt.Sprintf("%d nodes: %d critical, %d warning, %d ok; %d unreachable", c.Nodes, c.Critical, c.Warning, c.OK, c.Unreachable)
+	nodes := "nodes"
+	if c.Nodes == 1 {
+		nodes = "node"
+	}
+	s := fmt.Sprintf("%d %s: %d critical, %d warning, %d ok; %d unreachable", c.Nodes, nodes, c.Critical, c.Warning, c.OK, c.Unreachable)
 	if c.Forbidden > 0 {
 		s += fmt.Sprintf(", %d forbidden (kubelet metrics need get nodes/proxy)", c.Forbidden)
 	}
@@ -136,9 +143,45 @@ func (c ScanCounts) String() string {
 
 var scanHeader = []string{"NODE", "VERDICT", "TOP CAUSE", "SEVERITY", "PODS", "CONTAINERS", "RELIST P99", "PLEG LAST SEEN", "KUBELET"}
 
+// scanWideHeader adds what -o wide shows: the node's versions and the top
+// cause in words with the command to run next.
+var scanWideHeader = append(append([]string{}, scanHeader...), "KUBELET VERSION", "RUNTIME", "HEADLINE")
+
+// ScanSortKeys are the orders --sort-by takes; "risk" is the default.
+var ScanSortKeys = []string{"risk", "node", "pods", "containers", "relist-p99", "pleg-last-seen"}
+
+// SortScan orders rows by key, worst or largest first (node names A to Z);
+// ties keep the risk order, which the rows must already have.
+func SortScan(rows []ScanRow, key string) {
+	num := func(r ScanRow) float64 {
+		switch key {
+		case "pods":
+			return float64(r.Pods)
+		case "containers":
+			return float64(r.Containers)
+		case "relist-p99":
+			if r.RelistP99 != nil {
+				return float64(*r.RelistP99)
+			}
+		case "pleg-last-seen":
+			if r.PLEGLastSeen != nil {
+				return float64(*r.PLEGLastSeen)
+			}
+		}
+		return -1
+	}
+	switch key {
+	case "risk", "":
+	case "node":
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Diagnosis.Node < rows[j].Diagnosis.Node })
+	default:
+		sort.SliceStable(rows, func(i, j int) bool { return num(rows[i]) > num(rows[j]) })
+	}
+}
+
 // ScanTableRows is the scan table as plain text, one row per node in the
-// order given.
-func ScanTableRows(rows []ScanRow) [][]string {
+// order given; wide adds the node's versions and its headline.
+func ScanTableRows(rows []ScanRow, wide bool) [][]string {
 	out := make([][]string, 0, len(rows))
 	for _, r := range rows {
 		d := r.Diagnosis
@@ -163,7 +206,11 @@ func ScanTableRows(rows []ScanRow) [][]string {
 		if r.PLEGLastSeen != nil {
 			seen = humanize.Duration(*r.PLEGLastSeen) + " ago"
 		}
-		out = append(out, []string{clean(d.Node), string(d.Verdict), cause, sev, pods, containers, p99, seen, string(r.Kubelet)})
+		row := []string{clean(d.Node), string(d.Verdict), cause, sev, pods, containers, p99, seen, string(r.Kubelet)}
+		if wide {
+			row = append(row, orDash(r.KubeletVersion), orDash(r.Runtime), clean(d.Headline))
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -177,8 +224,8 @@ func RenderScan(w io.Writer, format string, rows []ScanRow, opts Options) error 
 		diags[i] = rows[i].Diagnosis
 	}
 	switch format {
-	case "table":
-		return renderScanTable(w, rows, opts)
+	case "table", "wide":
+		return renderScanTable(w, rows, format == "wide", opts)
 	case "json":
 		b, err := json.MarshalIndent(diagnose.NewList(diags), "", "  ")
 		if err != nil {
@@ -196,7 +243,7 @@ func RenderScan(w io.Writer, format string, rows []ScanRow, opts Options) error 
 	case "markdown":
 		fmt.Fprintf(w, "## Node scan: %s\n\n", CountScan(rows))
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(scanHeader, " | "), strings.Repeat("---|", len(scanHeader)))
-		for _, row := range ScanTableRows(rows) {
+		for _, row := range ScanTableRows(rows, false) {
 			for j := range row {
 				row[j] = mdEscape(row[j])
 			}
@@ -208,8 +255,16 @@ func RenderScan(w io.Writer, format string, rows []ScanRow, opts Options) error 
 	}
 }
 
-func renderScanTable(w io.Writer, rows []ScanRow, opts Options) error {
-	cells := ScanTableRows(rows)
+func renderScanTable(w io.Writer, rows []ScanRow, wide bool, opts Options) error {
+	cells := ScanTableRows(rows, wide)
+	header := scanHeader
+	if wide {
+		header = scanWideHeader
+	}
+	if opts.NoHeaders {
+		// Rows alone, for scripts: no header, no summary line.
+		header = nil
+	}
 	if opts.Color {
 		for i, r := range rows {
 			if len(r.Diagnosis.Causes) > 0 {
@@ -217,9 +272,18 @@ func renderScanTable(w io.Writer, rows []ScanRow, opts Options) error {
 			}
 		}
 	}
-	if err := writeTable(w, scanHeader, cells); err != nil {
+	if err := writeTable(w, header, cells); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, CountScan(rows))
+	if !opts.NoHeaders {
+		fmt.Fprintln(w, CountScan(rows))
+	}
 	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

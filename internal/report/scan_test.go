@@ -32,7 +32,7 @@ func TestScanRowsFromSnapshot(t *testing.T) {
 	rows := []ScanRow{NewScanRow(quiet, forbidden), NewScanRow(critical, dense)}
 	RankScan(rows)
 
-	got := ScanTableRows(rows)
+	got := ScanTableRows(rows, false)
 	want := [][]string{
 		{"dense [31m", "pleg-unhealthy", "pleg-relist-stalled", "critical", "108/110", "1,150 (934 exited)", "12s", "16m6s ago", "ok"},
 		{"locked", "unknown", "-", "-", "?", "-", "-", "-", "forbidden"},

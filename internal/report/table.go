@@ -280,7 +280,9 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 	)
-	table.Header(header)
+	if header != nil {
+		table.Header(header)
+	}
 	if err := table.Bulk(rows); err != nil {
 		return err
 	}
