@@ -160,8 +160,16 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 // runLive collects and diagnoses every node concurrently. A node that cannot
 // be diagnosed at all is reported on stderr; the others are still printed.
 func (o *DiagnoseOptions) runLive(ctx context.Context) error {
-	collector, err := o.newCollector(o.configFlags, o.collectFlags.options())
+	opts := o.collectFlags.options()
+	stopProgress := func() {}
+	if isTerminal(o.streams.ErrOut) {
+		// What a slow cluster is still being asked, on the terminal only.
+		progress := startProgress(o.streams.ErrOut, 250*time.Millisecond)
+		opts.Progress, stopProgress = progress.update, progress.stop
+	}
+	collector, err := o.newCollector(o.configFlags, opts)
 	if err != nil {
+		stopProgress()
 		return err
 	}
 	diags := make([]*diagnose.Diagnosis, len(o.Nodes))
@@ -180,6 +188,7 @@ func (o *DiagnoseOptions) runLive(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	stopProgress()
 	var done []*diagnose.Diagnosis
 	for _, d := range diags {
 		if d != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type Options struct {
 	SourceTimeout time.Duration
 	// MaxLogBytes caps each log kept for analysis; the newest bytes are kept.
 	MaxLogBytes int64
+	// Progress, when set, is told each time a node's source starts or ends
+	// being read, with the sources of that node still being read (none:
+	// the node is done). It is called from many goroutines.
+	Progress func(node string, pending []snapshot.SourceName)
 }
 
 // DefaultSourceTimeout fits a real hang: while the runtime hangs, the
@@ -94,16 +99,16 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	// nodeKnown is closed once the node fetch ended, so that the runtime log
 	// can ask for the right unit (containerd, docker, crio).
 	nodeKnown := make(chan struct{})
-	sources.run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(snapshot.SourceNode, func(ctx context.Context) (src snapshot.Source) {
 		defer close(nodeKnown)
 		snap.Node, src, nodeErr = c.node(ctx, nodeName)
 		return src
 	})
-	sources.run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(snapshot.SourceEvents, func(ctx context.Context) (src snapshot.Source) {
 		snap.Events, src = c.events(ctx, nodeName)
 		return src
 	})
-	sources.run(func(ctx context.Context) (src snapshot.Source) {
+	sources.run(snapshot.SourcePods, func(ctx context.Context) (src snapshot.Source) {
 		snap.Pods, src = c.pods(ctx, nodeName)
 		return src
 	})
@@ -180,7 +185,7 @@ var kubeletSources = []snapshot.SourceName{
 func (c *Collector) readKubelet(runs *sourceRuns, n *nodeReads, names ...snapshot.SourceName) {
 	for _, name := range names {
 		read := kubeletReads[name]
-		runs.run(func(ctx context.Context) snapshot.Source { return read(ctx, c, n) })
+		runs.run(name, func(ctx context.Context) snapshot.Source { return read(ctx, c, n) })
 	}
 }
 
@@ -188,20 +193,27 @@ func (c *Collector) readKubelet(runs *sourceRuns, n *nodeReads, names ...snapsho
 // its own timeout. Each fetch writes its own field of the snapshot; only
 // Sources is shared, so only it is locked.
 type sourceRuns struct {
-	ctx     context.Context
-	timeout time.Duration
-	snap    *snapshot.Snapshot
-	mu      sync.Mutex
-	wg      sync.WaitGroup
+	ctx      context.Context
+	timeout  time.Duration
+	snap     *snapshot.Snapshot
+	progress func(node string, pending []snapshot.SourceName)
+	mu       sync.Mutex
+	wg       sync.WaitGroup
+	pending  []snapshot.SourceName
 }
 
 func (c *Collector) newSourceRuns(ctx context.Context, snap *snapshot.Snapshot) *sourceRuns {
-	return &sourceRuns{ctx: ctx, timeout: c.opts.SourceTimeout, snap: snap}
+	return &sourceRuns{ctx: ctx, timeout: c.opts.SourceTimeout, snap: snap, progress: c.opts.Progress}
 }
 
-// run starts fetch under the source timeout and records the source it returns.
-func (r *sourceRuns) run(fetch func(ctx context.Context) snapshot.Source) {
+// run starts reading source name under the source timeout and records the
+// Source fetch returns.
+func (r *sourceRuns) run(name snapshot.SourceName, fetch func(ctx context.Context) snapshot.Source) {
+	r.changed(func() { r.pending = append(r.pending, name) })
 	r.wg.Go(func() {
+		defer r.changed(func() {
+			r.pending = slices.DeleteFunc(r.pending, func(n snapshot.SourceName) bool { return n == name })
+		})
 		ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
 		defer cancel()
 		start := time.Now()
@@ -217,6 +229,18 @@ func (r *sourceRuns) run(fetch func(ctx context.Context) snapshot.Source) {
 
 // wait waits for every fetch started so far.
 func (r *sourceRuns) wait() { r.wg.Wait() }
+
+// changed applies a change to the pending sources and tells Progress.
+func (r *sourceRuns) changed(change func()) {
+	if r.progress == nil {
+		return
+	}
+	r.mu.Lock()
+	change()
+	pending := slices.Clone(r.pending)
+	r.mu.Unlock()
+	r.progress(r.snap.NodeName, pending)
+}
 
 func ok(name snapshot.SourceName, detail string, args ...any) snapshot.Source {
 	return snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: fmt.Sprintf(detail, args...)}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -457,5 +458,31 @@ func TestCollectAsksBeforeUsingTheNodeProxy(t *testing.T) {
 	}
 	if len(hints) != 1 || !strings.Contains(hints[0], `resources: ["nodes/proxy"], verbs: ["get"]`) {
 		t.Errorf("hints %q, want one naming nodes/proxy", hints)
+	}
+}
+
+// Progress hears each source start and end: at some point all ten are
+// pending, and the last call says none is.
+func TestCollectReportsProgress(t *testing.T) {
+	var mu sync.Mutex
+	var calls [][]snapshot.SourceName
+	opts := DefaultOptions()
+	opts.Progress = func(node string, pending []snapshot.SourceName) {
+		mu.Lock()
+		defer mu.Unlock()
+		if node != "worker-3" {
+			t.Errorf("progress of node %q", node)
+		}
+		calls = append(calls, pending)
+	}
+	if _, _, err := collectWith(t, testClient(t, testNode("containerd://1.7.2")), healthyKubelet(), opts); err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for _, c := range calls {
+		most = max(most, len(c))
+	}
+	if most < 3 || len(calls) != 2*len(snapshot.SourceOrder) || len(calls[len(calls)-1]) != 0 {
+		t.Errorf("%d calls, at most %d pending, last %v: want a start and an end per source, ending with none", len(calls), most, calls[len(calls)-1])
 	}
 }
