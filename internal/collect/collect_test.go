@@ -370,8 +370,8 @@ func TestCollectRecordsEachKubeletFailure(t *testing.T) {
 	if snap.Healthz == nil || snap.Healthz.OK || !strings.Contains(snap.Healthz.Body, "syncloop failed") {
 		t.Errorf("failing healthz must be kept as data: %+v", snap.Healthz)
 	}
-	if src, _ := snap.Source(snapshot.SourceMetrics); !strings.Contains(src.Reason, "systemctl status kubelet") {
-		t.Errorf("unavailable kubelet reason should say what to check: %q", src.Reason)
+	if src, _ := snap.Source(snapshot.SourceMetrics); !strings.Contains(src.Hint, "systemctl status kubelet") {
+		t.Errorf("an unavailable kubelet's hint should say what to check: %q", src.Hint)
 	}
 }
 

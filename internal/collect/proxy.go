@@ -68,16 +68,19 @@ func (c *Collector) proxyBody(ctx context.Context, node, path string, limit int6
 func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Source {
 	src := snapshot.Source{Name: name}
 	msg := oneLine(err)
+	// Reasons that are the same whatever the path, so that the sources of
+	// one kubelet failing alike read as one line with one hint.
 	switch {
 	case isTimeout(err):
 		src.Status = snapshot.StatusTimeout
-		src.Reason = fmt.Sprintf("kubelet /%s gave no answer within --source-timeout: the kubelet may be hung or overloaded (raise --source-timeout to wait longer)", path)
+		src.Reason = "no answer within --source-timeout"
+		src.Hint = "the kubelet may be hung or overloaded, or waiting on its runtime; raise --source-timeout to wait longer"
 	case apiServerUnreached(err):
 		// Not "unavailable": that says the kubelet could not be reached, and
 		// the kubelet-down rule and scan's count of unreachable kubelets
 		// read it so.
 		src.Status = snapshot.StatusError
-		src.Reason = fmt.Sprintf("cannot reach the API server, so the kubelet was not asked: %s", msg)
+		src.Reason = "cannot reach the API server, so the kubelet was not asked: " + oneLine(transportCause(err))
 	case apierrors.IsForbidden(err):
 		src.Status = snapshot.StatusForbidden
 		src.Reason, src.Hint = msg, grantHint(access.GetNodesProxy)
@@ -86,12 +89,24 @@ func proxyFailure(name snapshot.SourceName, path string, err error) snapshot.Sou
 		src.Reason = fmt.Sprintf("kubelet has no /%s: %s", path, msg)
 	case apierrors.IsServiceUnavailable(err) || strings.Contains(msg, "connection refused") || strings.Contains(msg, "no route to host"):
 		src.Status = snapshot.StatusUnavailable
-		src.Reason = fmt.Sprintf("kubelet unreachable through the API server: %s — is the kubelet running (systemctl status kubelet) and its port open to the API server?", msg)
+		src.Reason = "kubelet unreachable through the API server: " + msg
+		src.Hint = "is the kubelet running (systemctl status kubelet) and its port open to the API server?"
 	default:
 		src.Status = snapshot.StatusError
 		src.Reason = fmt.Sprintf("kubelet /%s: %s", path, msg)
 	}
 	return src
+}
+
+// transportCause is what failed under a request's URL error ("dial tcp
+// 198.18.0.1:6443: connect: connection refused"), without the URL, which
+// names the path and differs from one source to the next.
+func transportCause(err error) error {
+	var u *url.Error
+	if errors.As(err, &u) {
+		return u.Err
+	}
+	return err
 }
 
 // apiFailure records a failed read of a cluster object, which needed p.

@@ -43,7 +43,8 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 		case sig == kubelet.RuntimeTimeout && quick && src.Status == snapshot.StatusOK && src.Elapsed() >= SlowSource:
 			out = append(out, fmt.Sprintf("kubelet /%s answered only after %s while %s: its collectors waited on the runtime", endpointOf(name), humanize.Duration(src.Elapsed()), quickest))
 		case src.Status == snapshot.StatusError && kubelet.ClassifyString(src.Reason).Has(sig):
-			out = append(out, fmt.Sprintf("kubelet /%s failed on a runtime error: %s", endpointOf(name), src.Reason))
+			why := strings.TrimPrefix(src.Reason, "kubelet /"+endpointOf(name)+": ")
+			out = append(out, fmt.Sprintf("kubelet /%s failed on a runtime error: %s", endpointOf(name), why))
 		}
 	}
 	return out
