@@ -178,3 +178,21 @@ func TestSlowLine(t *testing.T) {
 		t.Errorf("SlowLine = %q with no slow source", got)
 	}
 }
+
+// A step two causes share is given once, under the higher one; the lower
+// says so and repeats no command.
+func TestSharedStepsAreSaidOnce(t *testing.T) {
+	for _, format := range []string{"table", "markdown"} {
+		var buf bytes.Buffer
+		if err := Render(&buf, format, []*diagnose.Diagnosis{sample("worker-3")}, Options{Width: 80}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if n := strings.Count(out, "systemctl restart containerd && systemctl restart kubelet"); n != 1 {
+			t.Errorf("%s: the shared restart command is printed %d times, want once", format, n)
+		}
+		if !strings.Contains(out, "s in 1: restart the runtime, then the kubelet") {
+			t.Errorf("%s: the lower cause does not point at the higher one", format)
+		}
+	}
+}
