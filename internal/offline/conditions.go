@@ -1,7 +1,6 @@
 package offline
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -118,7 +117,7 @@ func looksLikeConditions(head []byte) bool {
 func (o *offline) addConditionFragments(file string, body []byte) error {
 	nodes := scrapeConditions(string(body))
 	if len(nodes) == 0 {
-		return fmt.Errorf("no node conditions in it; %s", expected)
+		return unreadable("no node conditions in it")
 	}
 	for _, n := range nodes {
 		node := &corev1.Node{}

@@ -3,7 +3,6 @@ package offline
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -37,8 +36,14 @@ var kindNames = map[fileKind]string{
 
 func (k fileKind) String() string { return kindNames[k] }
 
-// expected lists what -f accepts, for error messages.
-const expected = "expected a Node, Pods or Events (JSON or YAML, as kubectl get -o json|yaml prints), " +
+// unreadable is a file read as none of the kinds -f takes; the list of
+// what it takes (accepted) is said once, after every such file.
+type unreadable string
+
+func (u unreadable) Error() string { return string(u) }
+
+// accepted lists what -f reads, said once after the files it could not.
+const accepted = "diagnose -f reads a Node, Pods or Events (JSON or YAML, as kubectl get -o json|yaml prints), " +
 	"kubectl describe node output, a kubelet/runtime/system log, kubelet /metrics text, /stats/summary or /configz JSON"
 
 // detection is what a file holds, told by content.
@@ -57,9 +62,9 @@ func detect(head []byte) (detection, error) {
 	trimmed := bytes.TrimSpace(head)
 	switch {
 	case len(trimmed) == 0:
-		return detection{}, fmt.Errorf("empty file; %s", expected)
+		return detection{}, unreadable("empty file")
 	case bytes.IndexByte(head, 0) >= 0 || !isMostlyText(head):
-		return detection{}, fmt.Errorf("binary data, not text; %s", expected)
+		return detection{}, unreadable("binary data, not text")
 	}
 	if d, ok := detectFrom(head); ok {
 		return d, nil
@@ -83,7 +88,7 @@ func detect(head []byte) (detection, error) {
 	if k, ok := kubeletFragment(head); ok {
 		return detection{kind: k}, nil
 	}
-	return detection{}, fmt.Errorf("unrecognized content; %s", expected)
+	return detection{}, unreadable("unrecognized content")
 }
 
 // Keys only the kubelet's /stats/summary and /configz write.

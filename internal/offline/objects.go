@@ -45,7 +45,7 @@ func (o *offline) addObjects(name string, body []byte) error {
 		found += n
 	}
 	if found == 0 {
-		return fmt.Errorf("no Node, Pod or Event objects in it; %s", expected)
+		return unreadable("no Node, Pod or Event objects in it")
 	}
 	return nil
 }

@@ -105,12 +105,24 @@ func FromFiles(inputs []Input, node string, today time.Time) ([]*snapshot.Snapsh
 	}
 	snaps, err := o.snapshots(today)
 	if err != nil {
-		return nil, errors.Join(append(o.problems, err)...)
+		return nil, errors.Join(append(o.problems, err, o.whatIsRead())...)
 	}
 	for _, s := range snaps {
 		s.Offline = true
 	}
-	return snaps, errors.Join(o.problems...)
+	return snaps, errors.Join(append(o.problems, o.whatIsRead())...)
+}
+
+// whatIsRead says, once, what -f reads when some file was none of it; nil
+// otherwise.
+func (o *offline) whatIsRead() error {
+	var u unreadable
+	for _, p := range o.problems {
+		if errors.As(p, &u) {
+			return errors.New(accepted)
+		}
+	}
+	return nil
 }
 
 func (o *offline) problem(file string, err error) {
@@ -342,7 +354,7 @@ func (o *offline) snapshots(today time.Time) ([]*snapshot.Snapshot, error) {
 			strings.Join(kubeletData.files(), ", "), len(nodes)))
 	}
 	if len(snaps) == 1 && snaps[0].Node == nil && kubeletData.empty() && len(snaps[0].Events) == 0 && snaps[0].Pods == nil {
-		return nil, fmt.Errorf("nothing usable in the files given; %s", expected)
+		return nil, errors.New("nothing usable in the files given")
 	}
 	return snaps, nil
 }
