@@ -62,7 +62,9 @@ func (c *Collector) kubeletLog(ctx context.Context, node string, now, since time
 		r := c.logFile(ctx, node, path, kubelet.KubeletIdents, now, since)
 		if r.err == nil {
 			c.keepRaw(snapshot.SourceKubeletLog, r.raw)
-			return r.summary, ok(name, "/var/log/%s (%s), last %s, %s", path, why, humanize.Duration(c.opts.Since), linesRead(r.summary))
+			src := ok(name, "/var/log/%s (%s), last %s, %s", path, why, humanize.Duration(c.opts.Since), linesRead(r.summary))
+			src.Fallback = true
+			return r.summary, src
 		}
 		if !isFallbackWorthy(r.err) {
 			return r.summary, failedRead(name, "logs/"+path, r)

@@ -56,6 +56,7 @@ func sample(node string) *diagnose.Diagnosis {
 		},
 		Sources: []snapshot.Source{
 			{Name: snapshot.SourceNode, Status: snapshot.StatusOK, Detail: "kubectl get node " + node, ElapsedMillis: 40},
+			{Name: snapshot.SourceKubeletLog, Status: snapshot.StatusOK, Fallback: true, Detail: `/var/log/kubelet.log (the node log query answered "options present and query resolved to log files for [kubelet]"), last 1h, 12,345 lines`},
 			{Name: snapshot.SourceRuntimeLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
 			{Name: snapshot.SourceSystemLog, Status: snapshot.StatusForbidden, Reason: `nodes "w" is forbidden`, Hint: `grant the ClusterRole rule {apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}`},
 			{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Detail: "120KiB of Prometheus text", ElapsedMillis: 15210},

@@ -130,6 +130,7 @@ func renderOneTable(w io.Writer, d *diagnose.Diagnosis, opts Options) error {
 		return nil // the sources not given are what the list above asks for
 	}
 	renderSourceProblems(w, d.Sources, width)
+	renderFallbacks(w, d.Sources, width)
 	return nil
 }
 
@@ -338,6 +339,22 @@ func renderSourceProblems(w io.Writer, sources []snapshot.Source, width int) {
 		if g.Hint != "" {
 			fmt.Fprintln(w, indented("   → ", clean(g.Hint), width))
 		}
+	}
+}
+
+// renderFallbacks names the sources read another way than the usual one,
+// and why: a kubelet log read from a file may cover less than the journal.
+func renderFallbacks(w io.Writer, sources []snapshot.Source, width int) {
+	header := false
+	for _, s := range sources {
+		if s.Status != snapshot.StatusOK || !s.Fallback {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nRead another way:")
+			header = true
+		}
+		fmt.Fprintln(w, indented("   ", fmt.Sprintf("%s: %s", s.Name, clean(s.Detail)), width))
 	}
 }
 

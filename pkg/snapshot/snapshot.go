@@ -144,6 +144,10 @@ type Source struct {
 	Hint string `json:"hint,omitempty"`
 	// Detail says what was read when ok ("node log query, 1h, 12,345 lines").
 	Detail string `json:"detail,omitempty"`
+	// Fallback is set when an ok source was read another way than the usual
+	// one (a log file because the journal query was refused); Detail says
+	// which and why, and a report shows it, since it bounds what was seen.
+	Fallback bool `json:"fallback,omitempty"`
 	// ElapsedMillis is how long reading it took, live (0 offline).
 	ElapsedMillis int64 `json:"elapsedMs,omitempty"`
 }

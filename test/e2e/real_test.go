@@ -115,7 +115,8 @@ func TestRealNodes(t *testing.T) {
 			t.Errorf("kubelet-log %+v, want ok from /var/log/kubelet.log", s)
 		}
 		out := pleg(t, kubeconfig("admin"), "diagnose", "real-healthy")
-		if !strings.Contains(out.stdout, "/var/log/kubelet.log (the node log query answered \"options present and query resolved to log files for [kubelet]") {
+		read := strings.Join(strings.Fields(out.stdout), " ") // as read, across wrapped lines
+		if !strings.Contains(read, "Read another way: kubelet-log: /var/log/kubelet.log (the node log query answered \"options present and query resolved to log files for [kubelet]") {
 			t.Errorf("the report does not say the log came from the file, and why:\n%s", out.stdout)
 		}
 	})
