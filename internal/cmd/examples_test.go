@@ -24,7 +24,8 @@ func TestExampleBundles(t *testing.T) {
 	}{
 		{"runtime-hung", 3, "pleg-unhealthy", "runtime-unresponsive"},
 		{"runtime-frozen", 3, "runtime-down", "runtime-down"},
-		{"stuck-container", 3, "pleg-unhealthy", "stuck-container"},
+		// The NFS server not answering is why the container is stuck.
+		{"stuck-container", 3, "pleg-unhealthy", "storage-hung"},
 		{"cni-not-ready", 3, "network-not-ready", "cni-not-ready"},
 		{"dense", 2, "healthy", "pod-density"},
 		// Risks only, as info: a healthy kubeadm-like node is no alarm.

@@ -361,7 +361,7 @@ func TestEvidenceDurations(t *testing.T) {
 // critical cause") as if it were fine.
 func TestUnexplainedNotReadyIsNotOK(t *testing.T) {
 	d := Diagnose(mod(onNode(notReady("node is shutting down", 2*time.Minute))))
-	if d.Verdict != Unknown || d.Alarm() == NoAlarm {
+	if d.Verdict != NotReady || d.Alarm() == NoAlarm {
 		t.Errorf("verdict %s alarm %v, causes %v", d.Verdict, d.Alarm(), causeIDs(d))
 	}
 }

@@ -180,7 +180,7 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 		}
 		return nodeState{verdict: RuntimeDown, summary: says("the runtime status check never completing", pending), notReady: true}, true
 	case notReady.current:
-		return nodeState{verdict: Unknown, summary: says("the node NotReady, for a reason the log does not give", notReady), notReady: true}, true
+		return nodeState{verdict: NotReady, summary: says("the node NotReady, for a reason the log does not give", notReady), notReady: true}, true
 	}
 	if sig, ok := lastReadyStatement(sum); ok {
 		return nodeState{verdict: Healthy, summary: fmt.Sprintf("the kubelet log's last word on readiness is %s (%s lines), with no trouble at its end", sig, humanize.Count(sum.Lines))}, true

@@ -27,6 +27,8 @@ const (
 	CauseNodeNotReady        CauseID = "node-not-ready"
 	CauseFlapping            CauseID = "flapping"
 	CauseNodeOverload        CauseID = "node-overload"
+	CauseStorageHung         CauseID = "storage-hung"
+	CauseKernelTrouble       CauseID = "kernel-trouble"
 	CausePodDensity          CauseID = "pod-density"
 	CauseUnboundedPods       CauseID = "unbounded-pods"
 	CauseMissingReservations CauseID = "missing-reservations"
@@ -46,6 +48,8 @@ var Rules = []Rule{
 	{ID: CauseStartupTransient, Title: "Kubelet still starting", Role: Symptom, Check: startupTransient},
 	{ID: CauseNodeNotReady, Title: "Node NotReady for a reason no rule knows", Role: Symptom, Check: unexplainedNotReady},
 	{ID: CauseFlapping, Title: "Node flaps between Ready and NotReady", Role: Symptom, Check: flapping},
+	{ID: CauseStorageHung, Title: "Storage hangs or fails under the node", Role: RootCause, Check: storageHung},
+	{ID: CauseKernelTrouble, Title: "Kernel lockups, oopses or a leaked network device", Role: RootCause, Check: kernelTrouble},
 	{ID: CauseNodeOverload, Title: "Node CPU, memory, PID or disk saturated", Role: Load, Check: nodeOverload},
 	{ID: CausePodDensity, Title: "Too many pods or containers on the node", Role: Load, Check: podDensity},
 	{ID: CauseUnboundedPods, Title: "Pods without requests or limits", Role: Risk, Check: unboundedPods},
@@ -75,6 +79,9 @@ const (
 	DominantShare = 0.5
 	// RuntimeErrorsMin counts runtime connection errors worth a finding.
 	RuntimeErrorsMin = 3
+	// StorageLinesWarning is how many kernel storage errors make an alarm
+	// rather than a note.
+	StorageLinesWarning = 3
 	// FlapsWarning counts NotReady transitions in the window.
 	FlapsWarning = 3
 	// DensityPodsWarning is the article's pods-per-node danger line; density also

@@ -83,12 +83,10 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 	if st := s.SystemLog.Signal(kubelet.OOMKill); st.Count > 0 {
 		add(Warning, signalEvidence("OOM kill", st, "system log", s.CollectedAt))
 	}
-	if st := s.SystemLog.Signal(kubelet.HungTask); st.Count > 0 {
+	// Hung tasks on failing storage are storage-hung's; without it, they are
+	// the node's load.
+	if st := s.SystemLog.Signal(kubelet.HungTask); st.Count > 0 && !storageTrouble(s) {
 		add(Critical, signalEvidence("hung task (blocked for more than 120 seconds)", st, "system log", s.CollectedAt))
-		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
-	}
-	if st := s.SystemLog.Signal(kubelet.StorageHang); st.Count > 0 {
-		add(Warning, signalEvidence("network filesystem not responding (processes on it hang in D state)", st, "system log", s.CollectedAt))
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
 	}
 	if n, first, last := eventsMatching(s, 0, diskEvents...); n > 0 {

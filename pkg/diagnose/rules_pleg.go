@@ -203,7 +203,7 @@ func flapping(s *snapshot.Snapshot) *Finding {
 
 func unexplainedNotReady(s *snapshot.Snapshot) *Finding {
 	st := stateOf(s)
-	if st.verdict != Unknown || !st.notReady {
+	if st.verdict != NotReady {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Confidence: Low,

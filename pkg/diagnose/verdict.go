@@ -22,7 +22,9 @@ const (
 	NetworkNotReady    Verdict = "network-not-ready"
 	KubeletUnreachable Verdict = "kubelet-unreachable"
 	Starting           Verdict = "starting"
-	Unknown            Verdict = "unknown"
+	// NotReady is a node not Ready for a reason the data does not show.
+	NotReady Verdict = "not-ready"
+	Unknown  Verdict = "unknown"
 )
 
 // nodeState is the node's state at capture time, as the data shows it.
@@ -54,7 +56,7 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 			return nodeState{verdict: KubeletUnreachable, notReady: true, summary: name + ": NotReady (Unknown) — " + why}
 		}
 		if s.Node != nil && hasTaint(s.Node, notReadyTaint) {
-			return nodeState{verdict: Unknown, notReady: true, summary: name + ": NotReady — the node carries the " + notReadyTaint + " taint, for a reason the data does not give"}
+			return nodeState{verdict: NotReady, notReady: true, summary: name + ": NotReady — the node carries the " + notReadyTaint + " taint, for a reason the data does not give"}
 		}
 		if st, ok := logState(s); ok {
 			st.summary = name + ": " + st.summary
@@ -109,7 +111,7 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 	case sigs.Has(kubelet.RuntimeStatusPending):
 		return notReady(RuntimeDown, "%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
 	}
-	return notReady(Unknown, "%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
+	return notReady(NotReady, "%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
 }
 
 func firstNonEmpty(s ...string) string {
@@ -174,7 +176,7 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 		}
 		return nodeState{verdict: Unknown, summary: "its newest readiness event is the kubelet starting, at a time the data does not give, and no NodeReady since"}, true
 	}
-	return nodeState{verdict: Unknown, notReady: true, summary: fmt.Sprintf("its newest readiness event is NodeNotReady%s, for a reason the data does not give", when)}, true
+	return nodeState{verdict: NotReady, notReady: true, summary: fmt.Sprintf("its newest readiness event is NodeNotReady%s, for a reason the data does not give", when)}, true
 }
 
 // Taints the node lifecycle controller puts on a node that is not Ready.

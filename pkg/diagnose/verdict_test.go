@@ -107,12 +107,12 @@ func TestVerdict(t *testing.T) {
 		{
 			"NotReady for a reason no rule knows",
 			mod(onNode(notReady("node is shutting down", 2*time.Minute))),
-			Unknown, "Node worker-3: NotReady for 2m — node is shutting down",
+			NotReady, "Node worker-3: NotReady for 2m — node is shutting down",
 		},
 		{
 			"NotReady, reason only",
 			mod(onNode(notReady("", 2*time.Minute))),
-			Unknown, "Node worker-3: NotReady for 2m — KubeletNotReady",
+			NotReady, "Node worker-3: NotReady for 2m — KubeletNotReady",
 		},
 		{
 			"no node object",

@@ -65,6 +65,21 @@ const (
 	// period and had to kill it ("failed to exit within 30 seconds of signal
 	// 15 - using the force"): a container stuck in the kernel.
 	StopTimedOut
+	// DiskError: the kernel reports a failing disk or filesystem (I/O errors,
+	// a device gone offline, ext4/xfs errors).
+	DiskError
+	// FSReadOnly: the kernel remounted a filesystem read-only, or its
+	// journal aborted; writes there fail from then on.
+	FSReadOnly
+	// DiskTimeout: the disk's controller timed out commands (NVMe, SCSI).
+	DiskTimeout
+	// KernelLockup: a CPU stuck in the kernel (soft or hard lockup, RCU stall).
+	KernelLockup
+	// NetdevLeak: "unregister_netdevice: waiting for … to become free": a
+	// network device the kernel cannot release, which stalls pod teardown.
+	NetdevLeak
+	// KernelOops: a kernel BUG, oops or panic.
+	KernelOops
 
 	signalEnd
 )
@@ -106,6 +121,12 @@ var signalNames = map[Signal]string{
 	StorageHang:          "storage-hang",
 	StatusUpdateFailed:   "status-update-failed",
 	StopTimedOut:         "stop-timed-out",
+	DiskError:            "disk-error",
+	FSReadOnly:           "fs-read-only",
+	DiskTimeout:          "disk-timeout",
+	KernelLockup:         "kernel-lockup",
+	NetdevLeak:           "netdev-leak",
+	KernelOops:           "kernel-oops",
 }
 
 // String is the signal's stable name, used in JSON and timelines.
@@ -217,7 +238,33 @@ var matchers = []matcher{
 	m("NodeStatusUnknown", NodeStatusUnknown),
 	m("Error updating node status", StatusUpdateFailed), // the kubelet cannot reach the API server
 	m("Unable to update node status", StatusUpdateFailed),
-	m("not responding, still trying", StorageHang),        // "nfs: server 10.0.0.5 not responding, still trying"
+	m("not responding, still trying", StorageHang), // "nfs: server 10.0.0.5 not responding, still trying"
+	m("not responding, timed out", StorageHang),    // nfs with soft mounts
+	// The kernel on disks and filesystems (none under 16 bytes: a short
+	// text slows the one-pass search of every line).
+	m("I/O error, dev ", DiskError).unless("I/O error, dev fd0"), // blk_update_request / print_req_error
+	m("Buffer I/O error on dev", DiskError),
+	m("rejecting I/O to offline device", DiskError),
+	m("hostbyte=DID_BAD_TARGET", DiskError),
+	m("EXT4-fs error (device", DiskError),
+	m("metadata I/O error", DiskError), // xfs
+	m("Remounting filesystem read-only", FSReadOnly),
+	m("remounting filesystem read-only", FSReadOnly),
+	m("Aborting journal on device", FSReadOnly),
+	m("xfs_do_force_shutdown", FSReadOnly),
+	m("timeout, aborting", DiskTimeout),          // "nvme nvme0: I/O 12 QID 3 timeout, aborting"
+	m("timeout, reset controller", DiskTimeout),  // nvme
+	m("timing out command, waited", DiskTimeout), // scsi
+	// The kernel on itself.
+	m("BUG: soft lockup", KernelLockup),
+	m("soft lockup - CPU#", KernelLockup),
+	m("detected hard LOCKUP", KernelLockup),
+	m("detected stalls on CPU", KernelLockup), // rcu_sched / rcu_preempt
+	m("self-detected stall on CPU", KernelLockup),
+	m("unregister_netdevice: waiting for", NetdevLeak),
+	m("BUG: unable to handle", KernelOops),
+	m("Kernel panic - not syncing", KernelOops),
+	m("general protection fault", KernelOops),
 	m("failed to exit within", StopTimedOut),              // dockerd: "Container ID failed to exit within 30 seconds of signal 15 - using the force"
 	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
 	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21

@@ -104,7 +104,7 @@ func SniffUntimedLog(head []byte) LogKind {
 		}
 		Classify(line).Each(func(sig Signal) {
 			switch sig {
-			case OOMKill, HungTask:
+			case OOMKill, HungTask, StorageHang, DiskError, FSReadOnly, DiskTimeout, KernelLockup, NetdevLeak, KernelOops:
 				kernel++
 			case DaemonError:
 				runtime++

@@ -195,7 +195,8 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-// diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json` on path, l's file.
+// diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json` on path, l's
+// file (--from-dir for a directory: a support archive's tree).
 func diagnoseFile(t *testing.T, bin string, l label, path string) *outcome {
 	o := &outcome{label: l}
 	if _, err := os.Stat(path); err != nil {
@@ -203,7 +204,11 @@ func diagnoseFile(t *testing.T, bin string, l label, path string) *outcome {
 		return o
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "diagnose", "-f", path, "-o", "json")
+	args := []string{"diagnose", "-f", path, "-o", "json"}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		args = []string{"diagnose", "--from-dir", path, "-o", "json"} // a support-archive tree
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
 	if stdout.Len() == 0 {
@@ -275,7 +280,7 @@ func TestLabelsCoverEveryArtifact(t *testing.T) {
 }
 
 // verdicts are the verdicts the tool can give (README).
-var verdicts = []string{"healthy", "pleg-unhealthy", "runtime-down", "network-not-ready", "kubelet-unreachable", "starting", "unknown"}
+var verdicts = []string{"healthy", "pleg-unhealthy", "runtime-down", "network-not-ready", "kubelet-unreachable", "starting", "not-ready", "unknown"}
 
 // TestRedactedDiagnosesTheSame: every artifact, redacted as collect
 // --redact --redact-ips redacts a bundle (secrets, and every address mapped
