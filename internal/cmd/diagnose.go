@@ -251,7 +251,7 @@ func (o *DiagnoseOptions) openInputs() ([]offline.Input, func(), error) {
 			return nil, nil, err
 		}
 		files = append(files, f)
-		inputs = append(inputs, offline.Input{Name: name, R: io.Reader(f)})
+		inputs = append(inputs, offline.Input{Name: name, Path: name, R: io.Reader(f)})
 	}
 	return inputs, closeAll, nil
 }

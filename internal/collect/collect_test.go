@@ -192,12 +192,12 @@ func TestCollectReadsEverySource(t *testing.T) {
 			t.Errorf("source %s = %s (%s), want ok", name, st, src.Reason)
 		}
 	}
-	if len(snap.Sources) != len(snapshot.SourceOrder) {
-		t.Errorf("got %d sources, want %d", len(snap.Sources), len(snapshot.SourceOrder))
+	if len(snap.Sources) != len(snapshot.CollectedSources) {
+		t.Errorf("got %d sources, want %d", len(snap.Sources), len(snapshot.CollectedSources))
 	}
 	for i, s := range snap.Sources {
-		if s.Name != snapshot.SourceOrder[i] {
-			t.Errorf("source %d is %s, want %s (report order)", i, s.Name, snapshot.SourceOrder[i])
+		if s.Name != snapshot.CollectedSources[i] {
+			t.Errorf("source %d is %s, want %s (report order)", i, s.Name, snapshot.CollectedSources[i])
 		}
 	}
 	if !snap.CollectedAt.Equal(now) {
@@ -482,7 +482,7 @@ func TestCollectReportsProgress(t *testing.T) {
 	for _, c := range calls {
 		most = max(most, len(c))
 	}
-	if most < 3 || len(calls) != 2*len(snapshot.SourceOrder) || len(calls[len(calls)-1]) != 0 {
+	if most < 3 || len(calls) != 2*len(snapshot.CollectedSources) || len(calls[len(calls)-1]) != 0 {
 		t.Errorf("%d calls, at most %d pending, last %v: want a start and an end per source, ending with none", len(calls), most, calls[len(calls)-1])
 	}
 }

@@ -255,12 +255,12 @@ func TestScanDeepReadsEverySource(t *testing.T) {
 	srv, fp := newFleetProxy(t, map[string]http.HandlerFunc{"a": kubeletAt(healthyMetrics, 0)})
 	c := New(client, proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
 	a := scanAll(t, c, ScanOptions{Concurrency: 1, Deep: true})["a"]
-	if len(a.Sources) != len(snapshot.SourceOrder) {
-		t.Errorf("deep scan sources %v, want all %d", statuses(a), len(snapshot.SourceOrder))
+	if len(a.Sources) != len(snapshot.CollectedSources) {
+		t.Errorf("deep scan sources %v, want all %d", statuses(a), len(snapshot.CollectedSources))
 	}
 	for i, s := range a.Sources {
-		if s.Name != snapshot.SourceOrder[i] || s.Status != snapshot.StatusOK {
-			t.Errorf("source %d = %+v, want %s ok", i, s, snapshot.SourceOrder[i])
+		if s.Name != snapshot.CollectedSources[i] || s.Status != snapshot.StatusOK {
+			t.Errorf("source %d = %+v, want %s ok", i, s, snapshot.CollectedSources[i])
 		}
 	}
 	if a.KubeletLog == nil || a.Stats == nil || a.Config == nil || a.Healthz == nil {

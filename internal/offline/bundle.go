@@ -19,8 +19,9 @@ import (
 
 // FromDir diagnoses a bundle written by `kubectl pleg collect` (a directory
 // or its .tar.gz): the same capture time, window and source outcomes as the
-// live collection, so the same diagnosis. A directory without a manifest is
-// read as loose files.
+// live collection, so the same diagnosis. Any other directory or archive is
+// read as a support archive: a must-gather, a sosreport, kind's exported
+// logs, or loose files, every node in it diagnosed.
 func FromDir(dir string, today time.Time) ([]*snapshot.Snapshot, error) {
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
 		unpacked, cleanup, err := bundle.Extract(dir, bundle.DefaultLimits)
@@ -32,7 +33,7 @@ func FromDir(dir string, today time.Time) ([]*snapshot.Snapshot, error) {
 	}
 	m, err := bundle.ReadManifest(dir)
 	if errors.Is(err, bundle.ErrNoManifest) {
-		return fromLooseDir(dir, today)
+		return fromTree(dir, nil, "", today)
 	}
 	if err != nil {
 		return nil, err
@@ -139,27 +140,4 @@ func readBundleFile(snap *snapshot.Snapshot, name snapshot.SourceName, r io.Read
 		snap.Healthz = healthzOf(body)
 	}
 	return nil, nil
-}
-
-func fromLooseDir(dir string, today time.Time) ([]*snapshot.Snapshot, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var inputs []Input
-	for _, e := range entries {
-		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		inputs = append(inputs, Input{Name: filepath.Join(dir, e.Name()), R: f})
-	}
-	if len(inputs) == 0 {
-		return nil, fmt.Errorf("%s holds no files and no %s", dir, bundle.ManifestFile)
-	}
-	return FromFiles(inputs, "", today)
 }

@@ -117,8 +117,11 @@ func (o *offline) addObject(name string, j []byte) (int, error) {
 			}
 			n += used
 		}
-		if meta.Kind == "PodList" {
+		switch meta.Kind {
+		case "PodList":
 			o.podsSeen = name
+		case "EventList":
+			o.eventsSeen = name
 		}
 		return n, nil
 	case "Node":
@@ -141,6 +144,7 @@ func (o *offline) addObject(name string, j []byte) (int, error) {
 		if err := json.Unmarshal(j, &e); err != nil {
 			return 0, fmt.Errorf("reading an Event: %w", err)
 		}
+		o.eventsSeen = name
 		// An event that names no object is taken to be about the node it
 		// was given with; events about pods are not the node's.
 		if k := e.InvolvedObject.Kind; k == "" || k == "Node" {

@@ -19,6 +19,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-pleg/kubectl-pleg/internal/bundle"
 	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -27,6 +28,9 @@ import (
 // Input is one file given to diagnose -f; Name "-" is standard input.
 type Input struct {
 	Name string
+	// Path is the file on disk, when it is one: an archive is unpacked
+	// from it rather than copied.
+	Path string
 	R    io.Reader
 }
 
@@ -47,6 +51,9 @@ type offline struct {
 	events   []looseEvent
 	pods     []loosePod
 	podsSeen string // the file of a pod list, even an empty one
+	// eventsSeen is the file of an event list, even one with no event
+	// about a node: that none is there is what it says.
+	eventsSeen string
 	// The kubelet's own data belongs to one node: the one named, the only
 	// one, or the one it names itself.
 	metrics *kubelet.Metrics
@@ -96,7 +103,33 @@ func newOffline(node string) *offline {
 // It returns no snapshot when nothing usable remains. Otherwise a non-nil
 // error lists the files (or parts) that could not be used: report them, and
 // diagnose the rest.
+//
+// An archive among the files (.tar.gz, .tgz, .tar, .zip) is unpacked and
+// read as a support archive's tree (see FromDir), the other files with it.
 func FromFiles(inputs []Input, node string, today time.Time) ([]*snapshot.Snapshot, error) {
+	plain, trees, cleanup, err := splitArchives(inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	if len(trees) == 0 {
+		return fromInputs(plain, node, today)
+	}
+	var snaps []*snapshot.Snapshot
+	var problems []error
+	for i, root := range trees {
+		extra := plain
+		if i > 0 {
+			extra = nil // the loose files go with the first archive only
+		}
+		s, err := fromTree(root, extra, node, today)
+		snaps, problems = append(snaps, s...), append(problems, err)
+	}
+	return snaps, errors.Join(problems...)
+}
+
+// fromInputs diagnoses files none of which is an archive.
+func fromInputs(inputs []Input, node string, today time.Time) ([]*snapshot.Snapshot, error) {
 	o := newOffline(node)
 	for _, in := range inputs {
 		if err := o.add(in); err != nil {
@@ -131,10 +164,16 @@ func (o *offline) problem(file string, err error) {
 
 // add reads one input: objects and kubelet data at once, logs later.
 func (o *offline) add(in Input) error {
-	br := bufio.NewReaderSize(in.R, sniffBytes)
+	br, err := decompressed(bufio.NewReaderSize(in.R, sniffBytes))
+	if err != nil {
+		return err
+	}
 	head, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return err
+	}
+	if bundle.IsArchive(head) {
+		return errors.New("an archive inside what was given: unpack it and give its directory with --from-dir")
 	}
 	d, err := detect(head)
 	if err != nil {
@@ -353,7 +392,7 @@ func (o *offline) snapshots(today time.Time) ([]*snapshot.Snapshot, error) {
 		o.problems = append(o.problems, fmt.Errorf("the kubelet's data (%s) was not used: the files hold %d nodes and it names none of them; give the node it comes from: diagnose -f ... NODE",
 			strings.Join(kubeletData.files(), ", "), len(nodes)))
 	}
-	if len(snaps) == 1 && snaps[0].Node == nil && kubeletData.empty() && len(snaps[0].Events) == 0 && snaps[0].Pods == nil {
+	if len(snaps) == 1 && snaps[0].Node == nil && kubeletData.empty() && len(snaps[0].Events) == 0 && snaps[0].Pods == nil && o.eventsSeen == "" {
 		return nil, errors.New("nothing usable in the files given")
 	}
 	return snaps, nil
@@ -385,6 +424,9 @@ func (o *offline) pickNodes() ([]*nodeData, error) {
 // single node, events and pods that name none are its own.
 func (o *offline) attachLooseObjects(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
 	only := len(o.nodes) <= 1
+	if o.eventsSeen != "" && (only || snap.NodeName != "") {
+		sources[snapshot.SourceEvents] = o.eventsSeen
+	}
 	for _, e := range o.events {
 		if e.node == snap.NodeName || e.node == "" && only {
 			snap.Events = append(snap.Events, e.ev)

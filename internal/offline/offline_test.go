@@ -82,7 +82,7 @@ func TestDetectRejectsWhatItCannotRead(t *testing.T) {
 	for name, content := range map[string][]byte{
 		"empty":   nil,
 		"blank":   []byte("\n\n  \n"),
-		"binary":  {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00},
+		"binary":  {0x7f, 'E', 'L', 'F', 0x02, 0x01, 0x01, 0x00, 0x00},
 		"garbage": []byte("hello, this is a shopping list\nmilk\neggs\n"),
 	} {
 		t.Run(name, func(t *testing.T) {

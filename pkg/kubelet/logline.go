@@ -337,3 +337,12 @@ func inferYear(ref time.Time, mon time.Month, day, hh, mm, ss, nanos int) time.T
 	}
 	return t
 }
+
+// LineTime is when a log line in any of the forms parseHeader reads was
+// written, for readers of other programs' logs (a controller's) that need
+// each line's time; yearless says the form carries no year, and the one
+// placing it at or before ref was given.
+func LineTime(line []byte, ref time.Time) (t time.Time, yearless, ok bool) {
+	h, ok := parseHeader(line, ref)
+	return h.time, h.yearless, ok
+}

@@ -212,7 +212,9 @@ var matchers = []matcher{
 	// The runtime's socket refuses or is gone (the daemon stopped):
 	// "dial unix /run/containerd/containerd.sock: connect: connection refused".
 	m("connect: connection refused", RuntimeDown, runtimeSockets...).unless(tcpDials...),
-	m("connect: no such file or directory", RuntimeDown, runtimeSockets...),
+	// cAdvisor tries every runtime's socket at the kubelet's start: crio's
+	// missing on a containerd node is no runtime down.
+	m("connect: no such file or directory", RuntimeDown, runtimeSockets...).unless("container factory failed"),
 	m("status check may not have completed yet", RuntimeStatusPending),
 	m("network not ready", NetworkNotReady), // "container runtime network not ready", "runtime network not ready"
 	m("NetworkPluginNotReady", NetworkNotReady),
@@ -226,6 +228,7 @@ var matchers = []matcher{
 	m("Recording NodeReady event", NodeReady), // ≤1.20
 	m(`event="NodeReady"`, NodeReady),         // structured, 1.21+
 	m("status is now: NodeReady", NodeReady),  // the event's message
+	m("as it just became ready", NodeReady),   // 1.27+: "Fast updating node status as it just became ready"
 	m("to &{Ready True", NodeReady),           // node controller: "transitioned from Unknown to &{Ready True ...}"
 	m("some Nodes are Ready", NodeReady),      // node controller leaving master disruption mode
 	m("SyncLoop (PLEG)", PLEGActive),          // a relist produced an event

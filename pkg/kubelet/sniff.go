@@ -61,6 +61,9 @@ func SniffLog(head []byte) LogKind {
 			}
 		}
 		switch {
+		case h.ident == "systemd":
+			// journalctl -u UNIT shows systemd starting and stopping the
+			// unit: lines of every unit's journal, no sign of a syslog.
 		case h.ident == "" || identIn(KubeletIdents, h.ident):
 			kubeletLines++
 		case contains(runtimeIdents, h.ident):

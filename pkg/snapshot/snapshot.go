@@ -4,6 +4,7 @@
 package snapshot
 
 import (
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,12 @@ type Snapshot struct {
 	Stats      *kubelet.NodeStats
 	Config     *kubelet.Config
 	Healthz    *Healthz
+
+	// Units and Listed come from pastes only (no API reads them): the
+	// node's systemd units as `systemctl status` showed them, and the
+	// runtime's containers and sandboxes as crictl or docker listed them.
+	Units  []Unit
+	Listed []Listed
 
 	// Offline says the snapshot was read from files given by hand, not
 	// collected: a source missing from it was not given, not unreadable.
@@ -76,6 +83,41 @@ func (p Pod) Terminated() bool {
 	return p.Phase == corev1.PodSucceeded || p.Phase == corev1.PodFailed
 }
 
+// Unit is one systemd unit of the node (the kubelet's, the runtime's) as
+// `systemctl status` showed it.
+type Unit struct {
+	Name string // "kubelet.service"
+	// Active and Sub are its state: "failed", "activating" (auto-restart)…
+	Active, Sub string
+	// Result is why it last stopped ("exit-code", "signal", "start-limit-hit").
+	Result string
+	// For is how long it had been in that state; ForKnown false when not shown.
+	For      time.Duration
+	ForKnown bool
+	// MainExit is how its main process ended ("status=1/FAILURE", "signal=KILL").
+	MainExit string
+	// Restarts is systemd's restart counter, from the lines shown under it.
+	Restarts int
+}
+
+// Running says the unit's process runs.
+func (u Unit) Running() bool { return u.Active == "active" && (u.Sub == "running" || u.Sub == "") }
+
+// Listed is one container or sandbox of a runtime listing.
+type Listed struct {
+	ID      string
+	Sandbox bool
+	// Name is the container's, or the pod's for a sandbox; Pod and
+	// Namespace are "" when the listing does not give them.
+	Name, Pod, Namespace string
+	// State is "running", "created", "exited", "unknown", "ready" or "notready".
+	State string
+	// For is how long it has been in its state (or since created, when
+	// that is all the listing gives); ForKnown false when not shown.
+	For      time.Duration
+	ForKnown bool
+}
+
 // Healthz is the kubelet's /healthz answer.
 type Healthz struct {
 	OK   bool
@@ -97,14 +139,25 @@ const (
 	SourceStats      SourceName = "stats"
 	SourceConfigz    SourceName = "configz"
 	SourceHealthz    SourceName = "healthz"
+	// Read from pastes only.
+	SourceUnits   SourceName = "units"
+	SourceListing SourceName = "runtime-listing"
 )
 
-// SourceOrder is the order sources appear in a report.
-var SourceOrder = []SourceName{
+// CollectedSources are the sources a live collection reads, in report order.
+var CollectedSources = []SourceName{
 	SourceNode, SourceEvents, SourcePods,
 	SourceKubeletLog, SourceRuntimeLog, SourceSystemLog,
 	SourceMetrics, SourceStats, SourceConfigz, SourceHealthz,
 }
+
+// SourceOrder is the order sources appear in a report: the collected ones,
+// then those read from pastes only.
+var SourceOrder = append(slices.Clone(CollectedSources), SourceUnits, SourceListing)
+
+// PasteOnly says a source is read from pastes only: one not given is not
+// worth saying.
+func PasteOnly(name SourceName) bool { return name == SourceUnits || name == SourceListing }
 
 // SortSources puts source records in report order.
 func SortSources(srcs []Source) {
