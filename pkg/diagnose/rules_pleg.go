@@ -185,9 +185,10 @@ func flapping(s *snapshot.Snapshot) *Finding {
 	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); st.Count > 1 {
 		f.Evidence = append(f.Evidence, signalEvidence("kubelet start", st, "kubelet log", s.CollectedAt))
 	}
-	// On a node that goes NotReady, each kubelet restart is one more turn
-	// (restarts alone, with the node never NotReady, are someone's work).
-	if n, first, last := kubeletStartEvents(s); n > 1 && flaps > 0 {
+	// On a node that goes NotReady again and again, each kubelet restart is
+	// one more turn (restarts with the node NotReady once or never are
+	// someone's work: a restart itself makes the node NotReady briefly).
+	if n, first, last := kubeletStartEvents(s); n > 1 && flaps > 1 {
 		flaps = max(flaps, flaps+n-1)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× kubelet starts in events (first %s, last %s)",
 			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))

@@ -155,6 +155,12 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 			f.Evidence = append(f.Evidence, signalEvidence(sig.what, gone.SignalStats, "log", s.CollectedAt)+"; "+gone.ending())
 		}
 	}
+	// Whatever else shows the node unreachable (a controller's events, its
+	// log), the verdict it gives is this cause's.
+	if st := stateOf(s); f.Severity == 0 && st.verdict == KubeletUnreachable {
+		f.Severity, f.Confidence = Critical, Medium
+		f.Evidence = append(f.Evidence, st.summary)
+	}
 	if f.Severity == 0 {
 		return nil
 	}

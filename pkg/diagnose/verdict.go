@@ -141,6 +141,42 @@ func syncLoopFailing(s *snapshot.Snapshot) bool {
 // readinessEvents are the node events that say what its readiness became.
 var readinessEvents = map[string]bool{"NodeReady": true, "NodeNotReady": true, "Starting": true}
 
+// conditionBecame is what a Karpenter condition event says a condition
+// became ("Status condition transitioned, Type: Ready, Status: True ->
+// Unknown, Reason: NodeStatusUnknown"): its type and new status, or "".
+func conditionBecame(e *snapshot.Event) (cond, to string) {
+	_, rest, ok := strings.Cut(e.Message, "Status condition transitioned, Type: ")
+	if !ok {
+		return "", ""
+	}
+	cond, rest, _ = strings.Cut(rest, ",")
+	_, to, _ = strings.Cut(rest, " -> ")
+	to, _, _ = strings.Cut(to, ",")
+	return cond, strings.TrimSpace(to)
+}
+
+// readinessOf says what a node event says of its readiness: its reason for
+// the kubelet's and the controller's events; "Ready", "NotReady" or
+// "Unknown" for a Karpenter condition event (every condition turns Unknown
+// when the kubelet stops posting status); "" for any other event.
+func readinessOf(e *snapshot.Event) string {
+	if readinessEvents[e.Reason] {
+		if e.Reason == "Starting" && !strings.Contains(e.Source+e.Message, "kubelet") {
+			return "" // kube-proxy's start
+		}
+		return e.Reason
+	}
+	switch cond, to := conditionBecame(e); {
+	case to == "Unknown":
+		return "Unknown"
+	case cond == "Ready" && to == "True":
+		return "NodeReady"
+	case cond == "Ready" && to == "False":
+		return "NodeNotReady"
+	}
+	return ""
+}
+
 // eventState reads the node's state from its newest readiness event
 // (NodeReady, NodeNotReady, a kubelet start), for data that has events and
 // nothing better.
@@ -148,7 +184,7 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 	var latest *snapshot.Event
 	for i := range s.Events {
 		e := &s.Events[i]
-		if _, known := readinessEvents[e.Reason]; !known || e.Reason == "Starting" && !strings.Contains(e.Source+e.Message, "kubelet") {
+		if readinessOf(e) == "" {
 			continue
 		}
 		// Events come oldest first (kubectl sorts them so); times, when
@@ -164,7 +200,9 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 	if !latest.Last.IsZero() && !s.CollectedAt.IsZero() {
 		when = ", " + humanize.Ago(latest.Last, s.CollectedAt)
 	}
-	switch latest.Reason {
+	switch readinessOf(latest) {
+	case "Unknown":
+		return nodeState{verdict: KubeletUnreachable, notReady: true, summary: fmt.Sprintf("its newest readiness event says the node's conditions became Unknown%s: %s", when, latest.Message)}, true
 	case "NodeReady":
 		return nodeState{verdict: Healthy, summary: fmt.Sprintf("its newest readiness event is NodeReady%s (no Ready condition in the data)", when)}, true
 	case "Starting":

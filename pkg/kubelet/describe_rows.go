@@ -57,9 +57,43 @@ func (p *describeParser) row(s string) bool {
 		if ti, ok := t.index["type"]; ok && !isEventType(vals[ti]) {
 			vals = t.anchorEventType(s, cells, vals)
 		}
-		n.event(get)
+		if about, ok := p.eventNode(get); ok {
+			about.event(get)
+		}
 	}
 	return true
+}
+
+// eventNode is the node an events row is about: `kubectl get events`
+// names its object (OBJECT "node/worker-3"; 2015's KIND and NAME columns),
+// describe's rows are the described node's. A row about a pod or any
+// other object is no node's (ok false).
+func (p *describeParser) eventNode(get func(string) string) (*nodeText, bool) {
+	kind, name := get("kind"), get("name")
+	if obj := get("object"); obj != "" {
+		var found bool
+		if kind, name, found = strings.Cut(obj, "/"); !found {
+			return p.node(), true
+		}
+	}
+	switch {
+	case kind == "":
+		return p.node(), true
+	case !strings.EqualFold(kind, "node"):
+		return nil, false
+	}
+	for _, n := range p.nodes {
+		if n.out.Node.Name == name {
+			return n, true
+		}
+	}
+	if len(p.nodes) >= describeNodesMax {
+		return nil, false
+	}
+	n := newNodeText()
+	n.named, n.out.Node.Name = true, name
+	p.nodes = append(p.nodes, n)
+	return n, true
 }
 
 // fragment reads a line outside any table: a header that opens one, or a
@@ -72,26 +106,28 @@ func (p *describeParser) fragment(s string) {
 		p.table.setColumns(cells)
 		return
 	}
-	n := p.node()
 	switch {
 	case headerlessCondition(cells):
 		cols := []string{"type", "status", "lastheartbeattime", "lasttransitiontime", "reason", "message"}
 		if _, timed := parseDescribeTime(cells[2].text); !timed {
 			cols = []string{"type", "status", "reason", "message"} // a narrowed table
 		}
-		n.condition(inOrder(s, cells, cols))
+		p.node().condition(inOrder(s, cells, cols))
 	case headerlessEvent(cells):
 		cols := []string{"type", "reason", "age", "from", "message"}
 		switch {
 		case isEventType(cells[1].text): // kubectl get events: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE
-			cols = []string{"age", "type", "reason", "from", "message"}
+			cols = []string{"age", "type", "reason", "object", "message"}
 		case !isEventType(cells[0].text):
 			cols = []string{"firstseen", "lastseen", "count", "from", "type", "reason", "message"} // kubectl ≤1.8
 			if isEventType(cells[5].text) {
 				cols = []string{"firstseen", "lastseen", "count", "from", "subobjectpath", "type", "reason", "message"}
 			}
 		}
-		n.event(inOrder(s, cells, cols))
+		get := inOrder(s, cells, cols)
+		if about, ok := p.eventNode(get); ok {
+			about.event(get)
+		}
 	}
 }
 

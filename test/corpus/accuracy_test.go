@@ -193,6 +193,26 @@ func TestAccuracy(t *testing.T) {
 	if score < accuracyFloor {
 		t.Errorf("accuracy %.1f%% is below the floor %.1f%%", 100*score, 100*accuracyFloor)
 	}
+	for _, o := range outcomes {
+		for _, d := range o.nodes {
+			if !d.carried() {
+				t.Errorf("%s: %s has verdict %s and no cause that carries it: %v", o.file, orUnnamed(d.Node), d.Verdict, d.Causes)
+			}
+		}
+	}
+}
+
+// carried says the verdict is one a listed cause explains: every verdict but
+// healthy and unknown names trouble, and trouble must be a cause the
+// report ranks (a node still starting has its note, of any severity).
+func (d diagnosis) carried() bool {
+	switch d.Verdict {
+	case "healthy", "unknown":
+		return true
+	case "starting":
+		return len(d.Causes) > 0
+	}
+	return d.firstCause() != "-"
 }
 
 // diagnoseFile runs `kubectl-pleg diagnose -f FILE -o json` on path, l's
