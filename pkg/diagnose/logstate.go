@@ -180,6 +180,14 @@ func logState(s *snapshot.Snapshot) (nodeState, bool) {
 		}
 		return nodeState{verdict: RuntimeDown, summary: says("the runtime status check never completing", pending), notReady: true}, true
 	case notReady.current:
+		// The kubelet turns NotReady for PLEG exactly when the relist has
+		// been stale for the threshold: a last relist event that long
+		// before it, and none after, is the reason the line does not give.
+		if active := sum.Signal(kubelet.PLEGActive); active.Count > 0 && !active.Last.IsZero() && !notReady.Last.IsZero() &&
+			active.LastLine < notReady.LastLine && notReady.Last.Sub(active.Last) >= PLEGThreshold {
+			return nodeState{verdict: PLEGUnhealthy, notReady: true, summary: says(fmt.Sprintf("the node NotReady %s after the last PLEG event, past the relist threshold (%s)",
+				humanize.Duration(notReady.Last.Sub(active.Last)), humanize.Duration(PLEGThreshold)), notReady)}, true
+		}
 		return nodeState{verdict: NotReady, summary: says("the node NotReady, for a reason the log does not give", notReady), notReady: true}, true
 	}
 	if sig, ok := lastReadyStatement(sum); ok {

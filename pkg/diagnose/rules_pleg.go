@@ -114,6 +114,12 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		}
 		f.Evidence = append(f.Evidence, ev+"; "+logged.ending())
 	}
+	// Whatever else shows the relist stale now (a NotReady that follows the
+	// last relist event by the threshold), the verdict it gives is this cause's.
+	if st := stateOf(s); current == 0 && st.verdict == PLEGUnhealthy {
+		current++
+		f.Evidence = append(f.Evidence, st.evidence(s))
+	}
 	var slowRelist bool
 	if s.Metrics != nil && s.Metrics.RelistP99 != nil && *s.Metrics.RelistP99 >= RelistP99Warning {
 		slowRelist = true

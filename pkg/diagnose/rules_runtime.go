@@ -159,7 +159,7 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 	// log), the verdict it gives is this cause's.
 	if st := stateOf(s); f.Severity == 0 && st.verdict == KubeletUnreachable {
 		f.Severity, f.Confidence = Critical, Medium
-		f.Evidence = append(f.Evidence, st.summary)
+		f.Evidence = append(f.Evidence, st.evidence(s))
 	}
 	if f.Severity == 0 {
 		return nil

@@ -36,6 +36,12 @@ type nodeState struct {
 	notReady bool
 }
 
+// evidence is the summary as a cause's evidence: without the node's name,
+// which the report has said already.
+func (st nodeState) evidence(s *snapshot.Snapshot) string {
+	return strings.TrimPrefix(st.summary, "Node "+nodeInProse(s)+": ")
+}
+
 // verdict is stateOf's verdict and summary.
 func verdict(s *snapshot.Snapshot) (Verdict, string) {
 	st := stateOf(s)
