@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-pleg/kubectl-pleg/internal/bundle"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/paste"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 )
 
@@ -26,12 +27,14 @@ const (
 	kindManifest            // a bundle's manifest.json
 	kindLog                 // a log; which one is told by kubelet.SniffLog
 	kindConditions          // node conditions outside any object (YAML or JSON fragments)
+	kindUnits               // systemctl status of the node's units
 )
 
 var kindNames = map[fileKind]string{
 	kindObjects: "Kubernetes objects", kindDescribe: "kubectl describe node output", kindMetrics: "kubelet metrics",
 	kindStats: "kubelet stats summary", kindConfigz: "kubelet configz", kindHealthz: "kubelet healthz",
 	kindManifest: "bundle manifest", kindLog: "log", kindConditions: "node conditions",
+	kindUnits: "systemctl status",
 }
 
 func (k fileKind) String() string { return kindNames[k] }
@@ -44,7 +47,8 @@ func (u unreadable) Error() string { return string(u) }
 
 // accepted lists what -f reads, said once after the files it could not.
 const accepted = "diagnose -f reads a Node, Pods or Events (JSON or YAML, as kubectl get -o json|yaml prints), " +
-	"kubectl describe node output, a kubelet/runtime/system log, kubelet /metrics text, /stats/summary or /configz JSON"
+	"kubectl describe node output, a kubelet/runtime/system log, kubelet /metrics text, /stats/summary or /configz JSON, " +
+	"systemctl status of the kubelet or runtime"
 
 // detection is what a file holds, told by content.
 type detection struct {
@@ -138,6 +142,11 @@ func detectFrom(head []byte) (detection, bool) {
 			}
 			return detection{kind: k}, true
 		}
+	}
+	// Pastes of command output come first: a unit's status holds journal
+	// lines a log sniffer would take it for.
+	if paste.LooksLikeUnitStatus(head) {
+		return detection{kind: kindUnits}, true
 	}
 	if kubelet.LooksLikeDescribeNode(head) {
 		return detection{kind: kindDescribe}, true

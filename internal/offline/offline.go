@@ -60,6 +60,7 @@ type offline struct {
 	stats   *kubelet.NodeStats
 	config  *kubelet.Config
 	healthz *snapshot.Healthz
+	units   []snapshot.Unit
 	// logs wait until the capture time is known: year-less lines need it.
 	logs    []pendingLog
 	sources map[snapshot.SourceName]string // kubelet source → file it came from
@@ -242,6 +243,8 @@ func (o *offline) parse(kind fileKind, name string, body []byte) error {
 		o.config, o.sources[snapshot.SourceConfigz] = cfg, name
 	case kindHealthz:
 		o.healthz, o.sources[snapshot.SourceHealthz] = healthzOf(body), name
+	case kindUnits:
+		return o.addUnits(name, body)
 	case kindManifest:
 		return fmt.Errorf("a bundle's manifest: give the bundle directory with --from-dir")
 	}

@@ -82,6 +82,9 @@ const (
 	// StorageLinesWarning is how many kernel storage errors make an alarm
 	// rather than a note.
 	StorageLinesWarning = 3
+	// RuntimeRestartsWarning is how many runtime starts in the data make a
+	// runtime that keeps dying.
+	RuntimeRestartsWarning = 3
 	// FlapsWarning counts NotReady transitions in the window.
 	FlapsWarning = 3
 	// DensityPodsWarning is the article's pods-per-node danger line; density also

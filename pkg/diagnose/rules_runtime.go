@@ -155,6 +155,19 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 			f.Evidence = append(f.Evidence, signalEvidence(sig.what, gone.SignalStats, "log", s.CollectedAt)+"; "+gone.ending())
 		}
 	}
+	for i, st := range unitsWrong(s, snapshot.KubeletUnit) {
+		f.Severity, f.Confidence = Critical, High
+		f.Answer = "the kubelet is not running: " + strings.TrimPrefix(st.what, "systemctl status: ")
+		f.Evidence = append(f.Evidence, st.what)
+		if i == 0 {
+			f.Steps = append([]Step{whyItExits(st.unit)}, f.Steps[1:]...) // its status is known already
+		}
+	}
+	if said := npdSays(s, 1, "KubeletUnhealthy", "FrequentKubeletRestart"); said != "" {
+		f.Severity = severityMax(f.Severity, Warning)
+		f.Confidence = max(f.Confidence, Medium)
+		f.Evidence = append(f.Evidence, said)
+	}
 	// Whatever else shows the node unreachable (a controller's events, its
 	// log), the verdict it gives is this cause's.
 	if st := stateOf(s); f.Severity == 0 && st.verdict == KubeletUnreachable {
@@ -219,6 +232,36 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× GC failures naming the runtime unreachable in events (first %s, last %s)",
 			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
+	for i, st := range unitsWrong(s, snapshot.RuntimeUnit) {
+		f.Severity, f.Confidence = Critical, High
+		f.Answer = rt.name + " is not running: " + strings.TrimPrefix(st.what, "systemctl status: ")
+		f.Evidence = append(f.Evidence, st.what)
+		if i == 0 {
+			f.Steps = append([]Step{whyItExits(st.unit)}, f.Steps[1:]...) // its status is known already
+		}
+	}
+	// One start is a restart someone made; three are a runtime that keeps dying.
+	for _, said := range []string{
+		npdSays(s, 1, "ContainerRuntimeUnhealthy", "FrequentContainerdRestart", "FrequentDockerRestart", "FrequentCrioRestart"),
+		npdSays(s, RuntimeRestartsWarning, "ContainerdStart", "DockerStart", "CrioStart"),
+	} {
+		if said != "" {
+			f.Severity = severityMax(f.Severity, Warning)
+			f.Confidence = max(f.Confidence, Medium)
+			f.Evidence = append(f.Evidence, said)
+		}
+	}
+	for _, lg := range []struct {
+		name string
+		sum  *kubelet.LogSummary
+	}{{"kubelet log", s.KubeletLog}, {"runtime log", s.RuntimeLog}, {"system log", s.SystemLog}} {
+		if st := weigh(lg.sum, kubelet.RuntimeStarted); st.Count >= RuntimeRestartsWarning && !st.noise() {
+			f.Severity = severityMax(f.Severity, Warning)
+			f.Confidence = max(f.Confidence, st.confidence())
+			f.Evidence = append(f.Evidence, signalEvidence("runtime start", st.SignalStats, lg.name, s.CollectedAt)+": the runtime keeps restarting; "+st.ending())
+			break
+		}
 	}
 	if f.Severity == 0 {
 		return nil

@@ -128,6 +128,16 @@ func runtimeOf(s *snapshot.Snapshot) runtimeInfo {
 			return rt
 		}
 	}
+	for _, u := range s.Units { // a runtime's own unit, as systemctl showed it
+		switch strings.TrimSuffix(u.Name, ".service") {
+		case "docker", "cri-docker":
+			return dockerRuntime(kubeletVersion, s)
+		case "crio", "cri-o":
+			return crio
+		case "containerd":
+			return containerd
+		}
+	}
 	if rt, ok := runtimeNamedIn(runtimeEvidenceText(s), kubeletVersion, s); ok {
 		return rt
 	}

@@ -64,6 +64,12 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 		if s.Node != nil && hasTaint(s.Node, notReadyTaint) {
 			return nodeState{verdict: NotReady, notReady: true, summary: name + ": NotReady — the node carries the " + notReadyTaint + " taint, for a reason the data does not give"}
 		}
+		// The units' status is the process itself, taken at the capture:
+		// it outranks what the log said before.
+		if st, ok := unitsState(s); ok {
+			st.summary = name + ": " + st.summary
+			return st
+		}
 		if st, ok := logState(s); ok {
 			st.summary = name + ": " + st.summary
 			return st

@@ -209,6 +209,11 @@ var nodeEventReasons = map[string]bool{
 	"RegisteredNode": true, "RemovingNode": true, "DeletingNode": true, "InvalidDiskCapacity": true,
 	"SystemOOM": true, "EvictionThresholdMet": true, "KubeletSetupFailed": true, "CIDRNotAvailable": true,
 	"NodeNetworkUnavailable": true, "CgroupV1": true,
+	// node-problem-detector's, about the node it runs on.
+	"KernelOops": true, "TaskHung": true, "UnregisterNetDevice": true, "KernelDeadlock": true, "DockerHung": true,
+	"OOMKilling": true, "FilesystemIsReadOnly": true, "Ext4Error": true, "IOError": true, "CorruptDockerOverlay2": true,
+	"KubeletUnhealthy": true, "ContainerRuntimeUnhealthy": true, "KubeletStart": true, "ContainerdStart": true,
+	"DockerStart": true, "FrequentKubeletRestart": true, "FrequentContainerdRestart": true, "FrequentDockerRestart": true,
 }
 
 // isIdentifier says s is one CamelCase-ish word: a condition type or reason.

@@ -36,6 +36,10 @@ const (
 	EventChannelFull
 	// KubeletStarted: the kubelet (re)started its main sync loop.
 	KubeletStarted
+	// RuntimeStarted: systemd (or node-problem-detector watching it)
+	// starting the container runtime; many of them are a runtime that
+	// keeps dying.
+	RuntimeStarted
 	// OOMKill: the kernel OOM killer killed a process.
 	OOMKill
 	// HungTask: the kernel reported a task blocked for more than 120 seconds (D state).
@@ -110,6 +114,7 @@ var signalNames = map[Signal]string{
 	NodeNotReady:         "node-not-ready",
 	EventChannelFull:     "event-channel-full",
 	KubeletStarted:       "kubelet-started",
+	RuntimeStarted:       "runtime-started",
 	OOMKill:              "oom-kill",
 	HungTask:             "hung-task",
 	SlowDiskUsage:        "slow-disk-usage",
@@ -158,6 +163,11 @@ func (mt matcher) unless(texts ...string) matcher {
 	}
 	return mt
 }
+
+// kernel matches what the kernel says, except in node-problem-detector's
+// rules, which quote the kernel's words as patterns ("Rules:[{…
+// Pattern:Remounting filesystem read-only}]") in its configuration dump.
+func kernel(text string, sig Signal) matcher { return m(text, sig).unless("Pattern:") }
 
 func m(text string, sig Signal, context ...string) matcher {
 	mt := matcher{text: []byte(text), signal: sig}
@@ -241,40 +251,45 @@ var matchers = []matcher{
 	m("NodeStatusUnknown", NodeStatusUnknown),
 	m("Error updating node status", StatusUpdateFailed), // the kubelet cannot reach the API server
 	m("Unable to update node status", StatusUpdateFailed),
-	m("not responding, still trying", StorageHang), // "nfs: server 10.0.0.5 not responding, still trying"
-	m("not responding, timed out", StorageHang),    // nfs with soft mounts
+	kernel("not responding, still trying", StorageHang), // "nfs: server 10.0.0.5 not responding, still trying"
+	kernel("not responding, timed out", StorageHang),    // nfs with soft mounts
 	// The kernel on disks and filesystems (none under 16 bytes: a short
 	// text slows the one-pass search of every line).
-	m("I/O error, dev ", DiskError).unless("I/O error, dev fd0"), // blk_update_request / print_req_error
-	m("Buffer I/O error on dev", DiskError),
-	m("rejecting I/O to offline device", DiskError),
-	m("hostbyte=DID_BAD_TARGET", DiskError),
-	m("EXT4-fs error (device", DiskError),
-	m("metadata I/O error", DiskError), // xfs
-	m("Remounting filesystem read-only", FSReadOnly),
-	m("remounting filesystem read-only", FSReadOnly),
-	m("Aborting journal on device", FSReadOnly),
-	m("xfs_do_force_shutdown", FSReadOnly),
-	m("timeout, aborting", DiskTimeout),          // "nvme nvme0: I/O 12 QID 3 timeout, aborting"
-	m("timeout, reset controller", DiskTimeout),  // nvme
-	m("timing out command, waited", DiskTimeout), // scsi
+	kernel("I/O error, dev ", DiskError).unless("I/O error, dev fd0"), // blk_update_request / print_req_error
+	kernel("Buffer I/O error on dev", DiskError),
+	kernel("rejecting I/O to offline device", DiskError),
+	kernel("hostbyte=DID_BAD_TARGET", DiskError),
+	kernel("EXT4-fs error (device", DiskError),
+	kernel("metadata I/O error", DiskError), // xfs
+	kernel("Remounting filesystem read-only", FSReadOnly),
+	kernel("remounting filesystem read-only", FSReadOnly),
+	kernel("Aborting journal on device", FSReadOnly),
+	kernel("xfs_do_force_shutdown", FSReadOnly),
+	kernel("timeout, aborting", DiskTimeout),          // "nvme nvme0: I/O 12 QID 3 timeout, aborting"
+	kernel("timeout, reset controller", DiskTimeout),  // nvme
+	kernel("timing out command, waited", DiskTimeout), // scsi
 	// The kernel on itself.
-	m("BUG: soft lockup", KernelLockup),
-	m("soft lockup - CPU#", KernelLockup),
-	m("detected hard LOCKUP", KernelLockup),
-	m("detected stalls on CPU", KernelLockup), // rcu_sched / rcu_preempt
-	m("self-detected stall on CPU", KernelLockup),
-	m("unregister_netdevice: waiting for", NetdevLeak),
-	m("BUG: unable to handle", KernelOops),
-	m("Kernel panic - not syncing", KernelOops),
-	m("general protection fault", KernelOops),
+	kernel("BUG: soft lockup", KernelLockup),
+	kernel("soft lockup - CPU#", KernelLockup),
+	kernel("detected hard LOCKUP", KernelLockup),
+	kernel("detected stalls on CPU", KernelLockup), // rcu_sched / rcu_preempt
+	kernel("self-detected stall on CPU", KernelLockup),
+	kernel("unregister_netdevice: waiting for", NetdevLeak),
+	kernel("BUG: unable to handle", KernelOops),
+	kernel("Kernel panic - not syncing", KernelOops),
+	kernel("general protection fault", KernelOops),
 	m("failed to exit within", StopTimedOut),              // dockerd: "Container ID failed to exit within 30 seconds of signal 15 - using the force"
 	m("Event channel is full", EventChannelFull),          // klog.ErrorS, 1.21+
 	m("event channel is full", EventChannelFull),          // glog/klog.Error before 1.21
 	m("event channel capacity is full", EventChannelFull), // EventedPLEG
 	m("Starting kubelet main sync loop", KubeletStarted),
-	m("ut of memory: Kill", OOMKill), // "Out of memory: Killed process", "Memory cgroup out of memory: Kill process"
-	m("blocked for more than", HungTask),
+	m("Reason:ContainerdStart", RuntimeStarted), // node-problem-detector's systemd-monitor
+	m("Reason:DockerStart Message", RuntimeStarted),
+	m("Starting containerd.service", RuntimeStarted),
+	m("Starting Docker Application Container Engine", RuntimeStarted),
+	m("Starting Container Runtime Interface for OCI", RuntimeStarted), // crio.service
+	kernel("ut of memory: Kill", OOMKill),                             // "Out of memory: Killed process", "Memory cgroup out of memory: Kill process"
+	kernel("blocked for more than", HungTask),
 	m("disk usage and inodes count on following dirs took", SlowDiskUsage),
 	m("du and find on following dirs took", SlowDiskUsage), // cadvisor's older wording (kubelets ≤ ~1.10)
 	// logrus text lines of containerd, dockerd and cri-o: `level=error msg="..."`.

@@ -5,6 +5,7 @@ package snapshot
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -102,6 +103,32 @@ type Unit struct {
 
 // Running says the unit's process runs.
 func (u Unit) Running() bool { return u.Active == "active" && (u.Sub == "running" || u.Sub == "") }
+
+// UnitRole is what a unit runs for the node.
+type UnitRole int
+
+// Unit roles.
+const (
+	OtherUnit UnitRole = iota
+	// KubeletUnit runs the kubelet: its own unit, or the distribution's
+	// that runs it inside (k3s, rke2, k0s, microk8s' kubelite).
+	KubeletUnit
+	// RuntimeUnit runs the container runtime.
+	RuntimeUnit
+)
+
+// Role says what the unit runs, by its name.
+func (u Unit) Role() UnitRole {
+	name := strings.TrimSuffix(u.Name, ".service")
+	switch {
+	case name == "kubelet" || strings.HasPrefix(name, "k3s") || strings.HasPrefix(name, "rke2-") ||
+		strings.HasPrefix(name, "k0s") || strings.HasSuffix(name, "kubelite") || strings.HasSuffix(name, ".kubelet"):
+		return KubeletUnit
+	case name == "containerd" || name == "docker" || name == "crio" || name == "cri-o" || name == "cri-docker":
+		return RuntimeUnit
+	}
+	return OtherUnit
+}
 
 // Listed is one container or sandbox of a runtime listing.
 type Listed struct {
