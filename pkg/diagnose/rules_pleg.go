@@ -50,8 +50,12 @@ func plegStaleNow(s *snapshot.Snapshot) bool {
 	if s.Ready() == nil && weigh(s.KubeletLog, kubelet.PLEGUnhealthy).current {
 		return true
 	}
-	stale, ok := metricsStaleness(s)
-	return ok && stale > plegThreshold(s)
+	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
+		return true
+	}
+	// Without a Ready row, whatever gave the verdict (the relist's calls
+	// timing out, a NotReady the threshold after the last relist) did.
+	return s.Ready() == nil && stateOf(s).verdict == PLEGUnhealthy
 }
 
 // startedRecently reports whether the kubelet started (or the node turned
@@ -115,8 +119,9 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, ev+"; "+logged.ending())
 	}
 	// Whatever else shows the relist stale now (a NotReady that follows the
-	// last relist event by the threshold), the verdict it gives is this cause's.
-	if st := stateOf(s); current == 0 && st.verdict == PLEGUnhealthy {
+	// last relist event by the threshold, the relist's runtime calls timing
+	// out), the verdict it gives is this cause's.
+	if st := stateOf(s); current == 0 && logged.Count == 0 && st.verdict == PLEGUnhealthy {
 		current++
 		f.Evidence = append(f.Evidence, st.evidence(s))
 	}

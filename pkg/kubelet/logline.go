@@ -65,6 +65,9 @@ func parseStamped(line []byte, ref time.Time) (lineHeader, bool) {
 	if t, ok := parseJSONTime(line); ok {
 		return lineHeader{time: t}, true
 	}
+	if t, ok := parseLogrusTime(line); ok {
+		return lineHeader{time: t, ident: logrusIdent}, true
+	}
 	if t, ok := parseKlogTime(line, ref); ok {
 		return lineHeader{time: t, yearless: true}, true
 	}
@@ -86,6 +89,45 @@ func cutGrepPrefix(line []byte) ([]byte, bool) {
 		rest = rest[k+1:]
 	}
 	return rest, true
+}
+
+// logrusIdent stands for the program of a logrus line read without a
+// syslog header: containerd, dockerd and cri-o run in the foreground (a
+// container's log, `containerd -l debug` in a terminal) write them, the
+// kubelet never does.
+const logrusIdent = "logrus"
+
+// parseLogrusTime reads the time of the forms logrus writes, without any
+// syslog header:
+//
+//	INFO[2021-04-25T21:50:42.843750222+02:00] shim disconnected        text, to a terminal
+//	time="2023-08-25T15:57:08.444Z" level=info msg="..."                 text, to a file
+//	{"level":"info","msg":"loading plugin","time":"2024-09-24T20:39:48Z"} JSON
+func parseLogrusTime(b []byte) (time.Time, bool) {
+	switch {
+	case len(b) > 6 && b[4] == '[' && bytes.IndexByte(b[:4], ' ') < 0:
+		return rfc3339Until(b[5:], ']')
+	case bytes.HasPrefix(b, []byte(`time="`)):
+		if t, ok := rfc3339Until(b[6:], '"'); ok {
+			return t, true
+		}
+		return parseISOSpaceTime(b[6:]) // cri-o's "2023-08-25 15:57:08.444000125+08:00"
+	case len(b) > 0 && b[0] == '{' && bytes.Contains(b, []byte(`"level":`)) && bytes.Contains(b, []byte(`"msg":`)) && !bytes.Contains(b, []byte(`"log":`)):
+		if i := bytes.Index(b, []byte(`"time":"`)); i >= 0 {
+			return rfc3339Until(b[i+8:], '"')
+		}
+	}
+	return time.Time{}, false
+}
+
+// rfc3339Until parses the RFC 3339 time b holds up to end.
+func rfc3339Until(b []byte, end byte) (time.Time, bool) {
+	i := bytes.IndexByte(b, end)
+	if i < 20 || i > 40 {
+		return time.Time{}, false
+	}
+	t, _, ok := parseRFC3339Prefix(b[:i])
+	return t, ok
 }
 
 // parseISOSpaceTime parses "2016-08-10 00:33:18,448" and "2016-08-10

@@ -207,6 +207,15 @@ var matchers = []matcher{
 	// The runtime's own log when the kubelet gave up on a call: "CreateCtr:
 	// context was either canceled or the deadline was exceeded" (cri-o).
 	m("the deadline was exceeded", RuntimeTimeout),
+	// cri-o refusing the kubelet's retry of a create that never finished
+	// ("error reserving ctr name k8s_… for id …: name is reserved"): the
+	// kubelet's call timed out while the runtime still works on it.
+	m("error reserving ctr name", RuntimeTimeout),
+	m("error reserving pod name", RuntimeTimeout),
+	// dockerd answering a client that gave up waiting ("Handler for GET
+	// /containers/json returned error: write unix /var/run/docker.sock->@:
+	// write: broken pipe"): the kubelet's call timed out.
+	m("write: broken pipe", RuntimeTimeout, "docker.sock"),
 	m("container runtime is down", RuntimeDown),
 	m("container runtime not ready", RuntimeDown),
 	m("Container runtime not ready", RuntimeDown),
@@ -224,6 +233,9 @@ var matchers = []matcher{
 	m("connect: connection refused", RuntimeDown, runtimeSockets...).unless(tcpDials...),
 	// cAdvisor tries every runtime's socket at the kubelet's start: crio's
 	// missing on a containerd node is no runtime down.
+	// containerd up without its CRI plugin: nothing answers the kubelet.
+	m("no plugins registered for io.containerd.cri", RuntimeDown),
+	m("failed to load plugin io.containerd.grpc.v1.cri", RuntimeDown),
 	m("connect: no such file or directory", RuntimeDown, runtimeSockets...).unless("container factory failed"),
 	m("status check may not have completed yet", RuntimeStatusPending),
 	m("network not ready", NetworkNotReady), // "container runtime network not ready", "runtime network not ready"

@@ -20,7 +20,7 @@ const (
 	SystemLog
 )
 
-var runtimeIdents = []string{"containerd", "dockerd", "docker", "crio", "cri-o"}
+var runtimeIdents = []string{"containerd", "dockerd", "docker", "crio", "cri-o", logrusIdent}
 
 // sniffLines is how many lines of a file's start SniffLog looks at.
 const sniffLines = 50
