@@ -17,24 +17,28 @@ import (
 type fileKind int
 
 const (
-	kindUnknown    fileKind = iota
-	kindObjects             // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
-	kindDescribe            // kubectl describe node text
-	kindMetrics             // kubelet /metrics (Prometheus text)
-	kindStats               // kubelet /stats/summary JSON
-	kindConfigz             // kubelet /configz JSON
-	kindHealthz             // kubelet /healthz answer
-	kindManifest            // a bundle's manifest.json
-	kindLog                 // a log; which one is told by kubelet.SniffLog
-	kindConditions          // node conditions outside any object (YAML or JSON fragments)
-	kindUnits               // systemctl status of the node's units
+	kindUnknown       fileKind = iota
+	kindObjects                // Kubernetes objects: Node, Pod, Event or lists of them (JSON or YAML)
+	kindDescribe               // kubectl describe node text
+	kindMetrics                // kubelet /metrics (Prometheus text)
+	kindStats                  // kubelet /stats/summary JSON
+	kindConfigz                // kubelet /configz JSON
+	kindHealthz                // kubelet /healthz answer
+	kindManifest               // a bundle's manifest.json
+	kindLog                    // a log; which one is told by kubelet.SniffLog
+	kindConditions             // node conditions outside any object (YAML or JSON fragments)
+	kindUnits                  // systemctl status of the node's units
+	kindNodeTable              // kubectl get nodes
+	kindListing                // crictl ps, crictl pods, docker ps
+	kindControllerLog          // kube-controller-manager's log of nodes
 )
 
 var kindNames = map[fileKind]string{
 	kindObjects: "Kubernetes objects", kindDescribe: "kubectl describe node output", kindMetrics: "kubelet metrics",
 	kindStats: "kubelet stats summary", kindConfigz: "kubelet configz", kindHealthz: "kubelet healthz",
 	kindManifest: "bundle manifest", kindLog: "log", kindConditions: "node conditions",
-	kindUnits: "systemctl status",
+	kindUnits: "systemctl status", kindNodeTable: "kubectl get nodes", kindListing: "runtime listing",
+	kindControllerLog: "controller-manager log",
 }
 
 func (k fileKind) String() string { return kindNames[k] }
@@ -48,7 +52,7 @@ func (u unreadable) Error() string { return string(u) }
 // accepted lists what -f reads, said once after the files it could not.
 const accepted = "diagnose -f reads a Node, Pods or Events (JSON or YAML, as kubectl get -o json|yaml prints), " +
 	"kubectl describe node output, a kubelet/runtime/system log, kubelet /metrics text, /stats/summary or /configz JSON, " +
-	"systemctl status of the kubelet or runtime"
+	"systemctl status of the kubelet or runtime, kubectl get nodes, crictl ps or pods, docker ps, a kube-controller-manager log"
 
 // detection is what a file holds, told by content.
 type detection struct {
@@ -145,8 +149,15 @@ func detectFrom(head []byte) (detection, bool) {
 	}
 	// Pastes of command output come first: a unit's status holds journal
 	// lines a log sniffer would take it for.
-	if paste.LooksLikeUnitStatus(head) {
+	switch {
+	case paste.LooksLikeUnitStatus(head):
 		return detection{kind: kindUnits}, true
+	case paste.LooksLikeNodeTable(head):
+		return detection{kind: kindNodeTable}, true
+	case paste.LooksLikeListing(head):
+		return detection{kind: kindListing}, true
+	case paste.LooksLikeControllerLog(head):
+		return detection{kind: kindControllerLog}, true
 	}
 	if kubelet.LooksLikeDescribeNode(head) {
 		return detection{kind: kindDescribe}, true

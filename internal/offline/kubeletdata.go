@@ -26,7 +26,7 @@ func (l pendingLog) scan(opts ...kubelet.ScanOptions) ([]*kubelet.LogSummary, er
 // scanLogs reads the logs once the capture time is known, then moves the
 // capture time to the newest log line if that is later.
 func (o *offline) scanLogs(ref time.Time) *kubeletData {
-	k := &kubeletData{metrics: o.metrics, stats: o.stats, config: o.config, healthz: o.healthz, units: o.units, sources: map[snapshot.SourceName]string{}}
+	k := &kubeletData{metrics: o.metrics, stats: o.stats, config: o.config, healthz: o.healthz, units: o.units, listed: o.listed, sources: map[snapshot.SourceName]string{}}
 	for name, file := range o.sources {
 		k.sources[name] = file
 	}
@@ -96,6 +96,7 @@ type kubeletData struct {
 	config                            *kubelet.Config
 	healthz                           *snapshot.Healthz
 	units                             []snapshot.Unit
+	listed                            []snapshot.Listed
 	sources                           map[snapshot.SourceName]string
 }
 
@@ -104,7 +105,8 @@ func (k *kubeletData) empty() bool { return len(k.sources) == 0 }
 // fill gives the snapshot the kubelet's data.
 func (k *kubeletData) fill(snap *snapshot.Snapshot, sources map[snapshot.SourceName]string) {
 	snap.KubeletLog, snap.RuntimeLog, snap.SystemLog = k.kubeletLog, k.runtimeLog, k.systemLog
-	snap.Metrics, snap.Stats, snap.Config, snap.Healthz, snap.Units = k.metrics, k.stats, k.config, k.healthz, k.units
+	snap.Metrics, snap.Stats, snap.Config, snap.Healthz = k.metrics, k.stats, k.config, k.healthz
+	snap.Units, snap.Listed = k.units, k.listed
 	for name, file := range k.sources {
 		sources[name] = file
 	}

@@ -61,10 +61,12 @@ type offline struct {
 	config  *kubelet.Config
 	healthz *snapshot.Healthz
 	units   []snapshot.Unit
+	listed  []snapshot.Listed
 	// logs wait until the capture time is known: year-less lines need it.
-	logs    []pendingLog
-	sources map[snapshot.SourceName]string // kubelet source → file it came from
-	capture time.Time
+	logs           []pendingLog
+	controllerLogs []pendingText
+	sources        map[snapshot.SourceName]string // kubelet source → file it came from
+	capture        time.Time
 	// captureYearless says the capture time is a log line's without a year
 	// of its own (BSD syslog, klog): reports show it without one.
 	captureYearless bool
@@ -245,6 +247,13 @@ func (o *offline) parse(kind fileKind, name string, body []byte) error {
 		o.healthz, o.sources[snapshot.SourceHealthz] = healthzOf(body), name
 	case kindUnits:
 		return o.addUnits(name, body)
+	case kindNodeTable:
+		return o.addNodeTable(name, body)
+	case kindListing:
+		return o.addListing(name, body)
+	case kindControllerLog:
+		// Its year-less times need the capture time: read with the logs.
+		o.controllerLogs = append(o.controllerLogs, pendingText{name: name, body: body})
 	case kindManifest:
 		return fmt.Errorf("a bundle's manifest: give the bundle directory with --from-dir")
 	}
@@ -358,13 +367,14 @@ func (o *offline) addDescribed(file string, d *kubelet.DescribedNode) {
 
 // snapshots assembles what was read, one snapshot per node, logs whole.
 func (o *offline) snapshots(today time.Time) ([]*snapshot.Snapshot, error) {
-	nodes, err := o.pickNodes()
-	if err != nil {
-		return nil, err
-	}
 	ref := o.capture
 	if ref.IsZero() {
 		ref = today
+	}
+	o.readControllerLogs(ref)
+	nodes, err := o.pickNodes()
+	if err != nil {
+		return nil, err
 	}
 	kubeletData := o.scanLogs(ref)
 	owner := o.kubeletDataOwner(nodes, kubeletData)

@@ -16,6 +16,10 @@ import (
 // that GitHub and GitLab draw, every cause's evidence and next steps (each
 // command in a fenced block, so it copies alone), the checklist and sources.
 func renderMarkdown(w io.Writer, diags []*diagnose.Diagnosis) error {
+	if len(diags) > 1 {
+		fmt.Fprintf(w, "**%s**\n\n", mdEscape(diagnose.FleetSummary(diags)))
+		diags = worstFirst(diags)
+	}
 	for i, d := range diags {
 		if i > 0 {
 			fmt.Fprintln(w)

@@ -79,6 +79,12 @@ func sample(node string) *diagnose.Diagnosis {
 	return d
 }
 
+// quiet is a healthy node's diagnosis with nothing to say.
+func quiet(node string) *diagnose.Diagnosis {
+	return &diagnose.Diagnosis{APIVersion: diagnose.APIVersion, Kind: diagnose.KindSingle, Node: node, CollectedAt: collected,
+		Headline: node + ": Ready 2d — nothing wrong found", Verdict: diagnose.Healthy, Summary: "Node " + node + ": Ready for 2d"}
+}
+
 func TestRenderGolden(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -92,6 +98,9 @@ func TestRenderGolden(t *testing.T) {
 		{"table-color", "table", []*diagnose.Diagnosis{sample("worker-3")}, Options{Color: true, Width: 80}},
 		{"json", "json", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
 		{"json-list", "json", []*diagnose.Diagnosis{sample("worker-3"), sample("worker-7")}, Options{}},
+		// A fleet: the summary first, trouble in full, a quiet node in a line.
+		{"table-fleet", "table", []*diagnose.Diagnosis{quiet("worker-1"), sample("worker-3")}, Options{Width: 80}},
+		{"markdown-fleet", "markdown", []*diagnose.Diagnosis{quiet("worker-1"), sample("worker-3")}, Options{}},
 		{"yaml", "yaml", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
 		{"markdown", "markdown", []*diagnose.Diagnosis{sample("worker-3")}, Options{}},
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -69,15 +70,38 @@ var severityColors = map[diagnose.Severity]string{
 }
 
 func renderTable(w io.Writer, diags []*diagnose.Diagnosis, opts Options) error {
-	for i, d := range diags {
-		if i > 0 {
-			fmt.Fprintln(w)
+	if len(diags) == 1 {
+		return renderOneTable(w, diags[0], opts)
+	}
+	// A fleet: the summary, the nodes in trouble worst first, each in
+	// full, then one line for each node with nothing to say.
+	fmt.Fprintln(w, indented("", diagnose.FleetSummary(diags), opts.Width))
+	var quiet []*diagnose.Diagnosis
+	for _, d := range worstFirst(diags) {
+		if d.Alarm() == diagnose.NoAlarm && len(d.Causes) == 0 {
+			quiet = append(quiet, d)
+			continue
 		}
+		fmt.Fprintln(w)
 		if err := renderOneTable(w, d, opts); err != nil {
 			return err
 		}
 	}
+	if len(quiet) > 0 {
+		fmt.Fprintln(w)
+		for _, d := range quiet {
+			fmt.Fprintln(w, indented("", clean(d.Conclusion()), opts.Width))
+		}
+	}
 	return nil
+}
+
+// worstFirst orders diagnoses by how loud they are, the input's order
+// within the same.
+func worstFirst(diags []*diagnose.Diagnosis) []*diagnose.Diagnosis {
+	out := slices.Clone(diags)
+	slices.SortStableFunc(out, func(a, b *diagnose.Diagnosis) int { return cmp.Compare(b.Alarm(), a.Alarm()) })
+	return out
 }
 
 // CapturedAt says when the data was captured, never printing a time the

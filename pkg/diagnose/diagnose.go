@@ -5,8 +5,11 @@
 package diagnose
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -195,14 +198,53 @@ type Diagnosis struct {
 
 // DiagnosisList holds the diagnoses of several nodes.
 type DiagnosisList struct {
-	APIVersion string       `json:"apiVersion"`
-	Kind       string       `json:"kind"`
-	Items      []*Diagnosis `json:"items"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Summary is the fleet in one line, worst first: "5 nodes: 1
+	// not-ready (kubelet3), 4 healthy".
+	Summary string       `json:"summary"`
+	Items   []*Diagnosis `json:"items"`
 }
 
 // NewList wraps diagnoses in a DiagnosisList.
 func NewList(items []*Diagnosis) *DiagnosisList {
-	return &DiagnosisList{APIVersion: APIVersion, Kind: KindList, Items: items}
+	return &DiagnosisList{APIVersion: APIVersion, Kind: KindList, Summary: FleetSummary(items), Items: items}
+}
+
+// FleetSummary says how many nodes are in each state, the worst first,
+// naming the nodes in trouble (up to three of a state).
+func FleetSummary(diags []*Diagnosis) string {
+	type group struct {
+		verdict Verdict
+		alarm   Severity
+		nodes   []string
+	}
+	var groups []*group
+	for _, d := range diags {
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.verdict == d.Verdict })
+		if i < 0 {
+			groups = append(groups, &group{verdict: d.Verdict})
+			i = len(groups) - 1
+		}
+		g := groups[i]
+		g.alarm = max(g.alarm, d.Alarm())
+		g.nodes = append(g.nodes, cmp.Or(d.Node, "(unnamed)"))
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(b.alarm, a.alarm) })
+	var parts []string
+	for _, g := range groups {
+		part := fmt.Sprintf("%d %s", len(g.nodes), g.verdict)
+		if g.verdict != Healthy {
+			names := g.nodes[:min(3, len(g.nodes))]
+			more := ""
+			if len(g.nodes) > 3 {
+				more = fmt.Sprintf(" and %d more", len(g.nodes)-3)
+			}
+			part += " (" + strings.Join(names, ", ") + more + ")"
+		}
+		parts = append(parts, part)
+	}
+	return fmt.Sprintf("%d nodes: %s", len(diags), strings.Join(parts, ", "))
 }
 
 // NoAlarm is the Alarm of a diagnosis with nothing to say.

@@ -381,3 +381,23 @@ func TestRulesQuietWithoutEvidence(t *testing.T) {
 		t.Errorf("only %d rules", len(Rules))
 	}
 }
+
+// The fleet's line: worst state first, the nodes in trouble named, at most
+// three of a state.
+func TestFleetSummary(t *testing.T) {
+	d := func(node string, v Verdict, sev Severity) *Diagnosis {
+		var causes []Cause
+		if sev > 0 {
+			causes = []Cause{{ID: CauseNodeNotReady, Severity: sev}}
+		}
+		return &Diagnosis{Node: node, Verdict: v, Causes: causes}
+	}
+	got := FleetSummary([]*Diagnosis{
+		d("a", Healthy, 0), d("b", NotReady, Warning), d("c", KubeletUnreachable, Critical),
+		d("e", NotReady, Warning), d("f", NotReady, Warning), d("g", NotReady, Warning), d("", Healthy, 0),
+	})
+	want := "7 nodes: 1 kubelet-unreachable (c), 4 not-ready (b, e, f and 1 more), 2 healthy"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

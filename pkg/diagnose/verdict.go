@@ -178,6 +178,18 @@ func readinessOf(e *snapshot.Event) string {
 		}
 		return e.Reason
 	}
+	// What the node controller concluded, read from its log.
+	switch e.Reason {
+	case "NodeStatusUnknown":
+		return "Unknown"
+	case "MarkedPodsNotReady":
+		return "NodeNotReady" // it marks a node's pods not ready when the node is not
+	case "TaintAdded":
+		if strings.Contains(e.Message, "unresponsive") || strings.Contains(e.Message, "unreachable") {
+			return "Unknown"
+		}
+		return "NodeNotReady"
+	}
 	switch cond, to := conditionBecame(e); {
 	case to == "Unknown":
 		return "Unknown"
