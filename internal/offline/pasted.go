@@ -159,8 +159,14 @@ func (o *offline) readControllerLogs(ref time.Time) {
 			if n.node == nil {
 				n.node = &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: e.Node}}
 			}
-			n.events = append(n.events, snapshot.Event{Type: "Normal", Reason: e.Reason, Message: e.Message,
-				Count: 1, First: e.Time, Last: e.Time, Source: "node-controller"})
+			// The controller restates a state every few seconds ("is
+			// NotReady as of …"): a restatement is no new transition.
+			if last := len(n.events) - 1; last >= 0 && n.events[last].Reason == e.Reason && n.events[last].Source == "node-controller" {
+				n.events[last].Last, n.events[last].Message = e.Time, e.Message
+			} else {
+				n.events = append(n.events, snapshot.Event{Type: "Normal", Reason: e.Reason, Message: e.Message,
+					Count: 1, First: e.Time, Last: e.Time, Source: "node-controller"})
+			}
 			n.sources[snapshot.SourceEvents] = l.name + " (the controller-manager's log)"
 			o.extendCapture(e.Time, e.Yearless)
 		}

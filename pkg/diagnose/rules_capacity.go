@@ -80,12 +80,12 @@ func nodeOverload(s *snapshot.Snapshot) *Finding {
 			add(Warning, fmt.Sprintf("I/O pressure: tasks stalled on I/O %.0f%% of the last minute (PSI)", *st.IOPressure))
 		}
 	}
-	if st := s.SystemLog.Signal(kubelet.OOMKill); st.Count > 0 {
+	if st := kernelReports(s.SystemLog, kubelet.OOMKill, kubelet.OOMInvoked); st.Count > 0 {
 		add(Warning, signalEvidence("OOM kill", st, "system log", s.CollectedAt))
 	}
 	// Hung tasks on failing storage are storage-hung's; without it, they are
 	// the node's load.
-	if st := s.SystemLog.Signal(kubelet.HungTask); st.Count > 0 && !storageTrouble(s) {
+	if st := kernelReports(s.SystemLog, kubelet.HungTask, kubelet.HungTaskNote); st.Count > 0 && !storageTrouble(s) {
 		add(Critical, signalEvidence("hung task (blocked for more than 120 seconds)", st, "system log", s.CollectedAt))
 		f.Evidence = append(f.Evidence, sampleEvidence(st)...)
 	}

@@ -79,7 +79,7 @@ func storageHung(s *snapshot.Snapshot) *Finding {
 		return nil
 	}
 	// Hung tasks with failing storage are the processes stuck on it.
-	if hung := s.SystemLog.Signal(kubelet.HungTask); hung.Count > 0 && f.Severity >= Warning {
+	if hung := kernelReports(s.SystemLog, kubelet.HungTask, kubelet.HungTaskNote); hung.Count > 0 && f.Severity >= Warning {
 		f.Evidence = append(f.Evidence, signalEvidence("hung task (blocked for more than 120 seconds)", hung, "system log", s.CollectedAt))
 		f.Severity, f.Confidence = Critical, max(f.Confidence, High)
 	}
@@ -157,6 +157,17 @@ func kernelTrouble(s *snapshot.Snapshot) *Finding {
 		f.Severity = Critical
 	}
 	return f
+}
+
+// kernelReports counts the kernel's reports of one kind (hung tasks, OOM
+// kills) by their first line or their companion, whichever more of the
+// excerpt kept: each report writes both.
+func kernelReports(sum *kubelet.LogSummary, first, companion kubelet.Signal) *kubelet.SignalStats {
+	a, b := sum.Signal(first), sum.Signal(companion)
+	if b.Count > a.Count {
+		return b
+	}
+	return a
 }
 
 // notReadyNow says the data shows the node NotReady at capture time.

@@ -91,7 +91,8 @@ func (p *describeParser) eventNode(get func(string) string) (*nodeText, bool) {
 		return nil, false
 	}
 	n := newNodeText()
-	n.named, n.out.Node.Name = true, name
+	// An event row that names a Node is about a node, whatever its reason.
+	n.named, n.nodeish, n.out.Node.Name = true, true, name
 	p.nodes = append(p.nodes, n)
 	return n, true
 }

@@ -52,7 +52,16 @@ func parseHeader(line []byte, ref time.Time) (lineHeader, bool) {
 		}
 	}
 	if after, ok := cutGrepPrefix(rest); ok {
-		return parseStamped(after, ref)
+		if h, ok := parseStamped(after, ref); ok {
+			return h, true
+		}
+	}
+	// A program's name before its klog line: `kubectl logs --prefix`
+	// ("[pod/npd-x/npd] I0830 …"), a log shipper's tag ("node-problem-detector F0830 …").
+	if i := bytes.IndexByte(rest, ' '); i > 0 && i < 64 {
+		if t, ok := parseKlogTime(rest[i+1:], ref); ok {
+			return lineHeader{time: t, yearless: true, ident: string(bytes.Trim(rest[:i], "[]"))}, true
+		}
 	}
 	return lineHeader{}, false
 }
@@ -67,6 +76,9 @@ func parseStamped(line []byte, ref time.Time) (lineHeader, bool) {
 	}
 	if t, ok := parseLogrusTime(line); ok {
 		return lineHeader{time: t, ident: logrusIdent}, true
+	}
+	if h, ok := parseTalosHeader(line); ok {
+		return h, true
 	}
 	if t, ok := parseKlogTime(line, ref); ok {
 		return lineHeader{time: t, yearless: true}, true
@@ -118,6 +130,30 @@ func parseLogrusTime(b []byte) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// parseTalosHeader reads `talosctl dmesg` and `talosctl logs` lines once
+// their node prefix is cut: "kern:    info: [2022-01-25T10:19:41.226Z]:
+// msg" — the kernel's for the kern facility, Talos's own otherwise.
+func parseTalosHeader(b []byte) (lineHeader, bool) {
+	facility, rest, ok := bytes.Cut(b, []byte(":"))
+	if !ok || len(facility) == 0 || len(facility) > 8 || bytes.IndexByte(facility, ' ') >= 0 {
+		return lineHeader{}, false
+	}
+	rest = bytes.TrimLeft(rest, " ")
+	level, rest, ok := bytes.Cut(rest, []byte(": ["))
+	if !ok || len(level) == 0 || len(level) > 8 || bytes.IndexByte(level, ' ') >= 0 {
+		return lineHeader{}, false
+	}
+	t, ok := rfc3339Until(rest, ']')
+	if !ok {
+		return lineHeader{}, false
+	}
+	ident := "talos"
+	if string(facility) == "kern" {
+		ident = "kernel"
+	}
+	return lineHeader{time: t, ident: ident}, true
 }
 
 // rfc3339Until parses the RFC 3339 time b holds up to end.

@@ -252,7 +252,7 @@ func TestScanLogEras(t *testing.T) {
 			want: scanWant{
 				lines: 13, first: "2026-11-27T08:00:01Z", last: "2026-11-27T08:08:00Z",
 				counts: map[Signal]int{
-					OOMKill: 2, HungTask: 1, DaemonError: 2, RuntimeTimeout: 2, PLEGUnhealthy: 1, RelistFailed: 1,
+					OOMKill: 2, OOMInvoked: 1, HungTask: 1, HungTaskNote: 1, DaemonError: 2, RuntimeTimeout: 2, PLEGUnhealthy: 1, RelistFailed: 1,
 				},
 				ops:      map[string]int{"ContainerStatus": 1},
 				objects:  map[string]int{c1: 1},
@@ -379,7 +379,7 @@ func TestScanLogIdents(t *testing.T) {
 		{
 			name:   "kernel only",
 			idents: []string{"kernel"},
-			want:   map[Signal]int{OOMKill: 2, HungTask: 1},
+			want:   map[Signal]int{OOMKill: 2, OOMInvoked: 1, HungTask: 1, HungTaskNote: 1},
 		},
 		{
 			name:    "runtime daemons",

@@ -36,6 +36,12 @@ const (
 	EventChannelFull
 	// KubeletStarted: the kubelet (re)started its main sync loop.
 	KubeletStarted
+	// HungTaskNote and OOMInvoked are the other lines of a hung-task and an
+	// OOM report ("…hung_task_timeout_secs" disables this message", "java
+	// invoked oom-killer"): an excerpt cut through a report keeps one line
+	// or the other, so rules count the larger.
+	HungTaskNote
+	OOMInvoked
 	// RuntimeStarted: systemd (or node-problem-detector watching it)
 	// starting the container runtime; many of them are a runtime that
 	// keeps dying.
@@ -115,6 +121,8 @@ var signalNames = map[Signal]string{
 	EventChannelFull:     "event-channel-full",
 	KubeletStarted:       "kubelet-started",
 	RuntimeStarted:       "runtime-started",
+	HungTaskNote:         "hung-task-note",
+	OOMInvoked:           "oom-invoked",
 	OOMKill:              "oom-kill",
 	HungTask:             "hung-task",
 	SlowDiskUsage:        "slow-disk-usage",
@@ -263,6 +271,8 @@ var matchers = []matcher{
 	m("NodeStatusUnknown", NodeStatusUnknown),
 	m("Error updating node status", StatusUpdateFailed), // the kubelet cannot reach the API server
 	m("Unable to update node status", StatusUpdateFailed),
+	m("Unable to register node with API server", StatusUpdateFailed), // "…" err="Post …/api/v1/nodes: i/o timeout"
+	m("Failed to ensure lease exists", StatusUpdateFailed),
 	kernel("not responding, still trying", StorageHang), // "nfs: server 10.0.0.5 not responding, still trying"
 	kernel("not responding, timed out", StorageHang),    // nfs with soft mounts
 	// The kernel on disks and filesystems (none under 16 bytes: a short
@@ -302,6 +312,8 @@ var matchers = []matcher{
 	m("Starting Container Runtime Interface for OCI", RuntimeStarted), // crio.service
 	kernel("ut of memory: Kill", OOMKill),                             // "Out of memory: Killed process", "Memory cgroup out of memory: Kill process"
 	kernel("blocked for more than", HungTask),
+	kernel("hung_task_timeout_secs", HungTaskNote),
+	kernel("invoked oom-killer", OOMInvoked),
 	m("disk usage and inodes count on following dirs took", SlowDiskUsage),
 	m("du and find on following dirs took", SlowDiskUsage), // cadvisor's older wording (kubelets ≤ ~1.10)
 	// logrus text lines of containerd, dockerd and cri-o: `level=error msg="..."`.

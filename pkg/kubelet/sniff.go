@@ -97,7 +97,7 @@ func SniffLog(head []byte) LogKind {
 // whose kind is told by what it says. It is NotALog when no line carries a
 // signal.
 func SniffUntimedLog(head []byte) LogKind {
-	var kernel, runtime, kubelet int
+	var kernel, runtime, kubelet, lines, kernelWords int
 	for len(head) > 0 {
 		line := head
 		if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -105,9 +105,15 @@ func SniffUntimedLog(head []byte) LogKind {
 		} else {
 			head = nil
 		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			lines++
+			if kernelSpeaks(line) {
+				kernelWords++
+			}
+		}
 		Classify(line).Each(func(sig Signal) {
 			switch sig {
-			case OOMKill, HungTask, StorageHang, DiskError, FSReadOnly, DiskTimeout, KernelLockup, NetdevLeak, KernelOops:
+			case OOMKill, OOMInvoked, HungTask, HungTaskNote, StorageHang, DiskError, FSReadOnly, DiskTimeout, KernelLockup, NetdevLeak, KernelOops:
 				kernel++
 			case DaemonError:
 				runtime++
@@ -123,8 +129,30 @@ func SniffUntimedLog(head []byte) LogKind {
 		return SystemLog
 	case runtime > 0:
 		return RuntimeLog
+	case lines > 0 && kernelWords*2 >= lines:
+		// dmesg without times, and nothing wrong in it: still the kernel.
+		return SystemLog
 	}
 	return NotALog
+}
+
+// kernelWords are what only the kernel writes, on every node, every day:
+// interfaces and bridge ports coming and going, the audit subsystem.
+var kernelWords = [][]byte{
+	[]byte("entered promiscuous mode"), []byte("left promiscuous mode"), []byte("entered forwarding state"),
+	[]byte("entered blocking state"), []byte("entered disabled state"), []byte("ADDRCONF(NETDEV_"),
+	[]byte(": link becomes ready"), []byte("audit: type="), []byte("EXT4-fs ("), []byte("xfs ("),
+	[]byte("aufs au_"), []byte("overlayfs: "), []byte("IPVS: "), []byte("nf_conntrack"), []byte("br_netfilter"),
+}
+
+// kernelSpeaks says a line holds one of the kernel's everyday words.
+func kernelSpeaks(line []byte) bool {
+	for _, w := range kernelWords {
+		if bytes.Contains(line, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // klogMessage says the message of a syslog line is a klog line
