@@ -21,6 +21,13 @@ func FuzzFromFiles(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	// Compressed logs and archives: what is inside is read, whatever it is.
+	packed, _ := filepath.Glob(filepath.Join("..", "..", "test", "corpus", "artifacts", "gz-*"))
+	for _, p := range packed {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Add([]byte(`{"kind":"Node","metadata":{"name":"w"},"status":{"conditions":[{"type":"Ready","status":"Fa`))
 	f.Add([]byte("  Ready  False  Mon, 03 Jun 2019 13:54:18 +0000  Sun, 02 Jun 2019 21:39:37 +0000  KubeletNotReady  PLEG is not healthy\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

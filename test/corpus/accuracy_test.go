@@ -25,6 +25,13 @@ import (
 // goes up: raise it when the tool gets better, never lower it to pass.
 const accuracyFloor = 0.955
 
+// kindFloor is the share every kind of file must get right, for kinds of
+// at least kindFloorMin files (fewer make a share meaningless).
+const (
+	kindFloor    = 0.90
+	kindFloorMin = 8
+)
+
 // label is one row of labels.tsv.
 type label struct {
 	file     string
@@ -192,6 +199,39 @@ func TestAccuracy(t *testing.T) {
 	}
 	if score < accuracyFloor {
 		t.Errorf("accuracy %.1f%% is below the floor %.1f%%", 100*score, 100*accuracyFloor)
+	}
+	for _, k := range names {
+		if tl := kinds[k]; tl.all >= kindFloorMin && float64(tl.right) < kindFloor*float64(tl.all) {
+			t.Errorf("kind %s: %d/%d right, below the floor %.0f%% for every kind", k, tl.right, tl.all, 100*kindFloor)
+		}
+	}
+	// A healthy node gets no warning: on the files labelled healthy with
+	// nothing wrong, any warning or critical cause is a false alarm.
+	benign := 0
+	for _, o := range outcomes {
+		if contains(o.causes, "-") {
+			benign++
+		}
+		if len(o.verdicts) != 1 || o.verdicts[0] != "healthy" || len(o.causes) != 1 || o.causes[0] != "-" {
+			continue
+		}
+		for _, d := range o.nodes {
+			if c := d.firstCause(); c != "-" {
+				t.Errorf("false alarm: %s is labelled healthy with nothing wrong, and %s gets %s", o.file, orUnnamed(d.Node), c)
+			}
+		}
+	}
+	if benign*4 < len(outcomes) {
+		t.Errorf("%d/%d files may rank no warning first: the corpus needs a quarter healthy or benign", benign, len(outcomes))
+	}
+	t.Logf("healthy or benign (no warning may rank first): %d/%d", benign, len(outcomes))
+	// The README says the score: it must be this run's.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if said := fmt.Sprintf("**%d/%d right (%.1f%%)**", right, len(outcomes), 100*score); !bytes.Contains(readme, []byte(said)) {
+		t.Errorf("README.md does not say this run's score %s", said)
 	}
 	for _, o := range outcomes {
 		for _, d := range o.nodes {
