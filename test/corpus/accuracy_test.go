@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,7 +334,11 @@ func TestLabelsCoverEveryArtifact(t *testing.T) {
 		if !labelled[e.Name()] {
 			t.Errorf("%s has no row in labels.tsv", e.Name())
 		}
-		if !bytes.Contains(index, []byte("| "+e.Name()+" |")) && !bytes.Contains(index, []byte("| `"+e.Name()+"` |")) {
+		name := e.Name()
+		if e.IsDir() {
+			name += "/" // a support archive's tree
+		}
+		if !bytes.Contains(index, []byte("| "+name+" |")) && !bytes.Contains(index, []byte("| `"+name+"` |")) {
 			t.Errorf("%s has no row in INDEX.md", e.Name())
 		}
 	}
@@ -370,8 +375,28 @@ func TestRedactedDiagnosesTheSame(t *testing.T) {
 	wg.Wait()
 }
 
-// redactCopy writes src, redacted, to dst; false for what is not text.
+// redactCopy writes src, redacted, to dst — a tree file by file; false
+// for what is not text.
 func redactCopy(t *testing.T, src, dst string) bool {
+	if st, err := os.Stat(src); err == nil && st.IsDir() {
+		copied := false
+		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			to := filepath.Join(dst, rel)
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return err
+			}
+			copied = redactCopy(t, p, to) || copied
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		return copied
+	}
 	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Error(err)
