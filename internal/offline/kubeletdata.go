@@ -62,7 +62,10 @@ func (o *offline) scanLogs(ref time.Time) *kubeletData {
 			o.problem(l.name, err)
 			continue
 		}
-		if kubeletPart != nil {
+		// A syslog in which the kubelet says nothing (dmesg) is no kubelet
+		// log. The scanner reads the identifier of signal lines only, for
+		// speed: a kubelet that spoke only of routine there is passed over.
+		if kubeletPart != nil && (len(kubeletPart.Signals) > 0 || l.kind == kubelet.KubeletLog) {
 			o.keepLog(k, &k.kubeletLog, snapshot.SourceKubeletLog, kubeletPart, l.name)
 		}
 		if sum != nil {

@@ -80,6 +80,9 @@ func parseStamped(line []byte, ref time.Time) (lineHeader, bool) {
 	if h, ok := parseTalosHeader(line); ok {
 		return h, true
 	}
+	if t, ok := parseDmesgTime(line); ok {
+		return lineHeader{time: t, ident: "kernel"}, true
+	}
 	if t, ok := parseKlogTime(line, ref); ok {
 		return lineHeader{time: t, yearless: true}, true
 	}
@@ -154,6 +157,23 @@ func parseTalosHeader(b []byte) (lineHeader, bool) {
 		ident = "kernel"
 	}
 	return lineHeader{time: t, ident: ident}, true
+}
+
+// parseDmesgTime reads `dmesg -T`'s time: "[Tue Nov 27 08:10:01 2026] …",
+// local time as the node printed it, taken as UTC.
+func parseDmesgTime(b []byte) (time.Time, bool) {
+	if len(b) < 26 || b[0] != '[' {
+		return time.Time{}, false
+	}
+	end := bytes.IndexByte(b, ']')
+	if end < 20 || end > 30 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("Mon Jan _2 15:04:05 2006", string(b[1:end]))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // rfc3339Until parses the RFC 3339 time b holds up to end.
