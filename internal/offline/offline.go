@@ -78,6 +78,7 @@ type offline struct {
 // nodeData is what the input shows of one node.
 type nodeData struct {
 	node    *corev1.Node
+	age     time.Duration // a table row's AGE, when no time anchors it
 	events  []snapshot.Event
 	pods    []snapshot.Pod
 	sources map[snapshot.SourceName]string
@@ -383,7 +384,7 @@ func (o *offline) snapshots(today time.Time) ([]*snapshot.Snapshot, error) {
 		snap := &snapshot.Snapshot{NodeName: o.node, CollectedAt: o.capture, CaptureYearGuessed: o.captureYearless}
 		sources := map[snapshot.SourceName]string{}
 		if n != nil {
-			snap.Node, snap.Events, snap.Pods = n.node, n.events, n.pods
+			snap.Node, snap.NodeAge, snap.Events, snap.Pods = n.node, n.age, n.events, n.pods
 			if n.node != nil && n.node.Name != "" {
 				snap.NodeName = n.node.Name
 			}

@@ -82,7 +82,10 @@ func (o *offline) addNodeTable(name string, body []byte) error {
 			Message: "kubectl get nodes: " + strings.Join(append([]string{row.Ready}, row.Flags...), ",")}}
 		n.Status.NodeInfo = corev1.NodeSystemInfo{KubeletVersion: row.Version, ContainerRuntimeVersion: row.ContainerRuntime,
 			OSImage: row.OSImage, KernelVersion: row.KernelVersion}
-		o.addNode(name, n)
+		nd := o.addNode(name, n)
+		if row.AgeKnown && table.Taken.IsZero() {
+			nd.age = row.Age
+		}
 	}
 	return nil
 }

@@ -72,6 +72,9 @@ const (
 	// RuntimeTimeoutsWarning and RuntimeTimeoutsCritical count timed-out runtime calls in the window.
 	RuntimeTimeoutsWarning  = 3
 	RuntimeTimeoutsCritical = 10
+	// StuckCreatedAfter is how long a container may sit created, never
+	// started, before a listing shows it stuck.
+	StuckCreatedAfter = 10 * time.Minute
 	// StuckObjectMin is how often one container must time out to be called stuck.
 	StuckObjectMin = 3
 	// DominantShare is the share of all runtime timeouts above which one

@@ -171,6 +171,9 @@ func startupTransient(s *snapshot.Snapshot) *Finding {
 	if st := s.KubeletLog.Signal(kubelet.KubeletStarted); !st.Last.IsZero() && !s.CollectedAt.IsZero() && s.CollectedAt.Sub(st.Last) <= StartupGrace {
 		f.Evidence = append(f.Evidence, "kubelet started "+humanize.Ago(st.Last, s.CollectedAt))
 	}
+	if a, ok := nodeAge(s); ok && a <= StartupGrace {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("the node registered %s before the capture: a new node's kubelet and network take minutes to become Ready", humanize.Duration(a)))
+	}
 	return f
 }
 

@@ -435,7 +435,7 @@ func unstoppableContainer(s *snapshot.Snapshot) *Finding {
 	st := s.RuntimeLog.Signal(kubelet.StopTimedOut)
 	id, n, _ := dominantObject(st)
 	if n == 0 {
-		return nil
+		return listedStuck(s)
 	}
 	f := &Finding{Severity: Warning, Confidence: Low}
 	if n > 1 {
@@ -550,6 +550,42 @@ func cniNotReady(s *snapshot.Snapshot) *Finding {
 	}
 	if f.Severity == 0 {
 		return nil
+	}
+	return f
+}
+
+// listedStuck reads a runtime listing (crictl ps -a, docker ps -a): a
+// container created long ago that never started, or one whose state the
+// runtime cannot tell, is stuck in it.
+func listedStuck(s *snapshot.Snapshot) *Finding {
+	var stuck []snapshot.Listed
+	for _, c := range s.Listed {
+		if !c.Sandbox && (c.State == "unknown" || c.State == "created" && c.ForKnown && c.For >= StuckCreatedAfter) {
+			stuck = append(stuck, c)
+		}
+	}
+	if len(stuck) == 0 {
+		return nil
+	}
+	rt := runtimeOf(s)
+	f := &Finding{Severity: Warning, Confidence: Low, Answer: fmt.Sprintf("container %s is stuck in the runtime", stuck[0].Name)}
+	for i, c := range stuck {
+		if i == 3 {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("and %d more", len(stuck)-3))
+			break
+		}
+		ev := fmt.Sprintf("runtime listing: container %s (%s) %s", c.Name, shortID(c.ID), c.State)
+		if c.State == "created" {
+			ev += " " + humanize.Duration(c.For) + " ago and never started"
+		}
+		if c.Pod != "" {
+			ev += fmt.Sprintf(" — pod %s/%s", c.Namespace, c.Pod)
+		}
+		f.Evidence = append(f.Evidence, ev)
+	}
+	f.Steps = []Step{
+		nodeStep("inspect the container, above all its mounts: a hung NFS or disk volume is the usual reason", rt.cli+" inspect "+stuck[0].ID),
+		dStateStep,
 	}
 	return f
 }

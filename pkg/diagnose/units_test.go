@@ -78,3 +78,28 @@ func TestRuntimeRestartLoop(t *testing.T) {
 		}
 	}
 }
+
+// A runtime listing shows a container stuck when it sat created, never
+// started, past StuckCreatedAfter, or its state is unknown; a container
+// created moments ago is starting.
+func TestListedStuck(t *testing.T) {
+	for _, tc := range []struct {
+		c    snapshot.Listed
+		want bool
+	}{
+		{snapshot.Listed{ID: "a1", Name: "app", State: "created", For: 14 * time.Minute, ForKnown: true}, true},
+		{snapshot.Listed{ID: "a1", Name: "app", State: "created", For: 4 * time.Minute, ForKnown: true}, false},
+		{snapshot.Listed{ID: "a1", Name: "app", State: "unknown"}, true},
+		{snapshot.Listed{ID: "a1", Name: "app", State: "exited", For: time.Hour, ForKnown: true}, false},
+		{snapshot.Listed{ID: "a1", Name: "app", State: "notready", Sandbox: true}, false},
+	} {
+		d := Diagnose(&snapshot.Snapshot{Offline: true, Listed: []snapshot.Listed{tc.c}})
+		got := false
+		for _, c := range d.Causes {
+			got = got || c.ID == CauseStuckContainer && c.Severity == Warning
+		}
+		if got != tc.want {
+			t.Errorf("%+v: stuck-container %v, want %v", tc.c, got, tc.want)
+		}
+	}
+}

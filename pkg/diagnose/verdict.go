@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -123,7 +124,21 @@ func stateOf(s *snapshot.Snapshot) nodeState {
 	case sigs.Has(kubelet.RuntimeStatusPending):
 		return notReady(RuntimeDown, "%s: NotReady for %s — runtime status check never completed (%s)", name, since, ready.Message)
 	}
+	if a, ok := nodeAge(s); ok && a <= StartupGrace {
+		return notReady(Starting, "%s: NotReady, a node registered %s before the capture, still starting — %s", name, humanize.Duration(a), firstNonEmpty(ready.Message, ready.Reason))
+	}
 	return notReady(NotReady, "%s: NotReady for %s — %s", name, since, firstNonEmpty(ready.Message, ready.Reason))
+}
+
+// nodeAge is how old the node was at the capture, when the data tells.
+func nodeAge(s *snapshot.Snapshot) (time.Duration, bool) {
+	switch {
+	case s.NodeAge > 0:
+		return s.NodeAge, true
+	case s.Node != nil && !s.Node.CreationTimestamp.IsZero() && !s.CollectedAt.IsZero():
+		return s.CollectedAt.Sub(s.Node.CreationTimestamp.Time), true
+	}
+	return 0, false
 }
 
 func firstNonEmpty(s ...string) string {

@@ -162,3 +162,20 @@ func TestVerdict(t *testing.T) {
 		})
 	}
 }
+
+// A NotReady node only minutes old is a node still starting; an old one
+// NotReady for a reason the data does not give is not-ready.
+func TestNewNodeIsStarting(t *testing.T) {
+	for _, tc := range []struct {
+		age  time.Duration
+		want Verdict
+	}{{40 * time.Second, Starting}, {StartupGrace, Starting}, {StartupGrace + time.Second, NotReady}, {40 * 24 * time.Hour, NotReady}} {
+		n := &corev1.Node{}
+		n.Name = "w"
+		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionFalse, Message: "kubectl get nodes: NotReady"}}
+		d := Diagnose(&snapshot.Snapshot{NodeName: "w", Node: n, NodeAge: tc.age, Offline: true})
+		if d.Verdict != tc.want {
+			t.Errorf("age %s: verdict %s, want %s", tc.age, d.Verdict, tc.want)
+		}
+	}
+}

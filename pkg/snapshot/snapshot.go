@@ -23,9 +23,13 @@ type Snapshot struct {
 	// came from year-less syslog or klog times): reports show it without.
 	CaptureYearGuessed bool
 
-	Node   *corev1.Node
-	Events []Event
-	Pods   []Pod
+	Node *corev1.Node
+	// NodeAge is how old the node was at the capture when the data gives an
+	// age but no time to reckon it from (a `kubectl get nodes` row pasted
+	// alone); zero otherwise, when the Node's creation time tells it.
+	NodeAge time.Duration
+	Events  []Event
+	Pods    []Pod
 
 	KubeletLog *kubelet.LogSummary
 	RuntimeLog *kubelet.LogSummary
