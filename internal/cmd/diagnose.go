@@ -88,9 +88,13 @@ with the reason and the rest of the diagnosis still runs.
 
 Offline, it reads what you have instead of a cluster: -f takes files whose kind is
 told by their content (kubectl get node -o yaml|json, kubectl describe node output,
-Pods and Events lists, a kubelet/runtime/system log from journalctl or /var/log,
-the kubelet's /metrics, /stats/summary or /configz; "-" is standard input), and
---from-dir takes a bundle written by 'kubectl pleg collect' (or a .tar.gz of one).
+kubectl get nodes and get events tables, Pods and Events lists, systemctl status of
+the kubelet or runtime, a kubelet/runtime/kernel/controller-manager log from
+journalctl, /var/log, dmesg or talosctl, crictl or docker ps, node-problem-detector's
+log, the kubelet's /metrics, /stats/summary or /configz; compressed with gzip, zstd
+or bzip2; "-" is standard input), and --from-dir (or -f) takes a bundle written by
+'kubectl pleg collect', or any support archive — a must-gather, a sosreport, kind's
+exported logs, a directory or .tar.gz/.zip of files — and diagnoses every node in it.
 Offline there is no clock: times are judged against the capture time the data
 carries.
 
@@ -102,7 +106,8 @@ Read-only: it never creates, changes or deletes anything.
   kubectl pleg diagnose worker-3 --since 3h -o markdown >> incident.md
   kubectl describe node worker-3 > node.txt; journalctl -u kubelet --since -1h > kubelet.log
   kubectl pleg diagnose -f node.txt -f kubelet.log
-  kubectl pleg diagnose --from-dir pleg-worker-3-20261127T083000Z`,
+  kubectl pleg diagnose --from-dir pleg-worker-3-20261127T083000Z
+  kubectl pleg diagnose --from-dir must-gather.local.5125476154851221437`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err
@@ -118,7 +123,7 @@ Read-only: it never creates, changes or deletes anything.
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats, "|"))
 	completeValues(c, "output", report.Formats...)
 	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")
-	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect'")
+	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect', or a support archive (must-gather, sosreport, kind logs; a directory or .tar.gz/.zip)")
 	o.collectFlags.addTo(f)
 	o.redactFlags.addTo(f, "the printed report")
 	return c
