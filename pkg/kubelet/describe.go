@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -506,24 +505,6 @@ func (n *nodeText) finish() {
 			e.First = e.Last
 		}
 	}
-}
-
-// orderByAge puts the events oldest first by their ages, when every one
-// has an age; equal ages keep their order.
-func (n *nodeText) orderByAge() {
-	idx := make([]int, len(n.out.Events))
-	for i := range idx {
-		if !n.ages[i].lastOK {
-			return
-		}
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return n.ages[idx[a]].last > n.ages[idx[b]].last })
-	events, ages := make([]DescribedEvent, len(idx)), make([]eventAges, len(idx))
-	for to, from := range idx {
-		events[to], ages[to] = n.out.Events[from], n.ages[from]
-	}
-	n.out.Events, n.ages = events, ages
 }
 
 // eventsNodeName is the node the kubelet's events come from ("kubelet,
