@@ -43,11 +43,12 @@ var recoveries = map[kubelet.Signal][]kubelet.Signal{
 	kubelet.NodeNotReady:         {kubelet.NodeReady},
 	kubelet.NodeStatusUnknown:    {kubelet.NodeReady},
 	kubelet.StatusUpdateFailed:   {kubelet.NodeReady},
+	kubelet.StorageHang:          {kubelet.StorageRecovered},
 }
 
 // transitions are logged once, not repeated while they hold: they stay
 // true until a recovery follows, however long the log goes on.
-var transitions = map[kubelet.Signal]bool{kubelet.NodeNotReady: true, kubelet.NodeStatusUnknown: true}
+var transitions = map[kubelet.Signal]bool{kubelet.NodeNotReady: true, kubelet.NodeStatusUnknown: true, kubelet.StorageHang: true}
 
 // logSignal is one signal of one log, weighed against the log.
 type logSignal struct {
@@ -57,6 +58,9 @@ type logSignal struct {
 	current bool
 	// recoveredBy names the signal that ended it, if one did.
 	recoveredBy kubelet.Signal
+	// held says it is current only because it is a transition that nothing
+	// ended, said long before the log's end.
+	held bool
 }
 
 // weigh places sig in sum: whether it still holds at the log's end.
@@ -72,6 +76,7 @@ func weigh(sum *kubelet.LogSummary, sig kubelet.Signal) logSignal {
 		}
 	}
 	l.current = transitions[sig] || l.recent()
+	l.held = transitions[sig] && !l.recent()
 	return l
 }
 
@@ -122,6 +127,8 @@ func (l logSignal) ending() string {
 	switch {
 	case l.current && l.log.Lines == l.LastLine:
 		return "the log ends with it"
+	case l.held:
+		return "nothing after it says it recovered"
 	case l.current:
 		return "still at the log's end"
 	case l.recoveredBy != 0:

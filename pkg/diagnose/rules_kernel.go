@@ -54,10 +54,8 @@ func storageHung(s *snapshot.Snapshot) *Finding {
 			if st.Count == 0 || st.noise() {
 				continue
 			}
-			// A stray I/O error (a CD drive, a USB stick) on a working node
-			// is worth knowing, not an alarm; repeated, it is.
 			sev := Info
-			if st.substantial(StorageLinesWarning) || ss.sig == kubelet.StorageHang || ss.sig == kubelet.FSReadOnly {
+			if storageAlarm(st, ss.sig) {
 				sev = Warning
 			}
 			f.Severity = severityMax(f.Severity, sev)
@@ -94,12 +92,27 @@ func storageHung(s *snapshot.Snapshot) *Finding {
 func storageTrouble(s *snapshot.Snapshot) bool {
 	for _, lg := range kernelLogs(s) {
 		for _, ss := range storageSignals {
-			if st := weigh(lg.sum, ss.sig); st.Count > 0 && !st.noise() && (st.substantial(StorageLinesWarning) || ss.sig == kubelet.StorageHang || ss.sig == kubelet.FSReadOnly) {
+			if st := weigh(lg.sum, ss.sig); st.Count > 0 && !st.noise() && storageAlarm(st, ss.sig) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// storageAlarm says a storage signal is trouble, not a note: a network
+// filesystem whose server has not answered again, a filesystem gone
+// read-only (it stays so until remounted), or repeated errors. A stray I/O
+// error (a CD drive, a USB stick) on a working node is worth knowing, not
+// an alarm; an NFS server that came back is history.
+func storageAlarm(st logSignal, sig kubelet.Signal) bool {
+	switch sig {
+	case kubelet.StorageHang:
+		return st.current
+	case kubelet.FSReadOnly:
+		return true
+	}
+	return st.substantial(StorageLinesWarning)
 }
 
 // kernelTrouble: a kernel in trouble stalls the node — CPUs stuck in soft or

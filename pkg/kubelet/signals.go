@@ -69,8 +69,12 @@ const (
 	// Unknown.
 	StatusUpdateFailed
 	// StorageHang: the kernel reports a network filesystem not answering
-	// (processes on it hang in D state).
+	// (processes on it hang in D state). The kernel says so once, and once
+	// more when the server answers again (StorageRecovered).
 	StorageHang
+	// StorageRecovered: "nfs: server filer-01 OK", the network filesystem's
+	// server answers again.
+	StorageRecovered
 	// StopTimedOut: the runtime could not stop a container in its grace
 	// period and had to kill it ("failed to exit within 30 seconds of signal
 	// 15 - using the force"): a container stuck in the kernel.
@@ -132,6 +136,7 @@ var signalNames = map[Signal]string{
 	RuntimeReady:         "runtime-ready",
 	NodeStatusUnknown:    "node-status-unknown",
 	StorageHang:          "storage-hang",
+	StorageRecovered:     "storage-recovered",
 	StatusUpdateFailed:   "status-update-failed",
 	StopTimedOut:         "stop-timed-out",
 	DiskError:            "disk-error",
@@ -275,6 +280,9 @@ var matchers = []matcher{
 	m("Failed to ensure lease exists", StatusUpdateFailed),
 	kernel("not responding, still trying", StorageHang), // "nfs: server 10.0.0.5 not responding, still trying"
 	kernel("not responding, timed out", StorageHang),    // nfs with soft mounts
+	// sunrpc's "%s: server %s OK" when the server answers again.
+	m("nfs: server ", StorageRecovered, " OK").unless("not responding"),
+	m("lockd: server ", StorageRecovered, " OK").unless("not responding"),
 	// The kernel on disks and filesystems (none under 16 bytes: a short
 	// text slows the one-pass search of every line).
 	kernel("I/O error, dev ", DiskError).unless("I/O error, dev fd0"), // blk_update_request / print_req_error

@@ -35,6 +35,27 @@ func TestClassify(t *testing.T) {
 		want Signals
 	}{
 		// Kubelet log lines, oldest era first (SIGNALS.md §2).
+		// sunrpc says a server is gone once, and once more when it answers.
+		{
+			name: "kernel: NFS server not responding",
+			text: `Nov 27 07:46:00 worker-3 kernel: [1043622.118730] nfs: server filer-01 not responding, still trying`,
+			want: sigs(StorageHang),
+		},
+		{
+			name: "kernel: NFS server answers again",
+			text: `Nov 27 08:02:11 worker-3 kernel: [1044593.004512] nfs: server filer-01 OK`,
+			want: sigs(StorageRecovered),
+		},
+		{
+			name: "kernel: lockd's server answers again",
+			text: `[Thu Nov 27 08:02:11 2026] lockd: server 10.0.0.5 OK`,
+			want: sigs(StorageRecovered),
+		},
+		{
+			name: "an ordinary line with a server and an OK is no NFS recovery",
+			text: `I1127 08:02:11.000000 1 log.go:1] "Probe" url="http://api: server responded OK"`,
+			want: 0,
+		},
 		{
 			name: "1.1 runtime not up",
 			text: `I0914 11:02:07.414350    1016 kubelet.go:2122] Skipping pod synchronization, container runtime is not up.`,

@@ -148,6 +148,16 @@ func (d Diagnosis) source(name string) *Source {
 	return nil
 }
 
+// cause is the cause with id, or an empty one when the diagnosis has none.
+func (d Diagnosis) cause(id string) Cause {
+	for _, c := range d.Causes {
+		if c.ID == id {
+			return c
+		}
+	}
+	return Cause{}
+}
+
 func (d Diagnosis) causeIDs() []string {
 	var ids []string
 	for _, c := range d.Causes {
