@@ -353,7 +353,7 @@ func (o *offline) addDescribed(file string, d *kubelet.DescribedNode) {
 	n := o.addNode(file, d.Node)
 	o.extendCaptureTo(d.CaptureTime)
 	for _, e := range d.Events {
-		n.events = append(n.events, snapshot.Event{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, First: e.First, Last: e.Last, Source: e.From})
+		n.events = append(n.events, snapshot.Event{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, First: e.First, Last: e.Last, Source: e.From, Ago: e.Ago, AgoKnown: e.AgoKnown})
 	}
 	if d.Events != nil {
 		n.sources[snapshot.SourceEvents] = file

@@ -235,9 +235,13 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 	if latest == nil {
 		return nodeState{}, false
 	}
-	when := ""
-	if !latest.Last.IsZero() && !s.CollectedAt.IsZero() {
-		when = ", " + humanize.Ago(latest.Last, s.CollectedAt)
+	when, ago, aged := "", time.Duration(0), false
+	switch {
+	case !latest.Last.IsZero() && !s.CollectedAt.IsZero():
+		when, ago, aged = ", "+humanize.Ago(latest.Last, s.CollectedAt), s.CollectedAt.Sub(latest.Last), true
+	case latest.AgoKnown:
+		// A pasted events table's age, with no time to anchor it to.
+		when, ago, aged = ", "+humanize.Duration(latest.Ago)+" before the capture", latest.Ago, true
 	}
 	switch readinessOf(latest) {
 	case "Unknown":
@@ -248,7 +252,7 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 		// A start is "starting" only while it is recent; when the data
 		// cannot tell, that the node has not reported Ready since is all
 		// there is to say.
-		if when != "" && s.CollectedAt.Sub(latest.Last) <= StartupGrace {
+		if aged && ago <= StartupGrace {
 			return nodeState{verdict: Starting, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s (no Ready condition in the data)", when)}, true
 		}
 		return nodeState{verdict: Unknown, summary: "its newest readiness event is the kubelet starting, at a time the data does not give, and no NodeReady since"}, true

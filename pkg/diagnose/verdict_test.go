@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +177,35 @@ func TestNewNodeIsStarting(t *testing.T) {
 		d := Diagnose(&snapshot.Snapshot{NodeName: "w", Node: n, NodeAge: tc.age, Offline: true})
 		if d.Verdict != tc.want {
 			t.Errorf("age %s: verdict %s, want %s", tc.age, d.Verdict, tc.want)
+		}
+	}
+}
+
+// A pasted events table without a capture time still gives each row's age:
+// the newest readiness event is judged, and said, by how long before the
+// capture it was.
+func TestEventAgesWithoutACaptureTime(t *testing.T) {
+	for _, tc := range []struct {
+		reason  string
+		ago     time.Duration
+		want    Verdict
+		summary string
+	}{
+		{"Starting", 2 * time.Minute, Starting, "the kubelet starting, 2m before the capture"},
+		{"Starting", 47 * time.Minute, Unknown, "at a time the data does not give"},
+		{"NodeNotReady", 47 * time.Minute, NotReady, "NodeNotReady, 47m before the capture"},
+		{"NodeReady", 47 * time.Minute, Healthy, "NodeReady, 47m before the capture"},
+	} {
+		s := &snapshot.Snapshot{NodeName: "hl", Offline: true, Events: []snapshot.Event{
+			{Reason: "NodeNotReady", Message: "Node hl status is now: NodeNotReady", Ago: 3 * time.Hour, AgoKnown: true},
+			{Reason: tc.reason, Message: "Node hl status is now: " + tc.reason, Ago: tc.ago, AgoKnown: true},
+		}}
+		if tc.reason == "Starting" {
+			s.Events[1].Message = "Starting kubelet."
+		}
+		got, why := verdict(s)
+		if got != tc.want || !strings.Contains(why, tc.summary) {
+			t.Errorf("%s %s before: %s (%s), want %s with %q", tc.reason, tc.ago, got, why, tc.want, tc.summary)
 		}
 	}
 }

@@ -44,6 +44,11 @@ type DescribedEvent struct {
 	Type, Reason, From, Message string
 	Count                       int32     // from "(x14 over 27h)", 1 when absent
 	Last, First                 time.Time // CaptureTime − age; First = CaptureTime − "over" duration when given, else = Last
+	// Ago is the row's age as printed — how long before kubectl ran it was
+	// last seen — kept for a paste with no time to anchor it to (AgoKnown
+	// false when the row has no age).
+	Ago      time.Duration
+	AgoKnown bool
 }
 
 // DescribedPod is one row of the Non-terminated Pods table.
@@ -485,6 +490,9 @@ func (n *nodeText) finish() {
 		}
 	}
 	out.CaptureTime = ct
+	for i := range out.Events {
+		out.Events[i].Ago, out.Events[i].AgoKnown = n.ages[i].last, n.ages[i].lastOK
+	}
 	if ct.IsZero() {
 		// No time to anchor the ages to: the ages still order the events
 		// (kubectl get events does not sort them unless asked), so the

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -110,4 +111,25 @@ func prefixLines(p, s string) string {
 		}
 	}
 	return strings.Join(lines, "")
+}
+
+// kubectl get events rows without a capture time keep their ages, oldest
+// first, for the verdict to say "47m before the capture".
+func TestEventRowsKeepTheirAges(t *testing.T) {
+	in := "LAST SEEN   TYPE     REASON         OBJECT    MESSAGE\n" +
+		"2m          Normal   NodeReady      node/hl   Node hl status is now: NodeReady\n" +
+		"47m         Normal   NodeNotReady   node/hl   Node hl status is now: NodeNotReady\n" +
+		"<unknown>   Normal   Starting       node/hl   Starting kubelet.\n"
+	ds, err := ParseDescribeNodes(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ds[0].Events {
+		got = append(got, fmt.Sprintf("%s %s %t", e.Reason, e.Ago, e.AgoKnown))
+	}
+	want := []string{"NodeReady 2m0s true", "NodeNotReady 47m0s true", "Starting 0s false"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("events %q, want %q", got, want)
+	}
 }

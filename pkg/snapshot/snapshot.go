@@ -63,6 +63,11 @@ type Event struct {
 	First   time.Time
 	Last    time.Time
 	Source  string
+	// Ago is how long before the capture it was last seen, for a pasted
+	// events table whose ages have no time to anchor them (AgoKnown false
+	// otherwise; Last says it when known).
+	Ago      time.Duration
+	AgoKnown bool
 }
 
 // Pod is a pod bound to the node, reduced as it streams in so that memory grows
