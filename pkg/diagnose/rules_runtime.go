@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,7 +158,7 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 	for i, st := range unitsWrong(s, snapshot.KubeletUnit) {
 		f.Severity, f.Confidence = Critical, High
 		f.Answer = "the kubelet is not running: " + strings.TrimPrefix(st.what, "systemctl status: ")
-		f.Evidence = append(f.Evidence, st.what)
+		f.Evidence = slices.Insert(f.Evidence, i, st.what) // the unit's own state says it best
 		if i == 0 {
 			f.Steps = append([]Step{whyItExits(st.unit)}, f.Steps[1:]...) // its status is known already
 		}
@@ -235,7 +236,7 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 	for i, st := range unitsWrong(s, snapshot.RuntimeUnit) {
 		f.Severity, f.Confidence = Critical, High
 		f.Answer = rt.name + " is not running: " + strings.TrimPrefix(st.what, "systemctl status: ")
-		f.Evidence = append(f.Evidence, st.what)
+		f.Evidence = slices.Insert(f.Evidence, i, st.what) // the unit's own state says it best
 		if i == 0 {
 			f.Steps = append([]Step{whyItExits(st.unit)}, f.Steps[1:]...) // its status is known already
 		}

@@ -103,3 +103,19 @@ func TestListedStuck(t *testing.T) {
 		}
 	}
 }
+
+// The unit's own state is the first evidence the table shows, before the
+// log lines systemctl printed under it.
+func TestUnitStateIsTheFirstEvidence(t *testing.T) {
+	s := &snapshot.Snapshot{NodeName: "w", Offline: true, CollectedAt: now,
+		Units:      []snapshot.Unit{{Name: "containerd.service", Active: "activating", Sub: "auto-restart", Result: "exit-code", MainExit: "status=1/FAILURE"}},
+		RuntimeLog: scan(jline(ago(2*time.Second), "systemd", "containerd.service: Main process exited, code=exited, status=1/FAILURE")),
+	}
+	f := runtimeDown(s)
+	if f == nil || len(f.Evidence) < 2 {
+		t.Fatalf("runtime-down = %+v, want the unit's state and the log line", f)
+	}
+	if !strings.HasPrefix(f.Evidence[0], "systemctl status: containerd.service crash-looping") {
+		t.Errorf("first evidence %q, want the unit's state", f.Evidence[0])
+	}
+}
