@@ -116,6 +116,7 @@ func Rules(opts Options) []Rule {
 	}
 	plegThreshold := num(diagnose.PLEGThreshold.Seconds())
 	relistWarning := num(diagnose.RelistP99Warning.Seconds())
+	relistLate := num(diagnose.RelistLateWarning.Seconds())
 	// Three NotReady transitions are at least 2×3−1 changes of the Ready=true
 	// series (1→0→1→0→1→0).
 	flapChanges := strconv.Itoa(2*diagnose.FlapsWarning - 1)
@@ -125,6 +126,13 @@ func Rules(opts Options) []Rule {
 			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
 			fmt.Sprintf("The kubelet's pod lifecycle event generator last relisted more than %s ago (threshold %s): the kubelet reports the node NotReady (\"PLEG is not healthy\").",
 				dur(diagnose.PLEGThreshold), dur(diagnose.PLEGThreshold))),
+		// The early warning: judged at the scrape (timestamp()), not at the
+		// evaluation, so a long scrape interval adds no staleness of its own.
+		rule("KubeletPLEGRelistLate", diagnose.CausePLEGRelistStalled, diagnose.Warning,
+			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %s", relistLate), 0,
+			"PLEG on {{ $labels.node }} had not relisted for {{ $value | humanizeDuration }} when last scraped",
+			fmt.Sprintf("The relist runs every second and had not run for %s or more when the kubelet was scraped: at %s without one the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
+				dur(diagnose.RelistLateWarning), dur(diagnose.PLEGThreshold))),
 		rule("KubeletPLEGRelistSlow", diagnose.CausePLEGRelistStalled, diagnose.Warning,
 			fmt.Sprintf("histogram_quantile(0.99, sum by (node, instance, le) (rate(kubelet_pleg_relist_duration_seconds_bucket[%s]))) >= %s",
 				dur(RateWindow), relistWarning), RateWindow,

@@ -38,6 +38,7 @@ func TestThresholdsComeFromDiagnose(t *testing.T) {
 		alert, exprSuffix, severity, cause string
 	}{
 		{"KubeletPLEGStale", "time() - kubelet_pleg_last_seen_seconds > " + f(diagnose.PLEGThreshold.Seconds()), "critical", "pleg-relist-stalled"},
+		{"KubeletPLEGRelistLate", "timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= " + f(diagnose.RelistLateWarning.Seconds()), "warning", "pleg-relist-stalled"},
 		{"KubeletPLEGRelistSlow", ">= " + f(diagnose.RelistP99Warning.Seconds()), "warning", "pleg-relist-stalled"},
 		{"KubeletRuntimeOperationErrors", ">= " + strconv.Itoa(diagnose.RuntimeTimeoutsCritical), "warning", "runtime-unresponsive"},
 		{"KubeletRuntimeOperationsSlow", ">= " + f(diagnose.RelistP99Warning.Seconds()), "warning", "runtime-unresponsive"},

@@ -15,8 +15,9 @@ import (
 // observe makes the observation of now, and returns it when it differs
 // from the last one (or when the goal was met, or it is the first).
 func (t *Tracker) observe(now time.Time) *Observation {
-	d := diagnose.Diagnose(t.snapshot(now))
-	o := &Observation{Time: now, Node: t.name, Diagnosis: d, NewEvents: t.pending}
+	s := t.snapshot(now)
+	d := diagnose.Diagnose(s)
+	o := &Observation{Time: now, Node: t.name, Diagnosis: d, NewEvents: t.pending, relistLate: diagnose.RelistLate(s)}
 	if r := readyOf(t.node); r != nil {
 		o.Ready, o.ReadySince = string(r.Status), r.LastTransitionTime.Time.UTC()
 	}
@@ -64,7 +65,7 @@ var startOnlySources = map[snapshot.SourceName]bool{
 // left out, reads and outcomes both).
 func (t *Tracker) snapshot(now time.Time) *snapshot.Snapshot {
 	s := *t.start
-	s.CollectedAt, s.Node, s.Metrics = now, t.node, t.metrics
+	s.CollectedAt, s.Node, s.Metrics, s.MetricsAt = now, t.node, t.metrics, t.metricsAt
 	s.Events = make([]snapshot.Event, 0, len(t.events))
 	for _, e := range t.events {
 		s.Events = append(s.Events, e)
@@ -117,14 +118,19 @@ func (t *Tracker) changes(o *Observation, d *diagnose.Diagnosis) []string {
 	if o.Ready != prev.Ready {
 		out = append(out, readyNote(o, prev, first))
 	}
-	stale, wasStale := relistStale(o), relistStale(prev)
+	relist, was := relistState(o), relistState(prev)
 	switch {
 	case o.PLEGLastSeen.IsZero():
-	case first || stale != wasStale && !prev.PLEGLastSeen.IsZero():
-		if stale {
+	case first || relist != was && !prev.PLEGLastSeen.IsZero():
+		switch relist {
+		case relistStale:
 			out = append(out, "PLEG last seen "+humanize.Duration(o.Time.Sub(o.PLEGLastSeen))+" ago")
-		} else if !first {
-			out = append(out, "relist ran "+humanize.Duration(max(0, o.Time.Sub(o.PLEGLastSeen)))+" ago")
+		case relistLate:
+			out = append(out, fmt.Sprintf("relist not run for %s: NotReady expected in ~%s", humanize.Duration(o.relistLate), humanize.Duration(max(0, diagnose.PLEGThreshold-o.relistLate))))
+		default:
+			if !first {
+				out = append(out, "relist ran "+humanize.Duration(max(0, o.Time.Sub(o.PLEGLastSeen)))+" ago")
+			}
 		}
 	}
 	if o.RelistP99 != prev.RelistP99 && o.RelistP99 != "" {
@@ -175,9 +181,22 @@ func readyWord(status string) string {
 	return "readiness unknown"
 }
 
-// relistStale says the relist last ran longer ago than the threshold.
-func relistStale(o *Observation) bool {
-	return !o.PLEGLastSeen.IsZero() && o.Time.Sub(o.PLEGLastSeen) > diagnose.PLEGThreshold
+// Where the relist stands: running, late (the early warning, while the
+// node is still Ready) or stale past the threshold.
+const (
+	relistRunning = iota
+	relistLate
+	relistStale
+)
+
+func relistState(o *Observation) int {
+	switch {
+	case !o.PLEGLastSeen.IsZero() && o.Time.Sub(o.PLEGLastSeen) > diagnose.PLEGThreshold:
+		return relistStale
+	case o.relistLate > 0:
+		return relistLate
+	}
+	return relistRunning
 }
 
 // relistBand puts a relist p99 in a band, so that a line says when it

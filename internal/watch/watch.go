@@ -57,6 +57,10 @@ type Observation struct {
 	// Goal says whether the goal holds now, and since when.
 	GoalMet   bool      `json:"goalMet"`
 	GoalSince time.Time `json:"goalSince,omitzero"`
+
+	// relistLate is how long the relist has not run when that is the early
+	// warning (diagnose.RelistLate), zero otherwise.
+	relistLate time.Duration
 }
 
 // Tracker keeps one node's state as updates arrive.
@@ -72,6 +76,9 @@ type Tracker struct {
 	node    *corev1.Node
 	events  map[eventKey]snapshot.Event
 	metrics *kubelet.Metrics
+	// metricsAt is when metrics were scraped: the relist's staleness is
+	// judged then, not at a tick long after.
+	metricsAt time.Time
 	// errors are the runtime error counters by operation at errorsAt, the
 	// base of the next rate.
 	errors   map[string]float64
@@ -163,7 +170,7 @@ const minRateWindow = 10 * time.Second
 // restart and counts from zero, as Prometheus' rate() does. A scrape with no
 // runtime operations at all (cut short) leaves the rate as it was.
 func (t *Tracker) scraped(m *kubelet.Metrics, at time.Time) {
-	t.metrics = m
+	t.metrics, t.metricsAt = m, at
 	cur := errorCounts(m)
 	switch {
 	case t.errors == nil:

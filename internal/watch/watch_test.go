@@ -303,3 +303,35 @@ func BenchmarkTick(b *testing.B) {
 		tr.Tick(start.CollectedAt.Add(time.Duration(i) * time.Millisecond))
 	}
 }
+
+// The early warning: a Ready node whose relist stopped says so, with the
+// time left before the kubelet declares PLEG unhealthy; a scrape long ago
+// that showed the relist running is no warning, however old it gets.
+func TestRelistLateIsSaidOnce(t *testing.T) {
+	s := incident()
+	s.Node = node(corev1.ConditionTrue, "kubelet is posting ready status", at(-time.Hour))
+	s.Metrics = metrics(at(-time.Second), 100*time.Millisecond, 0)
+	s.KubeletLog = nil
+	tr := NewTracker(s, Forever)
+	tr.Tick(t0)
+
+	// One scrape a minute (--interval 1m): the relist ran a second before it.
+	tr.Apply(snapshot.Update{Time: at(time.Minute), Metrics: metrics(at(59*time.Second), 100*time.Millisecond, 0)})
+	if o := tr.Tick(at(time.Minute + 50*time.Second)); o != nil {
+		t.Errorf("a relist seen at the last scrape is no change: %s", changes(o))
+	}
+	// The relist stops: 40s stale at the next scrape.
+	o := tr.Apply(snapshot.Update{Time: at(2*time.Minute + 39*time.Second), Metrics: metrics(at(119*time.Second), 100*time.Millisecond, 0)})
+	for _, want := range []string{"relist not run for 40s: NotReady expected in ~2m20s", "[healthy: pleg-relist-stalled]"} {
+		if !strings.Contains(changes(o), want) {
+			t.Errorf("relist late: %s lacks %q", changes(o), want)
+		}
+	}
+	if o := tr.Apply(snapshot.Update{Time: at(2*time.Minute + 49*time.Second), Metrics: metrics(at(119*time.Second), 100*time.Millisecond, 0)}); o != nil {
+		t.Errorf("still late is no change: %s", changes(o))
+	}
+	o = tr.Apply(snapshot.Update{Time: at(2*time.Minute + 59*time.Second), Metrics: metrics(at(178*time.Second), 100*time.Millisecond, 0)})
+	if !strings.Contains(changes(o), "relist ran 1s ago") {
+		t.Errorf("relist back: %s", changes(o))
+	}
+}

@@ -20,15 +20,32 @@ func plegThreshold(s *snapshot.Snapshot) time.Duration {
 	return PLEGThreshold
 }
 
-// metricsStaleness is how long before the collection the kubelet last
-// relisted, by kubelet_pleg_last_seen_seconds; ok is false without the metric.
+// metricsStaleness is how long before the metrics were read the kubelet
+// last relisted, by kubelet_pleg_last_seen_seconds; ok is false without the
+// metric.
 func metricsStaleness(s *snapshot.Snapshot) (time.Duration, bool) {
 	// Offline data may carry no capture time: then the gauge cannot be
 	// judged, and today's clock must not stand in for it.
 	if s.Metrics == nil || s.Metrics.PLEGLastSeen == nil || s.CollectedAt.IsZero() {
 		return 0, false
 	}
-	return s.CollectedAt.Sub(*s.Metrics.PLEGLastSeen), true
+	read := s.CollectedAt
+	if !s.MetricsAt.IsZero() {
+		read = s.MetricsAt
+	}
+	return read.Sub(*s.Metrics.PLEGLastSeen), true
+}
+
+// RelistLate is how long the generic relist has not run, by the metric,
+// when that is past RelistLateWarning but not yet the threshold: the node
+// is about to be declared NotReady. Zero otherwise, and always with
+// EventedPLEG, whose relist runs only every few minutes.
+func RelistLate(s *snapshot.Snapshot) time.Duration {
+	stale, ok := metricsStaleness(s)
+	if !ok || plegThreshold(s) != PLEGThreshold || stale < RelistLateWarning || stale > PLEGThreshold {
+		return 0
+	}
+	return stale
 }
 
 // readyPLEG returns the Ready=False condition when it blames PLEG, with the staleness it states.
@@ -94,6 +111,16 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection (threshold %s)",
 			humanize.Duration(stale), humanize.Duration(plegThreshold(s))))
 	}
+	late := RelistLate(s)
+	if late > 0 && current == 0 {
+		when, expected := "at any moment", "at any moment"
+		if left := PLEGThreshold - late; left >= time.Second {
+			when, expected = "~"+humanize.Duration(left)+" from the collection", "in ~"+humanize.Duration(left)
+		}
+		f.Answer = fmt.Sprintf("the relist has not run for %s: NotReady expected %s unless the runtime answers", humanize.Duration(late), expected)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
+			humanize.Duration(late), humanize.Duration(PLEGThreshold), when))
+	}
 	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse &&
 		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {
 		current++
@@ -142,6 +169,9 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		if logNow && current == 1 {
 			f.Confidence = logged.confidence()
 		}
+	case late > 0:
+		// Still Ready, not for long: the early warning.
+		f.Severity, f.Confidence = Warning, Medium
 	case logged.Count > 0:
 		// PLEG recovered but was unhealthy within the window.
 		f.Severity, f.Confidence = Warning, High

@@ -57,8 +57,24 @@ func TestPLEGRelistStalled(t *testing.T) {
 			snap: mod(onNode(notReady(plegStale16m, 13*time.Minute)), plegLastSeen(16*time.Minute)),
 			want: &want{sev: Critical, conf: High, evidence: []string{"kubelet_pleg_last_seen_seconds: last relist 16m before collection (threshold 3m)"}},
 		},
-		{name: "metric 2m59s stale", snap: mod(plegLastSeen(2*time.Minute + 59*time.Second))},
-		{name: "metric at the threshold", snap: mod(plegLastSeen(3 * time.Minute))},
+		// The early warning: the relist runs every second, so a relist
+		// missing for RelistLateWarning is trouble minutes ahead.
+		{name: "metric 29s stale: below the early warning", snap: mod(plegLastSeen(29 * time.Second))},
+		{
+			name: "metric 48s stale, the node still Ready",
+			snap: mod(plegLastSeen(48 * time.Second)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"last relist 48s before collection, though it runs every second; at 3m the kubelet declares PLEG unhealthy and the node NotReady, ~2m12s from the collection"}},
+		},
+		{
+			name: "metric 2m59s stale",
+			snap: mod(plegLastSeen(2*time.Minute + 59*time.Second)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1s from the collection"}},
+		},
+		{
+			name: "metric at the threshold",
+			snap: mod(plegLastSeen(3 * time.Minute)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"at any moment"}},
+		},
 		{
 			name: "metric 3m1s stale",
 			snap: mod(plegLastSeen(3*time.Minute + time.Second)),
@@ -71,7 +87,12 @@ func TestPLEGRelistStalled(t *testing.T) {
 			snap: mod(eventedPLEG, plegLastSeen(10*time.Minute+time.Second)),
 			want: &want{sev: Critical, conf: Medium, evidence: []string{"last relist 10m1s before collection (threshold 10m)"}},
 		},
-		{name: "EventedPLEG gate off", snap: mod(func(s *snapshot.Snapshot) { s.Config.FeatureGates["EventedPLEG"] = false }, plegLastSeen(2*time.Minute))},
+		{name: "EventedPLEG: metric 2m stale is its relist period", snap: mod(eventedPLEG, plegLastSeen(2*time.Minute))},
+		{
+			name: "EventedPLEG gate off",
+			snap: mod(func(s *snapshot.Snapshot) { s.Config.FeatureGates["EventedPLEG"] = false }, plegLastSeen(2*time.Minute)),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1m from the collection"}},
+		},
 		{
 			name: "recovered: logged only",
 			snap: mod(plegLines),

@@ -38,6 +38,9 @@ type Snapshot struct {
 	Stats      *kubelet.NodeStats
 	Config     *kubelet.Config
 	Healthz    *Healthz
+	// MetricsAt is when Metrics were read, when that is not CollectedAt (a
+	// watch's last scrape, ticks ago); zero means at CollectedAt.
+	MetricsAt time.Time
 
 	// Units and Listed come from pastes only (no API reads them): the
 	// node's systemd units as `systemctl status` showed them, and the
