@@ -40,6 +40,9 @@ const (
 	RateWindow   = 5 * time.Minute
 	ErrorsWindow = 15 * time.Minute
 	FlapWindow   = time.Hour
+	// LastSeenWindow is how long the last relist time is remembered for a
+	// kubelet that stopped answering.
+	LastSeenWindow = time.Hour
 )
 
 // longRuntimeOps are CRI operations that legitimately take long (image
@@ -117,21 +120,28 @@ func Rules(opts Options) []Rule {
 	plegThreshold := num(diagnose.PLEGThreshold.Seconds())
 	relistWarning := num(diagnose.RelistP99Warning.Seconds())
 	relistLate := num(diagnose.RelistLateWarning.Seconds())
+	// The last relist time seen within LastSeenWindow: a kubelet whose
+	// /metrics stopped answering keeps its last value, which would
+	// otherwise vanish after Prometheus's 5m lookback and resolve the alert
+	// in the middle of the incident.
+	lastSeenAgo := fmt.Sprintf("time() - last_over_time(kubelet_pleg_last_seen_seconds[%s])", dur(LastSeenWindow))
 	// Three NotReady transitions are at least 2×3−1 changes of the Ready=true
 	// series (1→0→1→0→1→0).
 	flapChanges := strconv.Itoa(2*diagnose.FlapsWarning - 1)
 	return []Rule{
 		rule("KubeletPLEGStale", diagnose.CausePLEGRelistStalled, diagnose.Critical,
-			fmt.Sprintf("time() - kubelet_pleg_last_seen_seconds > %s", plegThreshold), 0,
+			fmt.Sprintf("%s > %s", lastSeenAgo, plegThreshold), 0,
 			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
 			fmt.Sprintf("The kubelet's pod lifecycle event generator last relisted more than %s ago (threshold %s): the kubelet reports the node NotReady (\"PLEG is not healthy\").",
 				dur(diagnose.PLEGThreshold), dur(diagnose.PLEGThreshold))),
-		// The early warning: judged at the scrape (timestamp()), not at the
-		// evaluation, so a long scrape interval adds no staleness of its own.
+		// The early warning. While /metrics answers, judged at the scrape
+		// (timestamp()), so a long scrape interval adds no staleness of its
+		// own; when it stops answering (a hung runtime holds it ~15s, past
+		// the usual 10s scrape timeout), from the last value seen.
 		rule("KubeletPLEGRelistLate", diagnose.CausePLEGRelistStalled, diagnose.Warning,
-			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %s", relistLate), 0,
-			"PLEG on {{ $labels.node }} had not relisted for {{ $value | humanizeDuration }} when last scraped",
-			fmt.Sprintf("The relist runs every second and had not run for %s or more when the kubelet was scraped: at %s without one the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
+			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %[1]s or (%[2]s >= %[1]s and on (job, instance) (up == 0))", relistLate, lastSeenAgo), 0,
+			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
+			fmt.Sprintf("The relist runs every second and has not run for %s or more (when the kubelet was last scraped, or since the last value seen if its /metrics no longer answers): at %s without one the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
 				dur(diagnose.RelistLateWarning), dur(diagnose.PLEGThreshold))),
 		rule("KubeletPLEGRelistSlow", diagnose.CausePLEGRelistStalled, diagnose.Warning,
 			fmt.Sprintf("histogram_quantile(0.99, sum by (node, instance, le) (rate(kubelet_pleg_relist_duration_seconds_bucket[%s]))) >= %s",
