@@ -137,9 +137,12 @@ func Rules(opts Options) []Rule {
 		// The early warning. While /metrics answers, judged at the scrape
 		// (timestamp()), so a long scrape interval adds no staleness of its
 		// own; when it stops answering (a hung runtime holds it ~15s, past
-		// the usual 10s scrape timeout), from the last value seen.
+		// the usual 10s scrape timeout), from the last value seen. up shares
+		// the gauge's labels (both are the target's), so "and" pairs each
+		// kubelet with its own scrape, even behind an API server proxy where
+		// every target has the same instance.
 		rule("KubeletPLEGRelistLate", diagnose.CausePLEGRelistStalled, diagnose.Warning,
-			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %[1]s or (%[2]s >= %[1]s and on (job, instance) (up == 0))", relistLate, lastSeenAgo), 0,
+			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %[1]s or (%[2]s >= %[1]s and (up == 0))", relistLate, lastSeenAgo), 0,
 			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
 			fmt.Sprintf("The relist runs every second and has not run for %s or more (when the kubelet was last scraped, or since the last value seen if its /metrics no longer answers): at %s without one the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
 				dur(diagnose.RelistLateWarning), dur(diagnose.PLEGThreshold))),
