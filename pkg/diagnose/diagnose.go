@@ -314,12 +314,21 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 // with known hangs, no node monitoring) info on a node with no current
 // problem: kubeadm reserves nothing by default, and a fleet of healthy nodes
 // must not warn. A risk stays a warning when it compounds a problem the data
-// shows — the node not Ready, or any warning or critical cause that is not
-// itself a risk (PLEG trouble, flapping, density, overload).
+// shows — the node not Ready, a warning or critical cause that is neither a
+// risk nor load (PLEG trouble, the runtime, flapping), or critical load
+// (memory pressure, a node past its maxPods). A busy, densely packed node
+// that works is load, not trouble: the lab's real dense node warns of its
+// density alone.
 func risksInfoUnlessTroubled(d *Diagnosis) {
 	troubled := d.Verdict != Healthy && d.Verdict != Unknown && d.Verdict != Starting
 	for _, c := range d.Causes {
-		troubled = troubled || c.Role != Risk && c.Severity >= Warning
+		switch c.Role {
+		case Risk:
+		case Load:
+			troubled = troubled || c.Severity >= Critical
+		default:
+			troubled = troubled || c.Severity >= Warning
+		}
 	}
 	if troubled {
 		return

@@ -401,3 +401,38 @@ func TestFleetSummary(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Risks are warnings only when they compound trouble: a dense node that
+// works warns of its density alone; the same node NotReady, or under memory
+// pressure, gets its risks as warnings too.
+func TestRisksCompoundTroubleNotLoad(t *testing.T) {
+	dense := func(fns ...func(*snapshot.Snapshot)) *snapshot.Snapshot {
+		return mod(append([]func(*snapshot.Snapshot){
+			onNode(withAllocatable("2", "8Gi", "16")),
+			func(s *snapshot.Snapshot) { s.Pods, s.Config.MaxPods, s.Config.SystemReserved = pods(14), 16, nil },
+		}, fns...)...)
+	}
+	for _, tc := range []struct {
+		name string
+		snap *snapshot.Snapshot
+		want Severity
+	}{
+		{"dense and working", dense(), Info},
+		{"dense and NotReady", dense(onNode(notReady(plegStale16m, 13*time.Minute))), Warning},
+		{"dense under memory pressure", dense(onNode(withCondition(corev1.NodeMemoryPressure, corev1.ConditionTrue, "KubeletHasInsufficientMemory", "kubelet has insufficient memory available", time.Minute))), Warning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Diagnose(tc.snap)
+			sev := map[CauseID]Severity{}
+			for _, c := range d.Causes {
+				sev[c.ID] = c.Severity
+			}
+			if sev[CausePodDensity] < Warning {
+				t.Fatalf("pod-density %s, want a warning at 14/16 pods (causes %v)", sev[CausePodDensity], causeIDs(d))
+			}
+			if sev[CauseMissingReservations] != tc.want {
+				t.Errorf("missing-reservations %s, want %s", sev[CauseMissingReservations], tc.want)
+			}
+		})
+	}
+}
