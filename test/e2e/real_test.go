@@ -36,6 +36,48 @@ var realFaults = []realFault{
 	{"real-kubelet-frozen", nil, "kubelet-unreachable", []string{"kubelet-down"}, 3},
 }
 
+// earlyFaults are the faults followed from their start for the early
+// warning: those that end in NotReady through the runtime or the relist.
+var earlyFaults = []string{"real-runtime-frozen", "real-runtime-stopped", "real-relist-hang", "real-kubelet-frozen"}
+
+// EarlyWarningWithin is how soon after a fault diagnose and watch must warn;
+// RelistLead is how far ahead of NotReady they must for a relist hang (the
+// runtime faults turn the node NotReady within a minute: there the warning
+// must only come first).
+const (
+	EarlyWarningWithin = time.Minute
+	RelistLead         = 2 * time.Minute
+)
+
+// checkEarlyWarning prints the lead times and the soak, and holds them to
+// the goals.
+func checkEarlyWarning(t *testing.T, leads map[string]*lead, soaked map[string]*soakResult) {
+	t.Helper()
+	for _, node := range sortedKeys(leads) {
+		l := leads[node]
+		t.Logf("early warning %s: %s", node, l)
+		switch {
+		case l.diagnose == 0 || l.diagnose > EarlyWarningWithin:
+			t.Errorf("%s: diagnose warned %v after the fault, want within %v", node, l.diagnose, EarlyWarningWithin)
+		case l.watch == 0 || l.watch > EarlyWarningWithin:
+			t.Errorf("%s: watch warned %v after the fault, want within %v", node, l.watch, EarlyWarningWithin)
+		case l.notReady > 0 && l.diagnose > l.notReady:
+			t.Errorf("%s: diagnose warned %v after the fault, after NotReady at %v", node, l.diagnose, l.notReady)
+		case node == "real-relist-hang" && l.notReady-l.diagnose < RelistLead:
+			t.Errorf("%s: warned only %v before NotReady, want %v", node, l.notReady-l.diagnose, RelistLead)
+		case node == "real-relist-hang" && prometheusURL() != "" && (l.alert == 0 || l.notReady-l.alert < RelistLead):
+			t.Errorf("%s: the shipped alerts fired %v after the fault (%s), NotReady at %v: want %v ahead", node, l.alert, l.alertName, l.notReady, RelistLead)
+		}
+	}
+	for _, node := range sortedKeys(soaked) {
+		r := soaked[node]
+		t.Logf("soak %s: %d samples every 10s, %d raised a false alarm", node, r.samples, len(r.alarms))
+		if r.samples < 5 || len(r.alarms) > 0 {
+			t.Errorf("soak %s: %d samples, alarms:\n%s", node, r.samples, strings.Join(r.alarms, "\n"))
+		}
+	}
+}
+
 // realNodes lists the real nodes the lab runs.
 func realNodes(t *testing.T) map[string]bool {
 	t.Helper()
@@ -48,7 +90,7 @@ func realNodes(t *testing.T) map[string]bool {
 }
 
 // readyCondition returns the node's Ready status and message.
-func readyCondition(t *testing.T, node string) (status, message string) {
+func readyCondition(node string) (status, message string) {
 	out, err := exec.Command("kubectl", "get", "node", node, "--kubeconfig", kubeconfig("admin"),
 		"-o", `jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status}{"\t"}{.message}{end}`).Output()
 	if err != nil {
@@ -87,14 +129,20 @@ func TestRealNodes(t *testing.T) {
 			t.Skipf("no real node %s in this lab (PLEG_LAB_REAL=0?)", f.node)
 		}
 	}
+	// The nodes left alone are diagnosed every 10s while the others fail:
+	// a soak that must raise no warning (the dense node: its density only).
+	stopSoak := soak(map[string][]string{"real-healthy": nil, "real-dense": {"pod-density"}}, 10*time.Second)
 	start := time.Now()
 	faulted := map[string]time.Time{}
 	for _, f := range realFaults {
 		if err := lab("fault", f.node); err != nil {
+			stopSoak()
 			t.Fatalf("fault %s: %v", f.node, err)
 		}
 		faulted[f.node] = time.Now()
 	}
+	stopFollowing := followFaults(faulted, earlyFaults, 5*time.Second)
+	t.Cleanup(func() { stopFollowing(); stopSoak() }) // a second stop returns at once
 	t.Cleanup(func() {
 		for _, f := range realFaults {
 			lab("heal", f.node)
@@ -136,13 +184,14 @@ func TestRealNodes(t *testing.T) {
 			if _, done := incident[f.node]; done {
 				continue
 			}
-			if st, msg := readyCondition(t, f.node); f.incidentWhole(st, msg) {
+			if st, msg := readyCondition(f.node); f.incidentWhole(st, msg) {
 				incident[f.node] = time.Since(faulted[f.node]).Round(time.Second)
 				t.Logf("%s: incident whole %v after the fault: Ready=%s %q", f.node, incident[f.node], st, msg)
 			}
 		}
 		time.Sleep(3 * time.Second)
 	}
+	checkEarlyWarning(t, stopFollowing(), stopSoak())
 	if len(incident) < len(realFaults) {
 		t.Fatalf("incidents whole on %v only, after 7 minutes", incident)
 	}
