@@ -13,7 +13,7 @@ FUZZTIME ?= 10s
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: build install test deps unit accuracy real-fixtures e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan alerts-test
+.PHONY: build install test deps unit accuracy real-fixtures e2e lint fuzz lab lab-down clean bench bench-logs bench-lab bench-scan bench-early alerts-test
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-pleg ./cmd/kubectl-pleg
@@ -86,6 +86,13 @@ bench-lab:
 # kubectl describe nodes and kubectl get pods -A -o json (SCAN_SIZES, SCAN_RUNS).
 bench-scan:
 	test/e2e/bench/bench-scan.sh
+
+# The early warning's long form (about 45 minutes, as root, the lab with its
+# real nodes): each fault of the real nodes made PLEG_BENCH_ROUNDS times (3),
+# its lead over NotReady printed; then the healthy and dense real nodes
+# soaked for PLEG_BENCH_SOAK (30m) with every CPU busy. Not in `bench` or CI.
+bench-early:
+	cd test/e2e && PLEG_BENCH_EARLY=1 $(GO) test -count=1 -v -timeout 120m -run 'TestBenchEarlyWarning$$' . | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 # The alerting rules regenerated from the diagnose constants, checked and
 # unit-tested by promtool (Debian: apt-get install prometheus).

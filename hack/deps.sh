@@ -6,7 +6,9 @@
 #   etcd-server                  the e2e lab's etcd
 #   iproute2, openssl, make      the lab's network namespaces and certificates
 #   jq, unzip                    the krew install test
-#   prometheus                   promtool, for make alerts-test (its daemon is
+#   curl                         the lab's wait for its Prometheus
+#   prometheus                   promtool, for make alerts-test, and the
+#                                lab's own Prometheus (the package's daemon is
 #                                never started: policy-rc.d forbids it)
 #   containerd, runc, containernetworking-plugins, iptables, conntrack
 #                                the lab's real nodes (test/e2e/lab.sh)
@@ -22,6 +24,7 @@ want ip iproute2
 want openssl openssl
 want make make
 want jq jq
+want curl curl
 want unzip unzip
 want promtool prometheus
 want containerd containerd

@@ -70,7 +70,7 @@ const (
 	// RelistLateWarning is how long without a relist (by
 	// kubelet_pleg_last_seen_seconds) warns while the node is still Ready:
 	// the generic relist runs every second, and the lab's real kubelets
-	// (v1.36.3) measured at most 2.0s stale, healthy or packed, on a busy
+	// (v1.36.3) measured at most 2.6s stale, healthy or packed, on a busy
 	// machine; one relist at the 10s p99 warning line stays well under it.
 	// Past it, the kubelet declares PLEG unhealthy at PLEGThreshold unless
 	// the relist comes back: at 30s that is 2m30s of warning.

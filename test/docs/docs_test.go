@@ -12,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-pleg/kubectl-pleg/internal/alerts"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/diagnose"
 )
 
 const root = "../.."
@@ -141,6 +145,33 @@ func TestReadmeNamesTheExamples(t *testing.T) {
 	for _, d := range dirs {
 		if !strings.Contains(examples, "| `"+d+"` |") {
 			t.Errorf("examples/README.md has no row for %s", d)
+		}
+	}
+}
+
+// The README's alert table lists exactly the alerts `kubectl pleg alerts`
+// generates, with their severities, and states the early-warning line the
+// rules use.
+func TestReadmeListsTheAlerts(t *testing.T) {
+	readme := read(t, "README.md")
+	row := regexp.MustCompile("(?m)^\\| `(\\w+)` \\| (\\w+) \\|")
+	listed := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(readme, -1) {
+		listed[m[1]] = m[2]
+	}
+	for _, r := range alerts.Rules(alerts.Options{}) {
+		if sev, ok := listed[r.Alert]; !ok || sev != r.Labels["severity"] {
+			t.Errorf("README alert table: %s is %q, want a row with severity %s", r.Alert, sev, r.Labels["severity"])
+		}
+		delete(listed, r.Alert)
+	}
+	for name := range listed {
+		t.Errorf("README alert table lists %s, which kubectl pleg alerts does not generate", name)
+	}
+	late := humanize.Duration(diagnose.RelistLateWarning)
+	for _, says := range []string{"the relist not run for **" + late + "** or more", "| `KubeletPLEGRelistLate` | warning | the relist has not run for " + late + ":"} {
+		if !strings.Contains(readme, says) {
+			t.Errorf("README does not say %q (diagnose.RelistLateWarning is %s)", says, late)
 		}
 	}
 }

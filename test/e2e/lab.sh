@@ -16,6 +16,11 @@
 #   test/e2e/lab.sh wait-ready NODE [SECS] wait until the node is Ready
 #   test/e2e/lab.sh restart-apiserver      stop and start the API server (clients' watches break)
 #
+# With real nodes and Debian's prometheus installed, a real Prometheus
+# scrapes each real kubelet's /metrics through the API server's node proxy
+# (as admin, every 10s with the default 10s timeout) and evaluates the
+# shipped rules of deploy/prometheus; its URL is in $PLEG_LAB_DIR/prometheus.url.
+#
 # State lives in $PLEG_LAB_DIR (default /tmp/pleg-lab): certs, kubeconfigs
 # (admin; oncall and developer with the shipped ClusterRoles kubectl-pleg and
 # kubectl-pleg-no-proxy; nowatch without the watch verb), logs, audit.log, PID files, and
@@ -357,11 +362,56 @@ up() {
 	controller_manager
 	# shellcheck disable=SC2046 # node names are single words
 	real_up "$api_port" $(real_wanted)
+	# shellcheck disable=SC2046
+	prometheus_up "$api_port" $(real_wanted)
 	log "up: $(kubectl --kubeconfig "$STATE/admin.kubeconfig" get nodes --no-headers | wc -l) nodes; run: eval \"\$($0 env)\""
+}
+
+# prometheus_up API_PORT NODE...: a real Prometheus scraping the real
+# kubelets as kube-prometheus scrapes kubelets (node and instance labels
+# per kubelet) but through the API server, with the shipped alerting rules.
+prometheus_up() {
+	local api_port=$1 port n
+	shift
+	if [[ $# -eq 0 ]] || ! command -v prometheus >/dev/null; then
+		return 0
+	fi
+	port=$(free_port 9090)
+	mkdir -p "$STATE/prometheus"
+	{
+		printf 'global: {scrape_interval: 10s, scrape_timeout: 10s, evaluation_interval: 5s}\n'
+		printf 'rule_files: [%s]\n' "$E2E/../../deploy/prometheus/kubectl-pleg-rules.yaml"
+		printf 'scrape_configs:\n- job_name: kubelet\n  scheme: https\n'
+		printf '  tls_config: {ca_file: %s}\n' "$STATE/pki/ca.crt"
+		printf '  authorization: {credentials: admin-token}\n'
+		printf '  static_configs:\n  - targets: [%s]\n' "$(IFS=,; echo "$*")"
+		printf '  relabel_configs:\n'
+		printf '  - {source_labels: [__address__], target_label: node}\n'
+		printf '  - {source_labels: [__address__], target_label: instance}\n'
+		printf '  - {source_labels: [__address__], target_label: __metrics_path__, replacement: /api/v1/nodes/$1/proxy/metrics}\n'
+		printf '  - {target_label: __address__, replacement: "%s:%s"}\n' "$HOST_IP" "$api_port"
+	} >"$STATE/prometheus/prometheus.yml"
+	start prometheus prometheus --config.file "$STATE/prometheus/prometheus.yml" \
+		--storage.tsdb.path "$STATE/prometheus/data" --storage.tsdb.retention.time 2h \
+		--web.listen-address "127.0.0.1:$port"
+	# Ready, and each kubelet scraped once: an alert needs the history a
+	# Prometheus has before an incident.
+	local url="http://127.0.0.1:$port" scraped
+	for _ in $(seq 120); do
+		scraped=$(curl -sf "$url/api/v1/query" --data-urlencode 'query=count(up == 1)' | jq -r '.data.result[0].value[1] // 0' 2>/dev/null || echo 0)
+		if [[ $scraped == "$#" ]]; then
+			echo "$url" >"$STATE/prometheus.url"
+			return 0
+		fi
+		sleep 0.5
+	done
+	log "prometheus has not scraped the $# real kubelets in 60s; see $STATE/prometheus.log"
+	return 1
 }
 
 down() {
 	local n
+	stop prometheus
 	for n in $(real_names); do real_node_down "$n"; done
 	real_host_restore
 	stop kube-controller-manager
