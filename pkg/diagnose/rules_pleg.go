@@ -117,7 +117,13 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		if left := PLEGThreshold - late; left >= time.Second {
 			when, expected = "~"+humanize.Duration(left)+" from the collection", "in ~"+humanize.Duration(left)
 		}
-		f.Answer = fmt.Sprintf("the relist has not run for %s: NotReady expected %s unless the runtime answers", humanize.Duration(late), expected)
+		// A node already NotReady for another reason (the runtime down)
+		// is not about to go NotReady: PLEG is about to fail as well.
+		what := "NotReady"
+		if notReadyNow(s) {
+			what = "PLEG unhealthy"
+		}
+		f.Answer = fmt.Sprintf("the relist has not run for %s: %s expected %s unless the runtime answers", humanize.Duration(late), what, expected)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
 			humanize.Duration(late), humanize.Duration(PLEGThreshold), when))
 	}

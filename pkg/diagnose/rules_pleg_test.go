@@ -24,6 +24,17 @@ func plegLastSeen(d time.Duration) func(*snapshot.Snapshot) {
 
 func eventedPLEG(s *snapshot.Snapshot) { s.Config.FeatureGates["EventedPLEG"] = true }
 
+// The early warning's answer says what is about to happen: NotReady, or,
+// on a node NotReady already, PLEG failing too.
+func TestRelistLateAnswer(t *testing.T) {
+	if f := plegRelistStalled(mod(plegLastSeen(48 * time.Second))); f == nil || f.Answer != "the relist has not run for 48s: NotReady expected in ~2m12s unless the runtime answers" {
+		t.Errorf("Ready node: %+v", f)
+	}
+	if f := plegRelistStalled(mod(plegLastSeen(48*time.Second), onNode(notReady("container runtime is down", time.Minute)))); f == nil || f.Answer != "the relist has not run for 48s: PLEG unhealthy expected in ~2m12s unless the runtime answers" {
+		t.Errorf("NotReady node: %+v", f)
+	}
+}
+
 func TestPLEGRelistStalled(t *testing.T) {
 	plegLines := kubeletLog(
 		// Every era's form of the same signal (SIGNALS.md §2).
@@ -64,6 +75,11 @@ func TestPLEGRelistStalled(t *testing.T) {
 			name: "metric 48s stale, the node still Ready",
 			snap: mod(plegLastSeen(48 * time.Second)),
 			want: &want{sev: Warning, conf: Medium, evidence: []string{"last relist 48s before collection, though it runs every second; at 3m the kubelet declares PLEG unhealthy and the node NotReady, ~2m12s from the collection"}},
+		},
+		{
+			name: "metric 48s stale, the node already NotReady with its runtime down",
+			snap: mod(plegLastSeen(48*time.Second), onNode(notReady("container runtime is down", time.Minute))),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~2m12s from the collection"}},
 		},
 		{
 			name: "metric 2m59s stale",
