@@ -35,6 +35,10 @@ type File struct {
 	// Node is the node the layout says the file belongs to, "" when the
 	// path does not say (cluster-wide files, or a plain directory).
 	Node string
+	// ByHost says the file interleaves several nodes' journals, each line
+	// naming its host (a must-gather's host_service_logs): it is read per
+	// host, not as one node's.
+	ByHost bool
 }
 
 // Tree is what a walk found.
@@ -91,7 +95,7 @@ func Walk(root string) (*Tree, error) {
 		if len(t.Files) >= maxFiles {
 			return fmt.Errorf("more than %d files to read in %s: give the node's own directory", maxFiles, root)
 		}
-		t.Files = append(t.Files, File{Path: p, Rel: rel, Node: node})
+		t.Files = append(t.Files, File{Path: p, Rel: rel, Node: node, ByHost: t.Layout == MustGather && strings.HasPrefix(rel, "host_service_logs/")})
 		return nil
 	})
 	if err != nil {
@@ -145,7 +149,7 @@ func mustGatherPlace(rel string) (string, bool) {
 	case len(parts) == 4 && parts[0] == "namespaces" && parts[2] == "core" && (parts[3] == "events.yaml" || parts[3] == "pods.yaml"):
 		return "", true
 	case parts[0] == "host_service_logs":
-		return "", true
+		return "", true // every control-plane node's journal in one file (File.ByHost)
 	case len(parts) >= 3 && parts[0] == "nodes":
 		// nodes/NODE/NODE_logs_kubelet(.gz), dmesg, …: the gather pod's view
 		// of its own node.

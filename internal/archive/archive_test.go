@@ -56,6 +56,11 @@ func TestWalkMustGather(t *testing.T) {
 		"namespaces/openshift-etcd/core/events.yaml@",
 		"nodes/master-0/master-0_logs_kubelet.gz@master-0",
 	}
+	for _, f := range tr.Files {
+		if f.ByHost != strings.HasPrefix(f.Rel, "host_service_logs/") {
+			t.Errorf("%s: ByHost %v; only host_service_logs interleave several hosts", f.Rel, f.ByHost)
+		}
+	}
 	if tr.Layout != MustGather || !slices.Equal(kept(tr), want) {
 		t.Errorf("layout %s, kept %q\nwant %q", tr.Layout, kept(tr), want)
 	}

@@ -38,6 +38,20 @@ func fromTree(root string, extra []Input, node string, today time.Time) ([]*snap
 		}
 	}()
 	for _, f := range t.Files {
+		if f.ByHost {
+			h, err := splitByHost(f.Path)
+			if err != nil {
+				return nil, err
+			}
+			defer h.remove()
+			for _, host := range h.order {
+				groups[host] = append(groups[host], Input{Name: f.Rel + " (" + host + "'s lines)", R: h.byHost[host]})
+			}
+			if h.none != nil {
+				shared = append(shared, Input{Name: f.Rel, R: h.none})
+			}
+			continue
+		}
 		r, err := os.Open(f.Path)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package offline
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -115,5 +117,54 @@ func TestCompressedLogs(t *testing.T) {
 	xz := []byte{0xfd, '7', 'z', 'X', 'Z', 0x00, 0, 0}
 	if _, err := FromFiles([]Input{{Name: "k.xz", R: bytes.NewReader(xz)}}, "", time.Now()); err == nil || !strings.Contains(err.Error(), "xz -d") {
 		t.Errorf("xz: %v, want how to read it", err)
+	}
+}
+
+// host_service_logs interleaves the control plane's journals: each node gets
+// its own lines, whatever order they came in.
+func TestMustGatherJournalsSplitByHost(t *testing.T) {
+	probe := func(at, host string) string {
+		return "Nov 27 " + at + " " + host + ` kubenswrapper[1234]: I1127 ` + at + `.000000 1234 kubelet.go:2453] "SyncLoop (probe)" probe="readiness" status="ready" pod="openshift-etcd/etcd-0"` + "\n"
+	}
+	pleg := func(at, host string) string {
+		return "Nov 27 " + at + " " + host + ` kubenswrapper[2234]: E1127 ` + at + `.000000 2234 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 3m6.2s ago; threshold is 3m0s"` + "\n"
+	}
+	journal := probe("08:10:01", "master-0") + pleg("08:10:02", "master-1") + "    a continuation line of master-1's\n" +
+		pleg("08:10:12", "master-1") + probe("08:10:15", "master-0") + pleg("08:10:22", "master-1") + probe("08:10:25", "master-2")
+	root := writeTree(t, map[string]string{
+		"cluster-scoped-resources/core/nodes/master-1.yaml": nodeYAML("master-1", "False"),
+		"host_service_logs/masters/kubelet_service.log":     journal,
+	})
+	snaps, _ := FromDir(root, time.Now())
+	lines := map[string]int64{}
+	pleged := map[string]int{}
+	for _, s := range snaps {
+		if s.KubeletLog != nil {
+			lines[s.NodeName] = s.KubeletLog.Lines
+			pleged[s.NodeName] = s.KubeletLog.Signal(kubelet.PLEGUnhealthy).Count
+		}
+	}
+	if lines["master-0"] != 2 || lines["master-1"] != 4 || lines["master-2"] != 1 || pleged["master-1"] != 3 || pleged["master-0"] != 0 {
+		t.Errorf("lines per node %v, PLEG lines %v; want master-0 2, master-1 4 (3 PLEG), master-2 1", lines, pleged)
+	}
+}
+
+// A line longer than the reader's buffer stays whole and with its host.
+func TestSplitByHostKeepsLongLines(t *testing.T) {
+	long := "Nov 27 08:10:02 master-1 kubenswrapper[2234]: " + strings.Repeat("x", 200<<10) + "\n"
+	path := filepath.Join(writeTree(t, map[string]string{"j.log": "I1127 a bare klog line first\n" + long + "Nov 27 08:10:03 master-0 kubelet[1]: y\n"}), "j.log")
+	h, err := splitByHost(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.remove()
+	got := map[string]int{}
+	for host, f := range h.byHost {
+		b, _ := io.ReadAll(f)
+		got[host] = len(b)
+	}
+	none, _ := io.ReadAll(h.none)
+	if got["master-1"] != len(long) || got["master-0"] == 0 || string(none) != "I1127 a bare klog line first\n" || len(h.order) != 2 {
+		t.Errorf("bytes per host %v, host-less %q, order %v", got, none, h.order)
 	}
 }

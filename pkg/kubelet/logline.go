@@ -444,3 +444,11 @@ func LineTime(line []byte, ref time.Time) (t time.Time, yearless, ok bool) {
 	h, ok := parseHeader(line, ref)
 	return h.time, h.yearless, ok
 }
+
+// LineHost is the host name a syslog or journal line's header gives
+// ("worker-3" in "Nov 27 08:10:01 worker-3 kubelet[1234]: …"), "" when its
+// form names none: for splitting a journal of several hosts by host.
+func LineHost(line []byte) string {
+	h, _ := parseHeader(line, time.Time{})
+	return h.host
+}
