@@ -211,10 +211,10 @@ func TestParseHeaderNumberedMonth(t *testing.T) {
 func TestLineHost(t *testing.T) {
 	for line, want := range map[string]string{
 		`Nov 27 08:10:01 master-1 kubenswrapper[2234]: E1127 08:10:01.123000 2234 kubelet.go:2412] "Skipping pod synchronization"`: "master-1",
-		`Nov 27 08:10:01.123456 ip-10-0-3-17 kubelet[1234]: I1127 08:10:01.123000 1234 kubelet.go:2453] "SyncLoop (probe)"`:       "ip-10-0-3-17",
-		`2026-11-27T08:10:01.123456+00:00 worker-3 kubelet[1234]: I1127 08:10:01.123000 1234 kubelet.go:2453] "SyncLoop (probe)"`:   "worker-3",
-		`I1127 08:10:01.123000    1234 kubelet.go:2453] "SyncLoop (probe)" probe="readiness"`:                                       "",
-		`{"ts":1764230000000,"caller":"kubelet/kubelet.go:2412","msg":"Skipping pod synchronization"}`:                              "",
+		`Nov 27 08:10:01.123456 ip-10-0-3-17 kubelet[1234]: I1127 08:10:01.123000 1234 kubelet.go:2453] "SyncLoop (probe)"`:        "ip-10-0-3-17",
+		`2026-11-27T08:10:01.123456+00:00 worker-3 kubelet[1234]: I1127 08:10:01.123000 1234 kubelet.go:2453] "SyncLoop (probe)"`:  "worker-3",
+		`I1127 08:10:01.123000    1234 kubelet.go:2453] "SyncLoop (probe)" probe="readiness"`:                                      "",
+		`{"ts":1764230000000,"caller":"kubelet/kubelet.go:2412","msg":"Skipping pod synchronization"}`:                             "",
 	} {
 		if got := LineHost([]byte(line)); got != want {
 			t.Errorf("LineHost(%.40q…) = %q, want %q", line, got, want)
