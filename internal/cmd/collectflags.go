@@ -3,6 +3,8 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -86,3 +88,23 @@ func (f *redactFlags) writer(out io.Writer) (io.Writer, func() error) {
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// prometheusFlags are --prometheus, shared by diagnose, scan and watch (not
+// collect: a bundle keeps the kubelet's own /metrics).
+type prometheusFlags struct {
+	Prometheus string
+}
+
+func (f *prometheusFlags) addTo(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Prometheus, "prometheus", os.Getenv("PLEG_PROMETHEUS_URL"),
+		"read the kubelets' metrics from this Prometheus instead of /metrics through the node proxy: a URL (bearer token from $PLEG_PROMETHEUS_TOKEN), or an API server path to its service proxy such as /api/v1/namespaces/monitoring/services/prometheus-k8s:web/proxy (default $PLEG_PROMETHEUS_URL)")
+}
+
+// with sets the Prometheus to read in opts.
+func (f *prometheusFlags) with(opts collect.Options) collect.Options {
+	opts.Prometheus = f.Prometheus
+	if f.Prometheus != "" && !strings.HasPrefix(f.Prometheus, "/") {
+		opts.PrometheusToken = os.Getenv("PLEG_PROMETHEUS_TOKEN")
+	}
+	return opts
+}

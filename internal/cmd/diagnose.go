@@ -52,6 +52,7 @@ type DiagnoseOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
 	collectFlags
+	prometheusFlags
 
 	Nodes   []string
 	Output  string
@@ -125,6 +126,7 @@ Read-only: it never creates, changes or deletes anything.
 	f.StringArrayVarP(&o.Files, "filename", "f", nil, "diagnose offline from this file (repeat for several; - for stdin)")
 	f.StringVar(&o.FromDir, "from-dir", "", "diagnose offline from a bundle written by 'kubectl pleg collect', or a support archive (must-gather, sosreport, kind logs; a directory or .tar.gz/.zip)")
 	o.collectFlags.addTo(f)
+	o.prometheusFlags.addTo(f)
 	o.redactFlags.addTo(f, "the printed report")
 	return c
 }
@@ -165,7 +167,7 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 // runLive collects and diagnoses every node concurrently. A node that cannot
 // be diagnosed at all is reported on stderr; the others are still printed.
 func (o *DiagnoseOptions) runLive(ctx context.Context) error {
-	opts := o.collectFlags.options()
+	opts := o.prometheusFlags.with(o.collectFlags.options())
 	stopProgress := func() {}
 	if isTerminal(o.streams.ErrOut) {
 		// What a slow cluster is still being asked, on the terminal only.

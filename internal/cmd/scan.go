@@ -28,6 +28,7 @@ type ScanOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
 	collectFlags
+	prometheusFlags
 
 	Selector    string
 	Concurrency int
@@ -97,6 +98,7 @@ The exit code is the worst node's.`,
 	f.StringVar(&o.SortBy, "sort-by", "risk", "order of the rows: "+strings.Join(report.ScanSortKeys, "|")+" (risk: worst first)")
 	completeValues(c, "sort-by", report.ScanSortKeys...)
 	o.collectFlags.addTo(f)
+	o.prometheusFlags.addTo(f)
 	return c
 }
 
@@ -123,7 +125,7 @@ func (o *ScanOptions) Validate() error {
 
 // Run scans, prints the ranked nodes and sets the exit code to the worst node's.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	scanner, err := connectAs[clusterScanner](o.newCollector, o.configFlags, o.collectFlags.options(), "scan nodes")
+	scanner, err := connectAs[clusterScanner](o.newCollector, o.configFlags, o.prometheusFlags.with(o.collectFlags.options()), "scan nodes")
 	if err != nil {
 		return err
 	}

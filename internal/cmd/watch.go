@@ -27,6 +27,7 @@ type WatchOptions struct {
 	configFlags *genericclioptions.ConfigFlags
 	streams     genericiooptions.IOStreams
 	collectFlags
+	prometheusFlags
 
 	Nodes    []string
 	Until    string
@@ -96,6 +97,7 @@ Read-only: GET, LIST and WATCH; it never creates, changes or deletes anything.`,
 	completeValues(c, "output", watchFormats...)
 	completeValues(c, "until", string(watch.Healthy), string(watch.Ready))
 	o.collectFlags.addTo(f)
+	o.prometheusFlags.addTo(f)
 	return c
 }
 
@@ -124,7 +126,7 @@ func (o *WatchOptions) Validate() error {
 // Run diagnoses each node, then follows them until the goal, the timeout or
 // Ctrl-C, printing a line per change.
 func (o *WatchOptions) Run(parent context.Context) error {
-	follower, err := connectAs[watch.Follower](o.newCollector, o.configFlags, o.collectFlags.options(), "watch nodes")
+	follower, err := connectAs[watch.Follower](o.newCollector, o.configFlags, o.prometheusFlags.with(o.collectFlags.options()), "watch nodes")
 	if err != nil {
 		return err
 	}

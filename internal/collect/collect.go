@@ -32,6 +32,10 @@ type Options struct {
 	// being read, with the sources of that node still being read (none:
 	// the node is done). It is called from many goroutines.
 	Progress func(node string, pending []snapshot.SourceName)
+	// Prometheus, when set, is where the kubelets' metrics are read instead
+	// of /metrics through the node proxy: a URL, or a path on the API
+	// server (a service proxy); PrometheusToken is a URL's bearer token.
+	Prometheus, PrometheusToken string
 }
 
 // DefaultSourceTimeout fits a real hang: while the runtime hangs, the

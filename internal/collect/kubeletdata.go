@@ -19,9 +19,12 @@ const (
 	maxJSONBytes    = 32 << 20
 )
 
-// metrics reads /metrics. A body that parses only in part keeps what was read
+// metrics reads /metrics (or the Prometheus that scrapes it). A body that parses only in part keeps what was read
 // and is recorded as an error.
 func (c *Collector) metrics(ctx context.Context, node string) (*kubelet.Metrics, snapshot.Source) {
+	if c.opts.Prometheus != "" {
+		return c.promMetrics(ctx, node)
+	}
 	name := snapshot.SourceMetrics
 	body, err := c.proxyBody(ctx, node, "metrics", maxMetricsBytes)
 	if err != nil {

@@ -1,0 +1,72 @@
+package collect
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-pleg/kubectl-pleg/internal/promquery"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// With --prometheus, the kubelet's metrics come from the Prometheus that
+// scrapes it rather than from /metrics through the node proxy: no
+// nodes/proxy grant is needed for them, and a kubelet whose /metrics no
+// longer answers still has its last values there.
+
+// prometheus returns the Getter of the configured Prometheus: a path on the
+// API server (its service proxy, with the kubeconfig's credentials) or a
+// URL of its own, with PrometheusToken as a bearer token.
+func (c *Collector) prometheus() promquery.Getter {
+	base := strings.TrimRight(c.opts.Prometheus, "/")
+	if strings.HasPrefix(base, "/") {
+		return func(ctx context.Context, path string, params url.Values) ([]byte, error) {
+			req := c.proxy.Get().AbsPath(base + path)
+			for k, vs := range params {
+				for _, v := range vs {
+					req = req.Param(k, v)
+				}
+			}
+			return req.DoRaw(ctx)
+		}
+	}
+	return promquery.HTTPGetter(base, c.opts.PrometheusToken, &http.Client{Timeout: c.opts.SourceTimeout})
+}
+
+// promMetrics reads node's metrics from Prometheus as of now.
+func (c *Collector) promMetrics(ctx context.Context, node string) (*kubelet.Metrics, snapshot.Source) {
+	name := snapshot.SourceMetrics
+	ip := func() string { return c.internalIP(ctx, node) }
+	m, found, err := promquery.NodeMetrics(ctx, c.prometheus(), node, ip, c.now())
+	if err != nil {
+		return nil, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "Prometheus " + c.opts.Prometheus + ": " + oneLine(err),
+			Hint: "check --prometheus, and that it scrapes the kubelets' /metrics with a node or instance label"}
+	}
+	src := ok(name, "Prometheus %s, series %s", c.opts.Prometheus, found.Selector)
+	if found.Down {
+		src.Detail += "; its last scrape of the kubelet failed (up 0): the values are the last it read"
+	}
+	return m, src
+}
+
+// internalIP is the node's InternalIP, "" when it cannot be read.
+func (c *Collector) internalIP(ctx context.Context, node string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := c.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP {
+			return a.Address
+		}
+	}
+	return ""
+}

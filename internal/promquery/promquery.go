@@ -1,0 +1,269 @@
+// Package promquery reads a node's kubelet metrics from a Prometheus that
+// scrapes the kubelets, instead of from the kubelet: the same values the
+// rules read from /metrics (kubelet.Metrics), at a given time, with rates and
+// percentiles over the last minutes rather than since the kubelet started.
+// It needs no nodes/proxy grant, and it still has the last values of a
+// kubelet whose /metrics no longer answers (a hung runtime holds it).
+package promquery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
+)
+
+// Getter GETs path (relative to the Prometheus base) with query parameters
+// and returns the body: directly over HTTP, or through the API server's
+// service proxy.
+type Getter func(ctx context.Context, path string, params url.Values) ([]byte, error)
+
+// maxBody bounds one answer: a node's handful of series is a few KiB.
+const maxBody = 8 << 20
+
+// HTTPGetter talks to base (http://prometheus:9090) directly, with token as
+// a bearer token when set.
+func HTTPGetter(base, token string, client *http.Client) Getter {
+	base = strings.TrimRight(base, "/")
+	return func(ctx context.Context, path string, params url.Values) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+params.Encode(), nil)
+		if err != nil {
+			return nil, err
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err := readLimited(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: HTTP %d: %s", base+path, resp.StatusCode, firstLine(body))
+		}
+		return body, nil
+	}
+}
+
+// Window is how far back the last relist time is looked for (a kubelet
+// that stopped answering keeps its last value) and RateWindow the window of
+// rates and percentiles.
+const (
+	Window     = time.Hour
+	RateWindow = 5 * time.Minute
+)
+
+// Found says how the node's series were found, and what Prometheus knew of
+// its last scrape.
+type Found struct {
+	// Selector is the label matcher that found the node's series:
+	// {node="worker-3"}, or {instance=~"10.0.0.3:.*"} by its InternalIP.
+	Selector string
+	// Down says Prometheus's last scrape of the kubelet failed (up 0): the
+	// values are the last it read.
+	Down bool
+}
+
+// NodeMetrics reads node's kubelet metrics as Prometheus had them at at.
+// The series are found by a node label, else by instance=IP:port, the IP
+// from ip (asked only then); no series at all is an error that says which
+// matchers were tried.
+func NodeMetrics(ctx context.Context, get Getter, node string, ip func() string, at time.Time) (*kubelet.Metrics, Found, error) {
+	q := querier{ctx: ctx, get: get, at: at}
+	var tried []string
+	for i := 0; i < 2; i++ {
+		sel := fmt.Sprintf("{node=%q}", node)
+		if i == 1 {
+			addr := ip()
+			if addr == "" {
+				break
+			}
+			sel = fmt.Sprintf("{instance=~%q}", regexp.QuoteMeta(addr)+"(:[0-9]+)?")
+		}
+		tried = append(tried, sel)
+		last, err := q.vector(fmt.Sprintf("last_over_time(kubelet_pleg_last_seen_seconds%s[%s])", sel, model.Duration(Window)))
+		if err != nil {
+			return nil, Found{}, err
+		}
+		if len(last) == 0 {
+			continue
+		}
+		m, found, err := q.metrics(sel)
+		if err != nil {
+			return nil, found, err
+		}
+		m.PLEGLastSeen = timeOf(float64(last[0].Value))
+		return m, found, nil
+	}
+	return nil, Found{}, fmt.Errorf("no kubelet_pleg_last_seen_seconds series for %s in the last %s (tried %s): is the kubelet scraped, and under which labels?",
+		node, model.Duration(Window), strings.Join(tried, ", "))
+}
+
+// metrics reads the rest of the node's series under sel.
+func (q querier) metrics(sel string) (*kubelet.Metrics, Found, error) {
+	m := &kubelet.Metrics{Containers: map[string]int{}, Operations: map[string]*kubelet.RuntimeOperation{}}
+	found := Found{Selector: sel}
+	rate := model.Duration(RateWindow).String()
+	op := func(name string) *kubelet.RuntimeOperation {
+		if m.Operations[name] == nil {
+			m.Operations[name] = &kubelet.RuntimeOperation{}
+		}
+		return m.Operations[name]
+	}
+	for _, r := range []struct {
+		query string
+		use   func(model.Vector)
+	}{
+		{"max(up" + sel + ")", func(v model.Vector) { found.Down = len(v) > 0 && v[0].Value == 0 }},
+		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket%s[%s])) by (le))", sel, rate), func(v model.Vector) {
+			if len(v) > 0 {
+				m.RelistP99 = duration(float64(v[0].Value))
+			}
+		}},
+		{"sum(kubelet_pleg_relist_duration_seconds_count" + sel + ")", func(v model.Vector) {
+			if len(v) > 0 {
+				m.RelistCount = float64(v[0].Value)
+			}
+		}},
+		{"max(kubelet_running_pods" + sel + ")", func(v model.Vector) {
+			if len(v) > 0 {
+				m.RunningPods = intPtr(float64(v[0].Value))
+			}
+		}},
+		{"sum(kubelet_running_containers" + sel + ") by (container_state)", func(v model.Vector) {
+			for _, s := range v {
+				m.Containers[string(s.Metric["container_state"])] = int(s.Value)
+			}
+		}},
+		{"sum(kubelet_runtime_operations_total" + sel + ") by (operation_type)", func(v model.Vector) {
+			for _, s := range v {
+				op(string(s.Metric["operation_type"])).Total = float64(s.Value)
+			}
+		}},
+		{"sum(kubelet_runtime_operations_errors_total" + sel + ") by (operation_type)", func(v model.Vector) {
+			for _, s := range v {
+				op(string(s.Metric["operation_type"])).Errors = float64(s.Value)
+			}
+		}},
+		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_runtime_operations_duration_seconds_bucket%s[%s])) by (operation_type, le))", sel, rate), func(v model.Vector) {
+			for _, s := range v {
+				if d := duration(float64(s.Value)); d != nil {
+					op(string(s.Metric["operation_type"])).P99 = d
+				}
+			}
+		}},
+		{"max(kubernetes_build_info" + sel + ") by (git_version)", func(v model.Vector) {
+			if len(v) > 0 {
+				m.GitVersion = string(v[0].Metric["git_version"])
+			}
+		}},
+	} {
+		v, err := q.vector(r.query)
+		if err != nil {
+			return nil, found, err
+		}
+		r.use(v)
+	}
+	return m, found, nil
+}
+
+// querier runs instant queries at one time.
+type querier struct {
+	ctx context.Context
+	get Getter
+	at  time.Time
+}
+
+// vector runs an instant query and returns its vector.
+func (q querier) vector(query string) (model.Vector, error) {
+	params := url.Values{"query": {query}}
+	if !q.at.IsZero() {
+		params.Set("time", strconv.FormatFloat(float64(q.at.UnixNano())/1e9, 'f', 3, 64))
+	}
+	body, err := q.get(q.ctx, "/api/v1/query", params)
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, fmt.Errorf("Prometheus answered what is not its API's JSON (%v): %s", err, firstLine(body))
+	}
+	if resp.Status != "success" {
+		return nil, fmt.Errorf("Prometheus refused %s: %s: %s", query, resp.ErrorType, resp.Error)
+	}
+	if resp.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("Prometheus answered %s with a %s, not a vector", query, resp.Data.ResultType)
+	}
+	var v model.Vector
+	if err := json.Unmarshal(resp.Data.Result, &v); err != nil {
+		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
+	}
+	return v, nil
+}
+
+// timeOf is a Unix time in seconds.
+func timeOf(sec float64) *time.Time {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0 {
+		return nil
+	}
+	t := time.Unix(0, int64(sec*1e9)).UTC()
+	return &t
+}
+
+// duration is seconds as a Duration; nil for what histogram_quantile gives
+// without observations (NaN) or past its last bucket (+Inf).
+func duration(sec float64) *time.Duration {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 {
+		return nil
+	}
+	d := time.Duration(sec * float64(time.Second))
+	return &d
+}
+
+func intPtr(v float64) *int {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	n := int(v)
+	return &n
+}
+
+func readLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err == nil && len(b) > maxBody {
+		err = fmt.Errorf("answer larger than %d bytes", maxBody)
+	}
+	return b, err
+}
+
+// firstLine is the start of a body, for an error message.
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,126 @@
+package promquery
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+var at = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// fakeProm answers each query with the vector of the first entry whose key
+// the query contains, and an empty vector otherwise.
+func fakeProm(t *testing.T, answers map[string]string) Getter {
+	return func(ctx context.Context, path string, params url.Values) ([]byte, error) {
+		if path != "/api/v1/query" {
+			t.Errorf("path %q", path)
+		}
+		if ts := params.Get("time"); ts != fmt.Sprintf("%d.000", at.Unix()) {
+			t.Errorf("time %q, want the collection time", ts)
+		}
+		q := params.Get("query")
+		for key, result := range answers {
+			if strings.Contains(q, key) {
+				return []byte(`{"status":"success","data":{"resultType":"vector","result":[` + result + `]}}`), nil
+			}
+		}
+		return []byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`), nil
+	}
+}
+
+func sample(labels string, v string) string {
+	return fmt.Sprintf(`{"metric":{%s},"value":[%d,%q]}`, labels, at.Unix(), v)
+}
+
+func TestNodeMetricsByNodeLabel(t *testing.T) {
+	lastSeen := at.Add(-48 * time.Second)
+	get := fakeProm(t, map[string]string{
+		`last_over_time(kubelet_pleg_last_seen_seconds{node="worker-3"}[1h])`: sample(`"node":"worker-3"`, fmt.Sprint(lastSeen.Unix())),
+		`max(up{node="worker-3"})`:                           sample(``, "0"),
+		`kubelet_pleg_relist_duration_seconds_bucket`:        sample(``, "NaN"),
+		`kubelet_pleg_relist_duration_seconds_count`:         sample(``, "250000"),
+		`kubelet_running_pods`:                               sample(``, "87"),
+		`kubelet_running_containers`:                         sample(`"container_state":"running"`, "120") + "," + sample(`"container_state":"exited"`, "140"),
+		`kubelet_runtime_operations_total`:                   sample(`"operation_type":"list_containers"`, "5000"),
+		`kubelet_runtime_operations_errors_total`:            sample(`"operation_type":"list_containers"`, "41"),
+		`kubelet_runtime_operations_duration_seconds_bucket`: sample(`"operation_type":"list_containers"`, "12.5") + "," + sample(`"operation_type":"version"`, "+Inf"),
+		`kubernetes_build_info`:                              sample(`"git_version":"v1.36.3"`, "1"),
+	})
+	m, found, err := NodeMetrics(context.Background(), get, "worker-3", func() string { t.Error("the IP asked although the node label found the series"); return "" }, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found.Selector != `{node="worker-3"}` || !found.Down {
+		t.Errorf("found %+v, want by node label and down", found)
+	}
+	lc := m.Operations["list_containers"]
+	switch {
+	case m.PLEGLastSeen == nil || !m.PLEGLastSeen.Equal(lastSeen):
+		t.Errorf("PLEG last seen %v, want %v", m.PLEGLastSeen, lastSeen)
+	case m.RelistP99 != nil:
+		t.Errorf("relist p99 %v from NaN (no relist in the window), want none", *m.RelistP99)
+	case m.RelistCount != 250000 || m.RunningPods == nil || *m.RunningPods != 87:
+		t.Errorf("relists %v, pods %v", m.RelistCount, m.RunningPods)
+	case m.Containers["running"] != 120 || m.Containers["exited"] != 140:
+		t.Errorf("containers %v", m.Containers)
+	case lc == nil || lc.Total != 5000 || lc.Errors != 41 || lc.P99 == nil || *lc.P99 != 12500*time.Millisecond:
+		t.Errorf("list_containers %+v", lc)
+	case m.Operations["version"] != nil && m.Operations["version"].P99 != nil:
+		t.Errorf("version %+v: a +Inf p99 is no duration", m.Operations["version"])
+	case m.GitVersion != "v1.36.3":
+		t.Errorf("git version %q", m.GitVersion)
+	}
+}
+
+// Without a node label, the kubelet's series are found by its address.
+func TestNodeMetricsByInstance(t *testing.T) {
+	get := fakeProm(t, map[string]string{
+		`last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[1h])`: sample(`"instance":"10.0.0.3:10250"`, fmt.Sprint(at.Add(-time.Second).Unix())),
+		`max(up{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"})`:                                            sample(``, "1"),
+	})
+	m, found, err := NodeMetrics(context.Background(), get, "ip-10-0-0-3.ec2.internal", func() string { return "10.0.0.3" }, at)
+	if err != nil || m.PLEGLastSeen == nil || found.Down || !strings.Contains(found.Selector, "instance") {
+		t.Fatalf("metrics %+v, found %+v, err %v", m, found, err)
+	}
+}
+
+// No series: the error says which matchers were tried.
+func TestNodeMetricsNotScraped(t *testing.T) {
+	_, _, err := NodeMetrics(context.Background(), fakeProm(t, nil), "worker-9", func() string { return "10.0.0.9" }, at)
+	if err == nil || !strings.Contains(err.Error(), `{node="worker-9"}`) || !strings.Contains(err.Error(), "instance=~") {
+		t.Errorf("err %v, want the matchers tried", err)
+	}
+}
+
+// Prometheus's own errors and non-API answers are said as such.
+func TestHTTPGetterErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Query().Get("query") {
+		case "bad":
+			w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error"}`))
+		default:
+			w.Write([]byte(`<html>a login page</html>`))
+		}
+	}))
+	defer srv.Close()
+	q := querier{ctx: context.Background(), get: HTTPGetter(srv.URL, "tok", srv.Client())}
+	if _, err := q.vector("bad"); err == nil || !strings.Contains(err.Error(), "bad_data: parse error") {
+		t.Errorf("refused query: %v", err)
+	}
+	if _, err := q.vector("up"); err == nil || !strings.Contains(err.Error(), "a login page") {
+		t.Errorf("HTML answer: %v", err)
+	}
+	q.get = HTTPGetter(srv.URL, "", srv.Client())
+	if _, err := q.vector("up"); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Errorf("no token: %v", err)
+	}
+}
