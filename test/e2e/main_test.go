@@ -124,6 +124,7 @@ type Cause struct {
 type Source struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	Detail string `json:"detail"`
 	Reason string `json:"reason"`
 	Hint   string `json:"hint"`
 }

@@ -294,6 +294,21 @@ func checkRealIncident(t *testing.T, f realFault) {
 	if off.diag.Verdict != f.verdict || len(off.diag.Causes) == 0 || !contains(f.top, off.diag.Causes[0].ID) {
 		t.Errorf("from its bundle: verdict %s causes %v; live: %s %v", off.diag.Verdict, off.diag.causeIDs(), d.Verdict, d.causeIDs())
 	}
+	// The metrics from the lab's Prometheus instead of the node proxy: the
+	// same diagnosis; and under the role without nodes/proxy, the relist's
+	// age is still known.
+	if url := prometheusURL(); url != "" {
+		for _, user := range []string{"admin", noProxyUser} {
+			p := pleg(t, kubeconfig(user), "diagnose", f.node, "--prometheus", url, "-o", "json")
+			src := p.diag.source("metrics")
+			if src == nil || src.Status != "ok" || !strings.Contains(src.Detail, "Prometheus "+url) {
+				t.Errorf("%s --prometheus as %s: metrics source %+v", f.node, user, src)
+			}
+			if user == "admin" && (p.diag.Verdict != f.verdict || len(p.diag.Causes) == 0 || !contains(f.top, p.diag.Causes[0].ID)) {
+				t.Errorf("--prometheus: verdict %s causes %v; through the node proxy: %s %v", p.diag.Verdict, p.diag.causeIDs(), d.Verdict, d.causeIDs())
+			}
+		}
+	}
 }
 
 func contains(list []string, s string) bool {
