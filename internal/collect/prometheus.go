@@ -48,11 +48,16 @@ func (c *Collector) promMetrics(ctx context.Context, node string) (*kubelet.Metr
 		return nil, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "Prometheus " + c.opts.Prometheus + ": " + oneLine(err),
 			Hint: "check --prometheus, and that it scrapes the kubelets' /metrics with a node or instance label"}
 	}
-	src := ok(name, "Prometheus %s, series %s", c.opts.Prometheus, found.Selector)
+	return m, c.promSource(found)
+}
+
+// promSource is the record of metrics read from Prometheus.
+func (c *Collector) promSource(found promquery.Found) snapshot.Source {
+	src := ok(snapshot.SourceMetrics, "Prometheus %s, series %s", c.opts.Prometheus, found.Selector)
 	if found.Down {
 		src.Detail += "; its last scrape of the kubelet failed (up 0): the values are the last it read"
 	}
-	return m, src
+	return src
 }
 
 // internalIP is the node's InternalIP, "" when it cannot be read.

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
@@ -22,10 +25,10 @@ func promAnswers(t *testing.T, wantPath string) http.HandlerFunc {
 		q := r.URL.Query().Get("query")
 		result := ""
 		switch {
-		case strings.Contains(q, `kubelet_pleg_last_seen_seconds{node="worker-3"}`):
-			result = fmt.Sprintf(`{"metric":{},"value":[%d,"%d"]}`, now.Unix(), now.Unix()-48)
-		case strings.HasPrefix(q, "max(up"):
+		case strings.HasPrefix(q, `min(up{node="worker-3"}`):
 			result = fmt.Sprintf(`{"metric":{},"value":[%d,"0"]}`, now.Unix())
+		case strings.HasPrefix(q, `max(last_over_time(kubelet_pleg_last_seen_seconds{node="worker-3"}`):
+			result = fmt.Sprintf(`{"metric":{},"value":[%d,"%d"]}`, now.Unix(), now.Unix()-48)
 		}
 		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
 	}
@@ -84,5 +87,46 @@ func TestPrometheusWithoutTheNode(t *testing.T) {
 	c := New(testClient(t, testNode("containerd://1.7.2")), nil, opts, func() time.Time { return now })
 	if m, src := c.metrics(context.Background(), "worker-3"); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
 		t.Errorf("metrics %+v, source %+v", m, src)
+	}
+}
+
+// A scan with --prometheus asks Prometheus once for the whole fleet, not
+// once per node, and reads no /metrics through the node proxy; a node
+// Prometheus has no node label for is asked for on its own.
+func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
+	var queries atomic.Int32
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries.Add(1)
+		q := r.URL.Query().Get("query")
+		result := ""
+		switch {
+		case strings.HasPrefix(q, `max(last_over_time(kubelet_pleg_last_seen_seconds{node!=""}`):
+			result = fmt.Sprintf(`{"metric":{"node":"a"},"value":[%d,"%d"]}`, now.Unix(), now.Unix()-1)
+		case strings.HasPrefix(q, `max(kubelet_running_pods{node!=""}`):
+			result = fmt.Sprintf(`{"metric":{"node":"a"},"value":[%d,"3"]}`, now.Unix())
+		}
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
+	}))
+	defer prom.Close()
+	noMetrics := func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/metrics") {
+			t.Errorf("%s read through the node proxy", r.URL.Path)
+		}
+		kubeletAt("", 0)(w, r)
+	}
+	srv, _ := newFleetProxy(t, map[string]http.HandlerFunc{"a": noMetrics, "b": noMetrics})
+	opts := DefaultOptions()
+	opts.Prometheus = prom.URL
+	c := New(scanClient(t, scanNodeObj("a", corev1.ConditionTrue), scanNodeObj("b", corev1.ConditionTrue)), proxyClient(t, srv), opts, func() time.Time { return now })
+	snaps := scanAll(t, c, ScanOptions{Concurrency: 2})
+	if m := snaps["a"].Metrics; m == nil || m.RunningPods == nil || *m.RunningPods != 3 {
+		t.Errorf("a's metrics %+v, want the fleet query's", m)
+	}
+	if src, _ := snaps["b"].Source(snapshot.SourceMetrics); src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="b"}`) {
+		t.Errorf("b's metrics source %+v, want it asked for alone, and not found", src)
+	}
+	// One fleet set (10 queries), and b's own try (1: no relist time).
+	if n := queries.Load(); n != 11 {
+		t.Errorf("%d queries to Prometheus, want 11 whatever the fleet's size", n)
 	}
 }

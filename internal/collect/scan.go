@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/kubectl-pleg/kubectl-pleg/internal/access"
+	"github.com/kubectl-pleg/kubectl-pleg/internal/promquery"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
@@ -59,7 +60,18 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 	var podsSrc, eventsSrc snapshot.Source
 	wg.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
 	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
+	var fleet map[string]*promquery.Node
+	if c.opts.Prometheus != "" {
+		// Every kubelet's metrics in one set of queries; a node whose series
+		// carry no node label is asked for on its own, by its address.
+		wg.Go(func() { fleet, _ = promquery.FleetMetrics(ctx, c.prometheus(), c.now()) })
+	}
 	wg.Wait()
+	for name, n := range fleet {
+		if sn := byName[name]; sn != nil {
+			sn.metrics = n
+		}
+	}
 
 	if opts.Progress != nil {
 		opts.Progress(0, len(nodes))
@@ -97,6 +109,8 @@ type scanNode struct {
 	node   *corev1.Node
 	pods   []snapshot.Pod
 	events []snapshot.Event
+	// metrics are the node's from the fleet's Prometheus queries, if any.
+	metrics *promquery.Node
 }
 
 // listNodes lists the nodes page by page, keeping what the rules read.
@@ -214,6 +228,10 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 	switch {
 	case deep:
 		c.readKubelet(sources, reads, kubeletSources...)
+	case n.metrics != nil:
+		snap.Metrics = n.metrics.Metrics
+		snap.Sources = append(snap.Sources, c.promSource(n.metrics.Found))
+		c.readKubelet(sources, reads, snapshot.SourceConfigz)
 	default:
 		// /configz is read on every scan: without it the PLEG threshold of
 		// an EventedPLEG kubelet (10m, relist every 5m) would be judged as

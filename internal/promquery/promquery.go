@@ -85,101 +85,121 @@ type Found struct {
 // matchers were tried.
 func NodeMetrics(ctx context.Context, get Getter, node string, ip func() string, at time.Time) (*kubelet.Metrics, Found, error) {
 	q := querier{ctx: ctx, get: get, at: at}
-	var tried []string
-	for i := 0; i < 2; i++ {
-		sel := fmt.Sprintf("{node=%q}", node)
-		if i == 1 {
-			addr := ip()
-			if addr == "" {
-				break
-			}
+	sel := fmt.Sprintf("{node=%q}", node)
+	tried := []string{sel}
+	got, err := q.metrics(sel, "")
+	if err == nil && got[""] == nil {
+		if addr := ip(); addr != "" {
 			sel = fmt.Sprintf("{instance=~%q}", regexp.QuoteMeta(addr)+"(:[0-9]+)?")
+			tried = append(tried, sel)
+			got, err = q.metrics(sel, "")
 		}
-		tried = append(tried, sel)
-		last, err := q.vector(fmt.Sprintf("last_over_time(kubelet_pleg_last_seen_seconds%s[%s])", sel, model.Duration(Window)))
-		if err != nil {
-			return nil, Found{}, err
-		}
-		if len(last) == 0 {
-			continue
-		}
-		m, found, err := q.metrics(sel)
-		if err != nil {
-			return nil, found, err
-		}
-		m.PLEGLastSeen = timeOf(float64(last[0].Value))
-		return m, found, nil
 	}
-	return nil, Found{}, fmt.Errorf("no kubelet_pleg_last_seen_seconds series for %s in the last %s (tried %s): is the kubelet scraped, and under which labels?",
-		node, model.Duration(Window), strings.Join(tried, ", "))
+	switch {
+	case err != nil:
+		return nil, Found{}, err
+	case got[""] == nil:
+		return nil, Found{}, fmt.Errorf("no kubelet_pleg_last_seen_seconds series for %s in the last %s (tried %s): is the kubelet scraped, and under which labels?",
+			node, model.Duration(Window), strings.Join(tried, ", "))
+	}
+	got[""].Found.Selector = sel
+	return got[""].Metrics, got[""].Found, nil
 }
 
-// metrics reads the rest of the node's series under sel.
-func (q querier) metrics(sel string) (*kubelet.Metrics, Found, error) {
-	m := &kubelet.Metrics{Containers: map[string]int{}, Operations: map[string]*kubelet.RuntimeOperation{}}
-	found := Found{Selector: sel}
-	rate := model.Duration(RateWindow).String()
-	op := func(name string) *kubelet.RuntimeOperation {
-		if m.Operations[name] == nil {
-			m.Operations[name] = &kubelet.RuntimeOperation{}
-		}
-		return m.Operations[name]
+// Node is one node's metrics as Prometheus has them.
+type Node struct {
+	Metrics *kubelet.Metrics
+	Found   Found
+}
+
+// FleetMetrics reads every kubelet's metrics that carry a node label, by
+// node name, in as many queries as NodeMetrics makes for one node: a scan
+// of thousands of nodes asks Prometheus a handful of times.
+func FleetMetrics(ctx context.Context, get Getter, at time.Time) (map[string]*Node, error) {
+	got, err := querier{ctx: ctx, get: get, at: at}.metrics(`{node!=""}`, "node")
+	for name, n := range got {
+		n.Found.Selector = fmt.Sprintf("{node=%q}", name)
 	}
-	for _, r := range []struct {
+	return got, err
+}
+
+// metrics reads the kubelet series under sel, grouped by the label by (""
+// for one node, under key ""). A group with no relist time in Window is no
+// kubelet Prometheus knows, and is left out.
+func (q querier) metrics(sel, by string) (map[string]*Node, error) {
+	out := map[string]*Node{}
+	group := func(labels ...string) string {
+		if by != "" {
+			labels = append([]string{by}, labels...)
+		}
+		if len(labels) == 0 {
+			return ""
+		}
+		return " by (" + strings.Join(labels, ", ") + ")"
+	}
+	// each gives fn the node of a sample, created only by the relist time.
+	each := func(v model.Vector, create bool, fn func(n *Node, s *model.Sample)) {
+		for _, s := range v {
+			key := string(s.Metric[model.LabelName(by)])
+			if by == "" {
+				key = ""
+			}
+			n := out[key]
+			if n == nil && !create {
+				continue
+			}
+			if n == nil {
+				n = &Node{Metrics: &kubelet.Metrics{Containers: map[string]int{}, Operations: map[string]*kubelet.RuntimeOperation{}}}
+				out[key] = n
+			}
+			fn(n, s)
+		}
+	}
+	op := func(n *Node, s *model.Sample) *kubelet.RuntimeOperation {
+		name := string(s.Metric["operation_type"])
+		if n.Metrics.Operations[name] == nil {
+			n.Metrics.Operations[name] = &kubelet.RuntimeOperation{}
+		}
+		return n.Metrics.Operations[name]
+	}
+	rate := model.Duration(RateWindow).String()
+	lastSeen := fmt.Sprintf("last_over_time(kubelet_pleg_last_seen_seconds%s[%s])", sel, model.Duration(Window))
+	for i, r := range []struct {
 		query string
-		use   func(model.Vector)
+		use   func(n *Node, s *model.Sample)
 	}{
-		{"max(up" + sel + ")", func(v model.Vector) { found.Down = len(v) > 0 && v[0].Value == 0 }},
-		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket%s[%s])) by (le))", sel, rate), func(v model.Vector) {
-			if len(v) > 0 {
-				m.RelistP99 = duration(float64(v[0].Value))
+		// First: the relist time says which kubelets there are.
+		{"max(" + lastSeen + ")" + group(), func(n *Node, s *model.Sample) { n.Metrics.PLEGLastSeen = timeOf(float64(s.Value)) }},
+		// up of the very targets that export the relist time (up has
+		// their labels): not node-exporter's, not cAdvisor's path.
+		{"min(up" + sel + " and " + lastSeen + ")" + group(), func(n *Node, s *model.Sample) { n.Found.Down = s.Value == 0 }},
+		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket%s[%s]))%s)", sel, rate, group("le")), func(n *Node, s *model.Sample) {
+			n.Metrics.RelistP99 = duration(float64(s.Value))
+		}},
+		{"sum(kubelet_pleg_relist_duration_seconds_count" + sel + ")" + group(), func(n *Node, s *model.Sample) { n.Metrics.RelistCount = float64(s.Value) }},
+		{"max(kubelet_running_pods" + sel + ")" + group(), func(n *Node, s *model.Sample) { n.Metrics.RunningPods = intPtr(float64(s.Value)) }},
+		{"sum(kubelet_running_containers" + sel + ")" + group("container_state"), func(n *Node, s *model.Sample) {
+			n.Metrics.Containers[string(s.Metric["container_state"])] = int(s.Value)
+		}},
+		{"sum(kubelet_runtime_operations_total" + sel + ")" + group("operation_type"), func(n *Node, s *model.Sample) { op(n, s).Total = float64(s.Value) }},
+		{"sum(kubelet_runtime_operations_errors_total" + sel + ")" + group("operation_type"), func(n *Node, s *model.Sample) { op(n, s).Errors = float64(s.Value) }},
+		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_runtime_operations_duration_seconds_bucket%s[%s]))%s)", sel, rate, group("operation_type", "le")), func(n *Node, s *model.Sample) {
+			if d := duration(float64(s.Value)); d != nil {
+				op(n, s).P99 = d
 			}
 		}},
-		{"sum(kubelet_pleg_relist_duration_seconds_count" + sel + ")", func(v model.Vector) {
-			if len(v) > 0 {
-				m.RelistCount = float64(v[0].Value)
-			}
-		}},
-		{"max(kubelet_running_pods" + sel + ")", func(v model.Vector) {
-			if len(v) > 0 {
-				m.RunningPods = intPtr(float64(v[0].Value))
-			}
-		}},
-		{"sum(kubelet_running_containers" + sel + ") by (container_state)", func(v model.Vector) {
-			for _, s := range v {
-				m.Containers[string(s.Metric["container_state"])] = int(s.Value)
-			}
-		}},
-		{"sum(kubelet_runtime_operations_total" + sel + ") by (operation_type)", func(v model.Vector) {
-			for _, s := range v {
-				op(string(s.Metric["operation_type"])).Total = float64(s.Value)
-			}
-		}},
-		{"sum(kubelet_runtime_operations_errors_total" + sel + ") by (operation_type)", func(v model.Vector) {
-			for _, s := range v {
-				op(string(s.Metric["operation_type"])).Errors = float64(s.Value)
-			}
-		}},
-		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_runtime_operations_duration_seconds_bucket%s[%s])) by (operation_type, le))", sel, rate), func(v model.Vector) {
-			for _, s := range v {
-				if d := duration(float64(s.Value)); d != nil {
-					op(string(s.Metric["operation_type"])).P99 = d
-				}
-			}
-		}},
-		{"max(kubernetes_build_info" + sel + ") by (git_version)", func(v model.Vector) {
-			if len(v) > 0 {
-				m.GitVersion = string(v[0].Metric["git_version"])
-			}
-		}},
+		{"max(kubernetes_build_info" + sel + ")" + group("git_version"), func(n *Node, s *model.Sample) { n.Metrics.GitVersion = string(s.Metric["git_version"]) }},
 	} {
 		v, err := q.vector(r.query)
 		if err != nil {
-			return nil, found, err
+			return nil, err
 		}
-		r.use(v)
+		each(v, i == 0, r.use)
+		if len(out) == 0 {
+			return out, nil // no kubelet here: nothing more to ask
+		}
 	}
-	return m, found, nil
+	return out, nil
 }
 
 // querier runs instant queries at one time.

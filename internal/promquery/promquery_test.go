@@ -13,8 +13,8 @@ import (
 
 var at = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
-// fakeProm answers each query with the vector of the first entry whose key
-// the query contains, and an empty vector otherwise.
+// fakeProm answers each query with the vector of the entry whose key the
+// query starts with, and an empty vector otherwise.
 func fakeProm(t *testing.T, answers map[string]string) Getter {
 	return func(ctx context.Context, path string, params url.Values) ([]byte, error) {
 		if path != "/api/v1/query" {
@@ -25,7 +25,7 @@ func fakeProm(t *testing.T, answers map[string]string) Getter {
 		}
 		q := params.Get("query")
 		for key, result := range answers {
-			if strings.Contains(q, key) {
+			if strings.HasPrefix(q, key) {
 				return []byte(`{"status":"success","data":{"resultType":"vector","result":[` + result + `]}}`), nil
 			}
 		}
@@ -40,16 +40,16 @@ func sample(labels string, v string) string {
 func TestNodeMetricsByNodeLabel(t *testing.T) {
 	lastSeen := at.Add(-48 * time.Second)
 	get := fakeProm(t, map[string]string{
-		`last_over_time(kubelet_pleg_last_seen_seconds{node="worker-3"}[1h])`: sample(`"node":"worker-3"`, fmt.Sprint(lastSeen.Unix())),
-		`max(up{node="worker-3"})`:                           sample(``, "0"),
-		`kubelet_pleg_relist_duration_seconds_bucket`:        sample(``, "NaN"),
-		`kubelet_pleg_relist_duration_seconds_count`:         sample(``, "250000"),
-		`kubelet_running_pods`:                               sample(``, "87"),
-		`kubelet_running_containers`:                         sample(`"container_state":"running"`, "120") + "," + sample(`"container_state":"exited"`, "140"),
-		`kubelet_runtime_operations_total`:                   sample(`"operation_type":"list_containers"`, "5000"),
-		`kubelet_runtime_operations_errors_total`:            sample(`"operation_type":"list_containers"`, "41"),
-		`kubelet_runtime_operations_duration_seconds_bucket`: sample(`"operation_type":"list_containers"`, "12.5") + "," + sample(`"operation_type":"version"`, "+Inf"),
-		`kubernetes_build_info`:                              sample(`"git_version":"v1.36.3"`, "1"),
+		`max(last_over_time(kubelet_pleg_last_seen_seconds{node="worker-3"}[1h]))`:             sample(``, fmt.Sprint(lastSeen.Unix())),
+		`min(up{node="worker-3"} and `:                                                         sample(``, "0"),
+		`histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket`:        sample(``, "NaN"),
+		`sum(kubelet_pleg_relist_duration_seconds_count`:                                       sample(``, "250000"),
+		`max(kubelet_running_pods`:                                                             sample(``, "87"),
+		`sum(kubelet_running_containers`:                                                       sample(`"container_state":"running"`, "120") + "," + sample(`"container_state":"exited"`, "140"),
+		`sum(kubelet_runtime_operations_total`:                                                 sample(`"operation_type":"list_containers"`, "5000"),
+		`sum(kubelet_runtime_operations_errors_total`:                                          sample(`"operation_type":"list_containers"`, "41"),
+		`histogram_quantile(0.99, sum(rate(kubelet_runtime_operations_duration_seconds_bucket`: sample(`"operation_type":"list_containers"`, "12.5") + "," + sample(`"operation_type":"version"`, "+Inf"),
+		`max(kubernetes_build_info`:                                                            sample(`"git_version":"v1.36.3"`, "1"),
 	})
 	m, found, err := NodeMetrics(context.Background(), get, "worker-3", func() string { t.Error("the IP asked although the node label found the series"); return "" }, at)
 	if err != nil {
@@ -80,8 +80,8 @@ func TestNodeMetricsByNodeLabel(t *testing.T) {
 // Without a node label, the kubelet's series are found by its address.
 func TestNodeMetricsByInstance(t *testing.T) {
 	get := fakeProm(t, map[string]string{
-		`last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[1h])`: sample(`"instance":"10.0.0.3:10250"`, fmt.Sprint(at.Add(-time.Second).Unix())),
-		`max(up{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"})`:                                            sample(``, "1"),
+		`max(last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[1h]))`: sample(``, fmt.Sprint(at.Add(-time.Second).Unix())),
+		`min(up{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"} and `:                                             sample(``, "1"),
 	})
 	m, found, err := NodeMetrics(context.Background(), get, "ip-10-0-0-3.ec2.internal", func() string { return "10.0.0.3" }, at)
 	if err != nil || m.PLEGLastSeen == nil || found.Down || !strings.Contains(found.Selector, "instance") {
@@ -122,5 +122,30 @@ func TestHTTPGetterErrors(t *testing.T) {
 	q.get = HTTPGetter(srv.URL, "", srv.Client())
 	if _, err := q.vector("up"); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Errorf("no token: %v", err)
+	}
+}
+
+// The whole fleet in one set of queries, by node label; a node with no
+// relist time in the window is no kubelet Prometheus knows.
+func TestFleetMetrics(t *testing.T) {
+	get := fakeProm(t, map[string]string{
+		`max(last_over_time(kubelet_pleg_last_seen_seconds{node!=""}[1h])) by (node)`: sample(`"node":"a"`, fmt.Sprint(at.Add(-time.Second).Unix())) + "," + sample(`"node":"b"`, fmt.Sprint(at.Add(-40*time.Second).Unix())),
+		`min(up{node!=""} and `:             sample(`"node":"a"`, "1") + "," + sample(`"node":"b"`, "0"),
+		`max(kubelet_running_pods{node!=""`: sample(`"node":"a"`, "12") + "," + sample(`"node":"b"`, "87") + "," + sample(`"node":"gone"`, "3"),
+	})
+	fleet, err := FleetMetrics(context.Background(), get, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := fleet["a"], fleet["b"]
+	switch {
+	case len(fleet) != 2 || a == nil || b == nil:
+		t.Fatalf("fleet %v, want a and b", fleet)
+	case *a.Metrics.RunningPods != 12 || *b.Metrics.RunningPods != 87:
+		t.Errorf("pods a %d, b %d", *a.Metrics.RunningPods, *b.Metrics.RunningPods)
+	case a.Found.Down || !b.Found.Down || b.Found.Selector != `{node="b"}`:
+		t.Errorf("found a %+v, b %+v", a.Found, b.Found)
+	case !b.Metrics.PLEGLastSeen.Equal(at.Add(-40 * time.Second)):
+		t.Errorf("b's relist %v", b.Metrics.PLEGLastSeen)
 	}
 }
