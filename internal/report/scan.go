@@ -68,9 +68,19 @@ func NewScanRow(d *diagnose.Diagnosis, s *snapshot.Snapshot) ScanRow {
 }
 
 // RankScan orders the rows worst first: by exit code (critical, warning,
-// fine), a verdict other than healthy first, then by the number of critical
-// and warning causes; ties break by node name so the order is stable.
+// fine), a verdict other than healthy first, then a node about to fail (a
+// warning that is trouble — the relist late, the runtime slow — not load or
+// risk: a dense node is not failing), then by the number of critical and
+// warning causes; ties break by node name so the order is stable.
 func RankScan(rows []ScanRow) {
+	troubled := func(d *diagnose.Diagnosis) bool {
+		for _, c := range d.Causes {
+			if c.Severity >= diagnose.Warning && c.Role != diagnose.Load && c.Role != diagnose.Risk {
+				return true
+			}
+		}
+		return false
+	}
 	count := func(d *diagnose.Diagnosis, sev diagnose.Severity) int {
 		n := 0
 		for _, c := range d.Causes {
@@ -87,6 +97,9 @@ func RankScan(rows []ScanRow) {
 		}
 		if ha, hb := a.Verdict == diagnose.Healthy, b.Verdict == diagnose.Healthy; ha != hb {
 			return hb
+		}
+		if ta, tb := troubled(a), troubled(b); ta != tb {
+			return ta
 		}
 		if ca, cb := count(a, diagnose.Critical), count(b, diagnose.Critical); ca != cb {
 			return ca > cb

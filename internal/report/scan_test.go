@@ -53,3 +53,19 @@ func TestScanRowsFromSnapshot(t *testing.T) {
 		t.Error("unknown format rendered")
 	}
 }
+
+// Among Ready nodes that warn, the one about to fail (its relist late)
+// comes before the merely dense ones, however many warnings they carry.
+func TestRankScanPutsTheNodesAboutToFailFirst(t *testing.T) {
+	warn := func(id diagnose.CauseID, role diagnose.Role) diagnose.Cause {
+		return diagnose.Cause{ID: id, Severity: diagnose.Warning, Role: role}
+	}
+	dense := &diagnose.Diagnosis{Node: "a-dense", Verdict: diagnose.Healthy, Causes: []diagnose.Cause{
+		warn(diagnose.CausePodDensity, diagnose.Load), warn(diagnose.CauseNodeOverload, diagnose.Load), warn(diagnose.CauseUnboundedPods, diagnose.Risk)}}
+	late := &diagnose.Diagnosis{Node: "z-late", Verdict: diagnose.Healthy, Causes: []diagnose.Cause{warn(diagnose.CausePLEGRelistStalled, diagnose.Symptom)}}
+	rows := []ScanRow{NewScanRow(dense, &snapshot.Snapshot{NodeName: "a-dense"}), NewScanRow(late, &snapshot.Snapshot{NodeName: "z-late"})}
+	RankScan(rows)
+	if rows[0].Diagnosis.Node != "z-late" {
+		t.Errorf("order %s, %s: want the late relist first", rows[0].Diagnosis.Node, rows[1].Diagnosis.Node)
+	}
+}
