@@ -123,14 +123,15 @@ func Rules(opts Options) []Rule {
 	// The last relist time seen within LastSeenWindow: a kubelet whose
 	// /metrics stopped answering keeps its last value, which would
 	// otherwise vanish after Prometheus's 5m lookback and resolve the alert
-	// in the middle of the incident.
+	// in the middle of the incident. "and up" keeps only kubelets still
+	// scraped, answering or not: a node removed (a scale-down) is no alert.
 	lastSeenAgo := fmt.Sprintf("time() - last_over_time(kubelet_pleg_last_seen_seconds[%s])", dur(LastSeenWindow))
 	// Three NotReady transitions are at least 2×3−1 changes of the Ready=true
 	// series (1→0→1→0→1→0).
 	flapChanges := strconv.Itoa(2*diagnose.FlapsWarning - 1)
 	return []Rule{
 		rule("KubeletPLEGStale", diagnose.CausePLEGRelistStalled, diagnose.Critical,
-			fmt.Sprintf("%s > %s", lastSeenAgo, plegThreshold), 0,
+			fmt.Sprintf("(%s > %s) and up", lastSeenAgo, plegThreshold), 0,
 			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
 			fmt.Sprintf("The kubelet's pod lifecycle event generator last relisted more than %s ago (threshold %s): the kubelet reports the node NotReady (\"PLEG is not healthy\").",
 				dur(diagnose.PLEGThreshold), dur(diagnose.PLEGThreshold))),
@@ -144,7 +145,7 @@ func Rules(opts Options) []Rule {
 		rule("KubeletPLEGRelistLate", diagnose.CausePLEGRelistStalled, diagnose.Warning,
 			fmt.Sprintf("timestamp(kubelet_pleg_last_seen_seconds) - kubelet_pleg_last_seen_seconds >= %[1]s or (%[2]s >= %[1]s and (up == 0))", relistLate, lastSeenAgo), 0,
 			"PLEG on {{ $labels.node }} has not relisted for {{ $value | humanizeDuration }}",
-			fmt.Sprintf("The relist runs every second and has not run for %s or more (when the kubelet was last scraped, or since the last value seen if its /metrics no longer answers): at %s without one the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
+			fmt.Sprintf("The relist runs every second and has not run for %s or more when the kubelet was last scraped; or the kubelet's /metrics has stopped answering since its last relist (a hung runtime holds it, and so does a kubelet that is down or unreachable: the diagnosis tells which). At %s without a relist the kubelet declares PLEG unhealthy and the node NotReady, unless the runtime answers first. (With the EventedPLEG feature gate on, the relist runs every 5 minutes: drop this rule.)",
 				dur(diagnose.RelistLateWarning), dur(diagnose.PLEGThreshold))),
 		rule("KubeletPLEGRelistSlow", diagnose.CausePLEGRelistStalled, diagnose.Warning,
 			fmt.Sprintf("histogram_quantile(0.99, sum by (node, instance, le) (rate(kubelet_pleg_relist_duration_seconds_bucket[%s]))) >= %s",

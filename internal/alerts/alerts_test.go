@@ -37,7 +37,7 @@ func TestThresholdsComeFromDiagnose(t *testing.T) {
 	for _, tc := range []struct {
 		alert, exprSuffix, severity, cause string
 	}{
-		{"KubeletPLEGStale", "time() - last_over_time(kubelet_pleg_last_seen_seconds[1h]) > " + f(diagnose.PLEGThreshold.Seconds()), "critical", "pleg-relist-stalled"},
+		{"KubeletPLEGStale", "time() - last_over_time(kubelet_pleg_last_seen_seconds[1h]) > " + f(diagnose.PLEGThreshold.Seconds()) + ") and up", "critical", "pleg-relist-stalled"},
 		{"KubeletPLEGRelistLate", "[1h]) >= " + f(diagnose.RelistLateWarning.Seconds()) + " and (up == 0))", "warning", "pleg-relist-stalled"},
 		{"KubeletPLEGRelistSlow", ">= " + f(diagnose.RelistP99Warning.Seconds()), "warning", "pleg-relist-stalled"},
 		{"KubeletRuntimeOperationErrors", ">= " + strconv.Itoa(diagnose.RuntimeTimeoutsCritical), "warning", "runtime-unresponsive"},
