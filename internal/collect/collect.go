@@ -162,7 +162,7 @@ var kubeletReads = map[snapshot.SourceName]kubeletRead{
 		return src
 	},
 	snapshot.SourceMetrics: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
-		n.snap.Metrics, src = c.metrics(ctx, n.snap.NodeName)
+		n.snap.Metrics, n.snap.MetricsAt, src = c.metrics(ctx, n.snap.NodeName)
 		return src
 	},
 	snapshot.SourceStats: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {

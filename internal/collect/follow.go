@@ -255,12 +255,12 @@ func (c *Collector) followMetrics(ctx context.Context, node string, interval tim
 	defer tick.Stop()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-		m, src := c.metrics(rctx, node)
+		m, at, src := c.metrics(rctx, node)
 		cancel()
 		if ctx.Err() != nil {
 			return
 		}
-		send(snapshot.Update{Metrics: m, Source: &src})
+		send(snapshot.Update{Metrics: m, MetricsAt: at, Source: &src})
 		select {
 		case <-tick.C:
 		case <-ctx.Done():

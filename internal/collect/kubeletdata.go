@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -19,12 +20,19 @@ const (
 	maxJSONBytes    = 32 << 20
 )
 
-// metrics reads /metrics (or the Prometheus that scrapes it). A body that parses only in part keeps what was read
+// metrics reads /metrics (or the Prometheus that scrapes it, then with the
+// time of the scrape read; zero means now). A body that parses only in part keeps what was read
 // and is recorded as an error.
-func (c *Collector) metrics(ctx context.Context, node string) (*kubelet.Metrics, snapshot.Source) {
+func (c *Collector) metrics(ctx context.Context, node string) (*kubelet.Metrics, time.Time, snapshot.Source) {
 	if c.opts.Prometheus != "" {
-		return c.promMetrics(ctx, node)
+		return c.promMetrics(ctx, node, func() string { return c.internalIP(ctx, node) })
 	}
+	m, src := c.kubeletMetrics(ctx, node)
+	return m, time.Time{}, src
+}
+
+// kubeletMetrics reads the kubelet's own /metrics.
+func (c *Collector) kubeletMetrics(ctx context.Context, node string) (*kubelet.Metrics, snapshot.Source) {
 	name := snapshot.SourceMetrics
 	body, err := c.proxyBody(ctx, node, "metrics", maxMetricsBytes)
 	if err != nil {

@@ -39,16 +39,20 @@ func (c *Collector) prometheus() promquery.Getter {
 	return promquery.HTTPGetter(base, c.opts.PrometheusToken, &http.Client{Timeout: c.opts.SourceTimeout})
 }
 
-// promMetrics reads node's metrics from Prometheus as of now.
-func (c *Collector) promMetrics(ctx context.Context, node string) (*kubelet.Metrics, snapshot.Source) {
-	name := snapshot.SourceMetrics
-	ip := func() string { return c.internalIP(ctx, node) }
+// promMetrics reads node's metrics from Prometheus as of now; ip gives the
+// node's InternalIP when its series carry no node label.
+func (c *Collector) promMetrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, snapshot.Source) {
 	m, found, err := promquery.NodeMetrics(ctx, c.prometheus(), node, ip, c.now())
 	if err != nil {
-		return nil, snapshot.Source{Name: name, Status: snapshot.StatusError, Reason: "Prometheus " + c.opts.Prometheus + ": " + oneLine(err),
-			Hint: "check --prometheus, and that it scrapes the kubelets' /metrics with a node or instance label"}
+		return nil, time.Time{}, c.promFailure(err)
 	}
-	return m, c.promSource(found)
+	return m, found.ScrapedAt, c.promSource(found)
+}
+
+// promFailure is the record of metrics Prometheus could not give.
+func (c *Collector) promFailure(err error) snapshot.Source {
+	return snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusError, Reason: "Prometheus " + c.opts.Prometheus + ": " + oneLine(err),
+		Hint: "check --prometheus, and that it scrapes the kubelets' /metrics with a node or instance label"}
 }
 
 // promSource is the record of metrics read from Prometheus.
@@ -60,7 +64,8 @@ func (c *Collector) promSource(found promquery.Found) snapshot.Source {
 	return src
 }
 
-// internalIP is the node's InternalIP, "" when it cannot be read.
+// internalIP is the node's InternalIP, read from the API server; "" when
+// it cannot be read.
 func (c *Collector) internalIP(ctx context.Context, node string) string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -68,6 +73,11 @@ func (c *Collector) internalIP(ctx context.Context, node string) string {
 	if err != nil {
 		return ""
 	}
+	return internalIPOf(n)
+}
+
+// internalIPOf is a Node object's InternalIP, "" when it has none.
+func internalIPOf(n *corev1.Node) string {
 	for _, a := range n.Status.Addresses {
 		if a.Type == corev1.NodeInternalIP {
 			return a.Address

@@ -29,6 +29,8 @@ func promAnswers(t *testing.T, wantPath string) http.HandlerFunc {
 			result = fmt.Sprintf(`{"metric":{},"value":[%d,"0"]}`, now.Unix())
 		case strings.HasPrefix(q, `max(last_over_time(kubelet_pleg_last_seen_seconds{node="worker-3"}`):
 			result = fmt.Sprintf(`{"metric":{},"value":[%d,"%d"]}`, now.Unix(), now.Unix()-48)
+		case strings.HasPrefix(q, `max(last_over_time(timestamp(kubelet_pleg_last_seen_seconds{node="worker-3"})`):
+			result = fmt.Sprintf(`{"metric":{},"value":[%d,"%d"]}`, now.Unix(), now.Unix()-20) // scraped 20s ago
 		}
 		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
 	}
@@ -59,6 +61,10 @@ func TestCollectReadsMetricsFromPrometheus(t *testing.T) {
 	if snap.Metrics == nil || snap.Metrics.PLEGLastSeen == nil || now.Sub(*snap.Metrics.PLEGLastSeen).Seconds() != 48 {
 		t.Errorf("metrics %+v, want the relist 48s before now", snap.Metrics)
 	}
+	// Judged when Prometheus scraped it: 28s stale then, not 48s now.
+	if !snap.MetricsAt.Equal(now.Add(-20 * time.Second)) {
+		t.Errorf("metrics read at %v, want the scrape's time", snap.MetricsAt)
+	}
 }
 
 // A Prometheus behind the API server's service proxy is reached with the
@@ -70,7 +76,7 @@ func TestPrometheusThroughTheAPIServer(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Prometheus = base + "/"
 	c := New(testClient(t), proxyClient(t, srv), opts, func() time.Time { return now })
-	m, src := c.metrics(context.Background(), "worker-3")
+	m, _, src := c.metrics(context.Background(), "worker-3")
 	if m == nil || m.PLEGLastSeen == nil || src.Status != snapshot.StatusOK {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
@@ -85,7 +91,7 @@ func TestPrometheusWithoutTheNode(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Prometheus = prom.URL
 	c := New(testClient(t, testNode("containerd://1.7.2")), nil, opts, func() time.Time { return now })
-	if m, src := c.metrics(context.Background(), "worker-3"); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
+	if m, _, src := c.metrics(context.Background(), "worker-3"); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
 }
@@ -125,8 +131,31 @@ func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
 	if src, _ := snaps["b"].Source(snapshot.SourceMetrics); src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="b"}`) {
 		t.Errorf("b's metrics source %+v, want it asked for alone, and not found", src)
 	}
-	// One fleet set (10 queries), and b's own try (1: no relist time).
-	if n := queries.Load(); n != 11 {
-		t.Errorf("%d queries to Prometheus, want 11 whatever the fleet's size", n)
+	// One fleet set (12 queries), and b's own try (1: no relist time).
+	if n := queries.Load(); n != 13 {
+		t.Errorf("%d queries to Prometheus, want 13 whatever the fleet's size", n)
+	}
+}
+
+// A Prometheus that fails the fleet's queries is said on every node, and
+// not asked again once per node.
+func TestScanWithAFailingPrometheus(t *testing.T) {
+	var queries atomic.Int32
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries.Add(1)
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	defer prom.Close()
+	srv, _ := newFleetProxy(t, map[string]http.HandlerFunc{"a": kubeletAt("", 0), "b": kubeletAt("", 0)})
+	opts := DefaultOptions()
+	opts.Prometheus = prom.URL
+	c := New(scanClient(t, scanNodeObj("a", corev1.ConditionTrue), scanNodeObj("b", corev1.ConditionTrue)), proxyClient(t, srv), opts, func() time.Time { return now })
+	for name, snap := range scanAll(t, c, ScanOptions{Concurrency: 2}) {
+		if src, _ := snap.Source(snapshot.SourceMetrics); src.Status != snapshot.StatusError || !strings.Contains(src.Reason, "HTTP 503") {
+			t.Errorf("%s metrics source %+v", name, src)
+		}
+	}
+	if n := queries.Load(); n != 1 {
+		t.Errorf("%d queries, want the fleet's first one only", n)
 	}
 }

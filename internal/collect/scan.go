@@ -61,16 +61,15 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 	wg.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
 	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
 	var fleet map[string]*promquery.Node
+	var fleetErr error
 	if c.opts.Prometheus != "" {
 		// Every kubelet's metrics in one set of queries; a node whose series
 		// carry no node label is asked for on its own, by its address.
-		wg.Go(func() { fleet, _ = promquery.FleetMetrics(ctx, c.prometheus(), c.now()) })
+		wg.Go(func() { fleet, fleetErr = promquery.FleetMetrics(ctx, c.prometheus(), c.now()) })
 	}
 	wg.Wait()
-	for name, n := range fleet {
-		if sn := byName[name]; sn != nil {
-			sn.metrics = n
-		}
+	for _, sn := range byName {
+		sn.metrics, sn.promErr = fleet[sn.node.Name], fleetErr
 	}
 
 	if opts.Progress != nil {
@@ -109,8 +108,11 @@ type scanNode struct {
 	node   *corev1.Node
 	pods   []snapshot.Pod
 	events []snapshot.Event
-	// metrics are the node's from the fleet's Prometheus queries, if any.
+	// metrics are the node's from the fleet's Prometheus queries, if any;
+	// promErr says the fleet's queries failed (each node says so, and no
+	// node asks again).
 	metrics *promquery.Node
+	promErr error
 }
 
 // listNodes lists the nodes page by page, keeping what the rules read.
@@ -228,9 +230,17 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 	switch {
 	case deep:
 		c.readKubelet(sources, reads, kubeletSources...)
-	case n.metrics != nil:
-		snap.Metrics = n.metrics.Metrics
-		snap.Sources = append(snap.Sources, c.promSource(n.metrics.Found))
+	case c.opts.Prometheus != "":
+		var src snapshot.Source
+		switch {
+		case n.metrics != nil:
+			snap.Metrics, snap.MetricsAt, src = n.metrics.Metrics, n.metrics.Found.ScrapedAt, c.promSource(n.metrics.Found)
+		case n.promErr != nil:
+			src = c.promFailure(n.promErr)
+		default:
+			snap.Metrics, snap.MetricsAt, src = c.promMetrics(ctx, n.node.Name, func() string { return internalIPOf(n.node) })
+		}
+		snap.Sources = append(snap.Sources, src)
 		c.readKubelet(sources, reads, snapshot.SourceConfigz)
 	default:
 		// /configz is read on every scan: without it the PLEG threshold of

@@ -77,6 +77,10 @@ type Found struct {
 	// Down says Prometheus's last scrape of the kubelet failed (up 0): the
 	// values are the last it read.
 	Down bool
+	// ScrapedAt is when the values were scraped: what the relist's age is
+	// judged at, not the time of the query (a scrape interval, or a
+	// kubelet that stopped answering, earlier).
+	ScrapedAt time.Time
 }
 
 // NodeMetrics reads node's kubelet metrics as Prometheus had them at at.
@@ -90,9 +94,14 @@ func NodeMetrics(ctx context.Context, get Getter, node string, ip func() string,
 	got, err := q.metrics(sel, "")
 	if err == nil && got[""] == nil {
 		if addr := ip(); addr != "" {
-			sel = fmt.Sprintf("{instance=~%q}", regexp.QuoteMeta(addr)+"(:[0-9]+)?")
+			sel = instanceSelector(addr)
 			tried = append(tried, sel)
 			got, err = q.metrics(sel, "")
+			if err == nil && got[""] != nil && got[""].kubelets > 1 {
+				// Behind an API server proxy every kubelet has the API
+				// server's address: this one cannot be told apart.
+				return nil, Found{}, fmt.Errorf("%d kubelets' series match %s, the address of %s: give them a node label in Prometheus", got[""].kubelets, sel, node)
+			}
 		}
 	}
 	switch {
@@ -106,10 +115,22 @@ func NodeMetrics(ctx context.Context, get Getter, node string, ip func() string,
 	return got[""].Metrics, got[""].Found, nil
 }
 
+// instanceSelector matches the instance label of a target at addr on any
+// port ("10.0.0.3:10250", "[fd00::3]:10250").
+func instanceSelector(addr string) string {
+	host := regexp.QuoteMeta(addr)
+	if strings.Contains(addr, ":") {
+		host = `\[` + host + `\]`
+	}
+	return fmt.Sprintf("{instance=~%q}", host+"(:[0-9]+)?")
+}
+
 // Node is one node's metrics as Prometheus has them.
 type Node struct {
 	Metrics *kubelet.Metrics
 	Found   Found
+	// kubelets counts the scrape targets whose series were merged.
+	kubelets int
 }
 
 // FleetMetrics reads every kubelet's metrics that carry a node label, by
@@ -170,6 +191,14 @@ func (q querier) metrics(sel, by string) (map[string]*Node, error) {
 	}{
 		// First: the relist time says which kubelets there are.
 		{"max(" + lastSeen + ")" + group(), func(n *Node, s *model.Sample) { n.Metrics.PLEGLastSeen = timeOf(float64(s.Value)) }},
+		{"count(" + lastSeen + ")" + group(), func(n *Node, s *model.Sample) { n.kubelets = int(s.Value) }},
+		// When it was scraped: timestamp() of the sample, remembered over
+		// the window by a subquery once the series has gone stale.
+		{fmt.Sprintf("max(last_over_time(timestamp(kubelet_pleg_last_seen_seconds%s)[%s:%s]))%s", sel, model.Duration(Window), model.Duration(time.Minute), group()), func(n *Node, s *model.Sample) {
+			if t := timeOf(float64(s.Value)); t != nil {
+				n.Found.ScrapedAt = *t
+			}
+		}},
 		// up of the very targets that export the relist time (up has
 		// their labels): not node-exporter's, not cAdvisor's path.
 		{"min(up" + sel + " and " + lastSeen + ")" + group(), func(n *Node, s *model.Sample) { n.Found.Down = s.Value == 0 }},

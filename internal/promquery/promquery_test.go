@@ -149,3 +149,24 @@ func TestFleetMetrics(t *testing.T) {
 		t.Errorf("b's relist %v", b.Metrics.PLEGLastSeen)
 	}
 }
+
+// The scrape's time comes with the values; an address several kubelets'
+// series share (an API server proxy's) names none of them.
+func TestNodeMetricsScrapeTimeAndAmbiguousAddress(t *testing.T) {
+	get := fakeProm(t, map[string]string{
+		`max(last_over_time(kubelet_pleg_last_seen_seconds{node="w"}[1h]))`:                         sample(``, fmt.Sprint(at.Add(-50*time.Second).Unix())),
+		`max(last_over_time(timestamp(kubelet_pleg_last_seen_seconds{node="w"})[1h:1m]))`:           sample(``, fmt.Sprint(at.Add(-30*time.Second).Unix())),
+		`max(last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.1(:[0-9]+)?"}`:   sample(``, fmt.Sprint(at.Unix())),
+		`count(last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.1(:[0-9]+)?"}`: sample(``, "3"),
+	})
+	_, found, err := NodeMetrics(context.Background(), get, "w", func() string { return "" }, at)
+	if err != nil || !found.ScrapedAt.Equal(at.Add(-30*time.Second)) {
+		t.Errorf("found %+v, err %v: want the scrape 30s before the query", found, err)
+	}
+	if _, _, err := NodeMetrics(context.Background(), get, "master-0", func() string { return "10.0.0.1" }, at); err == nil || !strings.Contains(err.Error(), "3 kubelets' series match") {
+		t.Errorf("err %v, want the address called ambiguous", err)
+	}
+	if sel := instanceSelector("fd00::3"); sel != `{instance=~"\\[fd00::3\\](:[0-9]+)?"}` {
+		t.Errorf("IPv6 selector %s", sel)
+	}
+}

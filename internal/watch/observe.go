@@ -24,6 +24,7 @@ func (t *Tracker) observe(now time.Time) *Observation {
 	if m := t.metrics; m != nil {
 		if m.PLEGLastSeen != nil {
 			o.PLEGLastSeen = *m.PLEGLastSeen
+			o.relistAge = t.metricsAt.Sub(*m.PLEGLastSeen)
 		}
 		if m.RelistP99 != nil {
 			o.RelistP99 = relistBand(*m.RelistP99)
@@ -126,7 +127,11 @@ func (t *Tracker) changes(o *Observation, d *diagnose.Diagnosis) []string {
 		case relistStale:
 			out = append(out, "PLEG last seen "+humanize.Duration(o.Time.Sub(o.PLEGLastSeen))+" ago")
 		case relistLate:
-			out = append(out, fmt.Sprintf("relist not run for %s: NotReady expected in ~%s", humanize.Duration(o.relistLate), humanize.Duration(max(0, diagnose.PLEGThreshold-o.relistLate))))
+			what := "NotReady" // a node NotReady already: PLEG is about to fail too
+			if o.Ready != "" && o.Ready != string(corev1.ConditionTrue) {
+				what = "PLEG unhealthy"
+			}
+			out = append(out, fmt.Sprintf("relist not run for %s: %s expected in ~%s", humanize.Duration(o.relistLate), what, humanize.Duration(max(0, diagnose.PLEGThreshold-o.relistLate))))
 		default:
 			if !first {
 				out = append(out, "relist ran "+humanize.Duration(max(0, o.Time.Sub(o.PLEGLastSeen)))+" ago")
@@ -189,9 +194,12 @@ const (
 	relistStale
 )
 
+// relistState judges the relist's age when the metrics were scraped, as the
+// diagnosis does: a scrape that failed since is a source's note, not a
+// relist getting older.
 func relistState(o *Observation) int {
 	switch {
-	case !o.PLEGLastSeen.IsZero() && o.Time.Sub(o.PLEGLastSeen) > diagnose.PLEGThreshold:
+	case !o.PLEGLastSeen.IsZero() && o.relistAge > diagnose.PLEGThreshold:
 		return relistStale
 	case o.relistLate > 0:
 		return relistLate

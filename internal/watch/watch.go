@@ -59,8 +59,9 @@ type Observation struct {
 	GoalSince time.Time `json:"goalSince,omitzero"`
 
 	// relistLate is how long the relist has not run when that is the early
-	// warning (diagnose.RelistLate), zero otherwise.
-	relistLate time.Duration
+	// warning (diagnose.RelistLate), zero otherwise; relistAge how long it
+	// had not when the metrics were scraped.
+	relistLate, relistAge time.Duration
 }
 
 // Tracker keeps one node's state as updates arrive.
@@ -107,7 +108,11 @@ func NewTracker(start *snapshot.Snapshot, goal Goal) *Tracker {
 		t.events[keyOf(e)] = e
 	}
 	if start.Metrics != nil {
-		t.errors, t.errorsAt = errorCounts(start.Metrics), start.CollectedAt
+		t.metricsAt = start.MetricsAt
+		if t.metricsAt.IsZero() {
+			t.metricsAt = start.CollectedAt
+		}
+		t.errors, t.errorsAt = errorCounts(start.Metrics), t.metricsAt
 	}
 	for _, s := range start.Sources {
 		t.sources[s.Name] = s
@@ -141,7 +146,11 @@ func (t *Tracker) Apply(u snapshot.Update) *Observation {
 		}
 	}
 	if u.Metrics != nil {
-		t.scraped(u.Metrics, u.Time)
+		at := u.Time
+		if !u.MetricsAt.IsZero() {
+			at = u.MetricsAt
+		}
+		t.scraped(u.Metrics, at)
 	}
 	if u.Source != nil {
 		t.sourceChanged(*u.Source)

@@ -36,6 +36,15 @@ func metricsStaleness(s *snapshot.Snapshot) (time.Duration, bool) {
 	return read.Sub(*s.Metrics.PLEGLastSeen), true
 }
 
+// metricsRead names the moment the relist's age is judged at: the
+// collection, or the scrape a Prometheus or a watch read them from.
+func metricsRead(s *snapshot.Snapshot) string {
+	if s.MetricsAt.IsZero() {
+		return "collection"
+	}
+	return "the scrape"
+}
+
 // RelistLate is how long the generic relist has not run, by the metric,
 // when that is past RelistLateWarning but not yet the threshold: the node
 // is about to be declared NotReady. Zero otherwise, and always with
@@ -108,14 +117,14 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
 		current++
 		f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(stale), humanize.Duration(plegThreshold(s)))
-		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection (threshold %s)",
-			humanize.Duration(stale), humanize.Duration(plegThreshold(s))))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s (threshold %s)",
+			humanize.Duration(stale), metricsRead(s), humanize.Duration(plegThreshold(s))))
 	}
 	late := RelistLate(s)
 	if late > 0 && current == 0 {
 		when, expected := "at any moment", "at any moment"
 		if left := PLEGThreshold - late; left >= time.Second {
-			when, expected = "~"+humanize.Duration(left)+" from the collection", "in ~"+humanize.Duration(left)
+			when, expected = "~"+humanize.Duration(left)+" from "+metricsRead(s), "in ~"+humanize.Duration(left)
 		}
 		// A node already NotReady for another reason (the runtime down)
 		// is not about to go NotReady: PLEG is about to fail as well.
@@ -124,8 +133,8 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 			what = "PLEG unhealthy"
 		}
 		f.Answer = fmt.Sprintf("the relist has not run for %s: %s expected %s unless the runtime answers", humanize.Duration(late), what, expected)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before collection, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
-			humanize.Duration(late), humanize.Duration(PLEGThreshold), when))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
+			humanize.Duration(late), metricsRead(s), humanize.Duration(PLEGThreshold), when))
 	}
 	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse &&
 		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {

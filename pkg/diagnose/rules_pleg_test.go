@@ -74,17 +74,28 @@ func TestPLEGRelistStalled(t *testing.T) {
 		{
 			name: "metric 48s stale, the node still Ready",
 			snap: mod(plegLastSeen(48 * time.Second)),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"last relist 48s before collection, though it runs every second; at 3m the kubelet declares PLEG unhealthy and the node NotReady, ~2m12s from the collection"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"last relist 48s before collection, though it runs every second; at 3m the kubelet declares PLEG unhealthy and the node NotReady, ~2m12s from collection"}},
 		},
 		{
 			name: "metric 48s stale, the node already NotReady with its runtime down",
 			snap: mod(plegLastSeen(48*time.Second), onNode(notReady("container runtime is down", time.Minute))),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"~2m12s from the collection"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~2m12s from collection"}},
+		},
+		{
+			// Read from a Prometheus (or a watch's scrape) 20s ago: judged
+			// then, 48s, not 68s.
+			name: "metric 48s stale when scraped 20s before collection",
+			snap: mod(plegLastSeen(68*time.Second), func(s *snapshot.Snapshot) { s.MetricsAt = ago(20 * time.Second) }),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"last relist 48s before the scrape", "~2m12s from the scrape"}},
+		},
+		{
+			name: "a kubelet whose last scrape showed the relist running is not late, however old the scrape",
+			snap: mod(plegLastSeen(10*time.Minute+time.Second), func(s *snapshot.Snapshot) { s.MetricsAt = ago(10 * time.Minute) }),
 		},
 		{
 			name: "metric 2m59s stale",
 			snap: mod(plegLastSeen(2*time.Minute + 59*time.Second)),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1s from the collection"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1s from collection"}},
 		},
 		{
 			name: "metric at the threshold",
@@ -107,7 +118,7 @@ func TestPLEGRelistStalled(t *testing.T) {
 		{
 			name: "EventedPLEG gate off",
 			snap: mod(func(s *snapshot.Snapshot) { s.Config.FeatureGates["EventedPLEG"] = false }, plegLastSeen(2*time.Minute)),
-			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1m from the collection"}},
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1m from collection"}},
 		},
 		{
 			name: "recovered: logged only",

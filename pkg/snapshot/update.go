@@ -23,6 +23,9 @@ type Update struct {
 	// Metrics is a scrape of the kubelet's /metrics (nil when the read
 	// failed), sent with its Source.
 	Metrics *kubelet.Metrics
+	// MetricsAt is when Metrics were scraped, when not at Time (read from
+	// a Prometheus, they are as old as its last scrape).
+	MetricsAt time.Time
 	// Source says how a read went: each watch opened or failing (the node's
 	// is the API server's), each /metrics read. It repeats itself; the
 	// receiver says what changed.
