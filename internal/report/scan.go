@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,17 +70,12 @@ func NewScanRow(d *diagnose.Diagnosis, s *snapshot.Snapshot) ScanRow {
 
 // RankScan orders the rows worst first: by exit code (critical, warning,
 // fine), a verdict other than healthy first, then a node about to fail (a
-// warning that is trouble — the relist late, the runtime slow — not load or
+// cause that is Trouble — the relist late, the runtime slow — not load or
 // risk: a dense node is not failing), then by the number of critical and
 // warning causes; ties break by node name so the order is stable.
 func RankScan(rows []ScanRow) {
 	troubled := func(d *diagnose.Diagnosis) bool {
-		for _, c := range d.Causes {
-			if c.Severity >= diagnose.Warning && c.Role != diagnose.Load && c.Role != diagnose.Risk {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(d.Causes, diagnose.Cause.Trouble)
 	}
 	count := func(d *diagnose.Diagnosis, sev diagnose.Severity) int {
 		n := 0

@@ -310,6 +310,20 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 	return d
 }
 
+// Trouble says the cause is a problem of the node now, not a standing
+// condition: a warning or worse that is neither a risk nor load (PLEG
+// trouble, the runtime, flapping), or critical load (memory pressure, a
+// node past its maxPods). A busy, densely packed node that works is load.
+func (c Cause) Trouble() bool {
+	switch c.Role {
+	case Risk:
+		return false
+	case Load:
+		return c.Severity >= Critical
+	}
+	return c.Severity >= Warning
+}
+
 // risksInfoUnlessTroubled makes risks (no reservations, pods without limits, a version
 // with known hangs, no node monitoring) info on a node with no current
 // problem: kubeadm reserves nothing by default, and a fleet of healthy nodes
@@ -322,13 +336,7 @@ func diagnoseWith(snap *snapshot.Snapshot, rules []Rule) *Diagnosis {
 func risksInfoUnlessTroubled(d *Diagnosis) {
 	troubled := d.Verdict != Healthy && d.Verdict != Unknown && d.Verdict != Starting
 	for _, c := range d.Causes {
-		switch c.Role {
-		case Risk:
-		case Load:
-			troubled = troubled || c.Severity >= Critical
-		default:
-			troubled = troubled || c.Severity >= Warning
-		}
+		troubled = troubled || c.Trouble()
 	}
 	if troubled {
 		return

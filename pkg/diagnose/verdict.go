@@ -255,6 +255,9 @@ func eventState(s *snapshot.Snapshot) (nodeState, bool) {
 		if aged && ago <= StartupGrace {
 			return nodeState{verdict: Starting, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s (no Ready condition in the data)", when)}, true
 		}
+		if aged {
+			return nodeState{verdict: Unknown, summary: fmt.Sprintf("its newest readiness event is the kubelet starting%s, and no NodeReady since", when)}, true
+		}
 		return nodeState{verdict: Unknown, summary: "its newest readiness event is the kubelet starting, at a time the data does not give, and no NodeReady since"}, true
 	}
 	return nodeState{verdict: NotReady, notReady: true, summary: fmt.Sprintf("its newest readiness event is NodeNotReady%s, for a reason the data does not give", when)}, true

@@ -192,7 +192,7 @@ func TestEventAgesWithoutACaptureTime(t *testing.T) {
 		summary string
 	}{
 		{"Starting", 2 * time.Minute, Starting, "the kubelet starting, 2m before the capture"},
-		{"Starting", 47 * time.Minute, Unknown, "at a time the data does not give"},
+		{"Starting", 47 * time.Minute, Unknown, "the kubelet starting, 47m before the capture, and no NodeReady since"},
 		{"NodeNotReady", 47 * time.Minute, NotReady, "NodeNotReady, 47m before the capture"},
 		{"NodeReady", 47 * time.Minute, Healthy, "NodeReady, 47m before the capture"},
 	} {
