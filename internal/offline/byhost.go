@@ -87,6 +87,9 @@ func (h *hostLogs) writer(host string) (*bufio.Writer, error) {
 		if f, err = os.CreateTemp("", "pleg-host-"); err != nil {
 			return nil, err
 		}
+		// Unlinked at once: a journal may be sensitive, and the copy must
+		// not outlive the process however it ends. The open file remains.
+		os.Remove(f.Name())
 		h.writers[f] = bufio.NewWriterSize(f, 64<<10)
 		if host == "" {
 			h.none = f
@@ -110,10 +113,9 @@ func (h *hostLogs) rewind() error {
 	return nil
 }
 
-// remove closes and deletes the temporary files.
+// remove closes the temporary files (unlinked already).
 func (h *hostLogs) remove() {
 	for f := range h.writers {
 		f.Close()
-		os.Remove(f.Name())
 	}
 }

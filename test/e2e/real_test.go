@@ -61,7 +61,9 @@ func checkEarlyWarning(t *testing.T, leads map[string]*lead, soaked map[string]*
 			t.Errorf("%s: diagnose warned %v after the fault, want within %v", node, l.diagnose, EarlyWarningWithin)
 		case l.watch == 0 || l.watch > EarlyWarningWithin:
 			t.Errorf("%s: watch warned %v after the fault, want within %v", node, l.watch, EarlyWarningWithin)
-		case l.notReady > 0 && l.diagnose > l.notReady:
+		case l.notReady == 0:
+			t.Errorf("%s: never NotReady while followed", node)
+		case l.diagnose > l.notReady:
 			t.Errorf("%s: diagnose warned %v after the fault, after NotReady at %v", node, l.diagnose, l.notReady)
 		case node == "real-relist-hang" && l.notReady-l.diagnose < RelistLead:
 			t.Errorf("%s: warned only %v before NotReady, want %v", node, l.notReady-l.diagnose, RelistLead)
