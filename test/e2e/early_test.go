@@ -363,6 +363,15 @@ func TestBenchEarlyWarning(t *testing.T) {
 				t.Fatalf("%s did not come back: %v", n, err)
 			}
 		}
+		// The next round's alert must be its own: wait until the last
+		// round's have resolved in Prometheus.
+		for _, n := range earlyFaults {
+			for deadline := time.Now().Add(3 * time.Minute); prometheusURL() != "" && time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+				if len(firingAlerts(context.Background(), n)) == 0 {
+					break
+				}
+			}
+		}
 	}
 	for _, n := range sortedKeys(ahead) {
 		d := ahead[n]
