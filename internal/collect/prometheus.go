@@ -58,6 +58,7 @@ func (c *Collector) promFailure(err error) snapshot.Source {
 // promSource is the record of metrics read from Prometheus.
 func (c *Collector) promSource(found promquery.Found) snapshot.Source {
 	src := ok(snapshot.SourceMetrics, "Prometheus %s, series %s", c.opts.Prometheus, found.Selector)
+	src.Fallback = true // not the kubelet answering: reports say how it was read
 	if found.Down {
 		src.Detail += "; its last scrape of the kubelet failed (up 0): the values are the last it read"
 	}

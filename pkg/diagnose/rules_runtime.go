@@ -91,11 +91,16 @@ var kubeletSources = []snapshot.SourceName{
 }
 
 // kubeletUnreachable returns the failures of every kubelet source when none of
-// them could be reached (connection refused or timeout), or nil.
+// them could be reached (connection refused or timeout), or nil. A source
+// read another way (the metrics from a Prometheus) says nothing of whether
+// the kubelet answers, and is passed over.
 func kubeletUnreachable(s *snapshot.Snapshot) []snapshot.Source {
 	var failed []snapshot.Source
 	for _, name := range kubeletSources {
 		src, ok := s.Source(name)
+		if ok && src.Fallback && src.Status == snapshot.StatusOK {
+			continue
+		}
 		if !ok || (src.Status != snapshot.StatusUnavailable && src.Status != snapshot.StatusTimeout) {
 			return nil
 		}

@@ -68,6 +68,18 @@ func TestKubeletDown(t *testing.T) {
 			}),
 		},
 		{
+			// Metrics from a Prometheus are not the kubelet answering.
+			name: "every kubelet source unreachable, the metrics read from Prometheus",
+			snap: mod(kubeletSourcesStatus(snapshot.StatusUnavailable, refused), func(s *snapshot.Snapshot) {
+				for i := range s.Sources {
+					if s.Sources[i].Name == snapshot.SourceMetrics {
+						s.Sources[i] = snapshot.Source{Name: snapshot.SourceMetrics, Status: snapshot.StatusOK, Fallback: true, Detail: "Prometheus http://prom:9090, series {node=\"worker-3\"}"}
+					}
+				}
+			}),
+			want: &want{sev: Warning, conf: Medium, evidence: []string{"kubelet not reachable through the API server: " + refused}},
+		},
+		{
 			name: "forbidden is missing data, not a dead kubelet",
 			snap: mod(kubeletSourcesStatus(snapshot.StatusForbidden, `nodes "worker-3" is forbidden: User "u" cannot get resource "nodes/proxy"`)),
 		},
