@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -50,7 +51,7 @@ func storageHung(s *snapshot.Snapshot) *Finding {
 	}}
 	for _, lg := range kernelLogs(s) {
 		for _, ss := range storageSignals {
-			st := weigh(lg.sum, ss.sig)
+			st := weighStorage(lg.sum, ss.sig)
 			if st.Count == 0 || st.noise() {
 				continue
 			}
@@ -92,12 +93,46 @@ func storageHung(s *snapshot.Snapshot) *Finding {
 func storageTrouble(s *snapshot.Snapshot) bool {
 	for _, lg := range kernelLogs(s) {
 		for _, ss := range storageSignals {
-			if st := weigh(lg.sum, ss.sig); st.Count > 0 && !st.noise() && storageAlarm(st, ss.sig) {
+			if st := weighStorage(lg.sum, ss.sig); st.Count > 0 && !st.noise() && storageAlarm(st, ss.sig) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// weighStorage is weigh, but an NFS server's hang is ended only by that
+// server answering again: "server A not responding" then "server B OK"
+// leaves A hung. (The newest line of each names its server.)
+func weighStorage(sum *kubelet.LogSummary, sig kubelet.Signal) logSignal {
+	st := weigh(sum, sig)
+	if sig != kubelet.StorageHang || st.recoveredBy != kubelet.StorageRecovered {
+		return st
+	}
+	hung, back := nfsServer(newestSample(st.SignalStats)), nfsServer(newestSample(sum.Signal(kubelet.StorageRecovered)))
+	if hung != "" && back != "" && hung != back {
+		st.current, st.held, st.recoveredBy = true, true, 0
+	}
+	return st
+}
+
+// nfsServer is the server an sunrpc line names ("filer-01" in "nfs:
+// server filer-01 not responding, still trying"), "" when none.
+func nfsServer(line string) string {
+	_, rest, ok := strings.Cut(line, ": server ")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	return name
+}
+
+// newestSample is the newest line kept of a signal, "" when none.
+func newestSample(st *kubelet.SignalStats) string {
+	if st == nil || len(st.Samples) == 0 {
+		return ""
+	}
+	return st.Samples[len(st.Samples)-1]
 }
 
 // storageAlarm says a storage signal is trouble, not a note: a network

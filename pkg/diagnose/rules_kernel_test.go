@@ -45,6 +45,15 @@ func TestStorageHung(t *testing.T) {
 			want: &want{sev: Info, conf: Low, evidence: []string{"then storage-recovered after it"}, notEvidence: []string{"hung task"}},
 		},
 		{
+			name: "another NFS server answering again ends no hang",
+			snap: mod(systemLog(
+				kernelLine(ago(40*time.Minute), nfsGone),
+				kernelLine(ago(35*time.Minute), "nfs: server filer-02 OK"),
+				kernelLine(ago(time.Minute), "eth0: link up"),
+			)),
+			want: &want{sev: Warning, conf: Low, evidence: []string{"nothing after it says it recovered"}},
+		},
+		{
 			name: "NFS gone, its writers hung, the node NotReady",
 			snap: mod(onNode(notReady("PLEG is not healthy: pleg was last seen active 4m2s ago; threshold is 3m0s", time.Minute)), systemLog(
 				kernelLine(ago(40*time.Minute), nfsGone),
