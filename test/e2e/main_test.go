@@ -50,7 +50,11 @@ func run(m *testing.M) int {
 			return 1
 		}
 		if os.Getenv("PLEG_LAB_KEEP") == "" {
-			defer lab("down")
+			defer func() {
+				if err := lab("down"); err != nil {
+					fmt.Fprintln(os.Stderr, "e2e: lab down:", err, "(run test/e2e/lab.sh down)")
+				}
+			}()
 		}
 	}
 
