@@ -29,41 +29,12 @@ func fromTree(root string, extra []Input, node string, today time.Time) ([]*snap
 	if err != nil {
 		return nil, err
 	}
-	shared := extra
-	groups := map[string][]Input{}
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	for _, f := range t.Files {
-		if f.ByHost {
-			h, err := splitByHost(f.Path)
-			if err != nil {
-				return nil, err
-			}
-			defer h.remove()
-			for _, host := range h.order {
-				groups[host] = append(groups[host], Input{Name: f.Rel + " (" + host + "'s lines)", R: h.byHost[host]})
-			}
-			if h.none != nil {
-				shared = append(shared, Input{Name: f.Rel, R: h.none})
-			}
-			continue
-		}
-		r, err := os.Open(f.Path)
-		if err != nil {
-			return nil, err
-		}
-		closers = append(closers, r)
-		in := Input{Name: f.Rel, R: r}
-		if f.Node == "" {
-			shared = append(shared, in)
-		} else {
-			groups[f.Node] = append(groups[f.Node], in)
-		}
+	shared, groups, closeAll, err := openTree(t)
+	if err != nil {
+		return nil, err
 	}
+	defer closeAll()
+	shared = slices.Concat(extra, shared) // the files given beside the tree first
 	if len(t.Files) == 0 && len(extra) == 0 && len(t.Missing) == 0 {
 		return nil, fmt.Errorf("%s (%s) holds no file that speaks of a node (%d files looked at)", root, t.Layout, t.Skipped)
 	}
@@ -107,6 +78,49 @@ func fromTree(root string, extra []Input, node string, today time.Time) ([]*snap
 		s.Offline = true
 	}
 	return snaps, errors.Join(problems...)
+}
+
+// openTree opens the tree's files: the cluster-wide ones, and each node's
+// own by node (a journal of several hosts split by host). closeAll closes
+// them all; on an error, what was opened is closed already.
+func openTree(t *archive.Tree) (shared []Input, groups map[string][]Input, closeAll func(), err error) {
+	groups = map[string][]Input{}
+	var closers []func()
+	closeAll = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	for _, f := range t.Files {
+		if f.ByHost {
+			h, err := splitByHost(f.Path)
+			if err != nil {
+				closeAll()
+				return nil, nil, nil, err
+			}
+			closers = append(closers, h.remove)
+			for _, host := range h.order {
+				groups[host] = append(groups[host], Input{Name: f.Rel + " (" + host + "'s lines)", R: h.byHost[host]})
+			}
+			if h.none != nil {
+				shared = append(shared, Input{Name: f.Rel, R: h.none})
+			}
+			continue
+		}
+		r, err := os.Open(f.Path)
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, err
+		}
+		closers = append(closers, func() { r.Close() })
+		in := Input{Name: f.Rel, R: r}
+		if f.Node == "" {
+			shared = append(shared, in)
+		} else {
+			groups[f.Node] = append(groups[f.Node], in)
+		}
+	}
+	return shared, groups, closeAll, nil
 }
 
 // sameNode says two names are one node's: equal, or one the other's short
