@@ -33,26 +33,29 @@ func read(t *testing.T, path string) string {
 // line holding marker, without its fences.
 func blockAfter(t *testing.T, doc, marker string) []string {
 	t.Helper()
-	i := strings.Index(doc, marker)
-	if i < 0 {
-		t.Fatalf("no %q", marker)
-	}
-	rest := doc[i:]
-	open := strings.Index(rest, "```")
-	rest = rest[open:]
-	rest = rest[strings.Index(rest, "\n")+1:]
-	return strings.Split(strings.TrimSuffix(rest[:strings.Index(rest, "```")], "\n"), "\n")
+	rest := from(t, doc, marker)
+	return fenced(rest[strings.Index(rest, "```"):])
 }
 
 // blockFrom returns the lines of the code block that marker's line opens
 // (marker is its first line, which is left out).
 func blockFrom(t *testing.T, doc, marker string) []string {
 	t.Helper()
+	return fenced(from(t, doc, marker))
+}
+
+// from is doc from marker on.
+func from(t *testing.T, doc, marker string) string {
+	t.Helper()
 	i := strings.Index(doc, marker)
 	if i < 0 {
 		t.Fatalf("no %q", marker)
 	}
-	rest := doc[i:]
+	return doc[i:]
+}
+
+// fenced is the lines after rest's first line, up to the next fence.
+func fenced(rest string) []string {
 	rest = rest[strings.Index(rest, "\n")+1:]
 	return strings.Split(strings.TrimSuffix(rest[:strings.Index(rest, "```")], "\n"), "\n")
 }
