@@ -162,7 +162,14 @@ var kubeletReads = map[snapshot.SourceName]kubeletRead{
 		return src
 	},
 	snapshot.SourceMetrics: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
-		n.snap.Metrics, n.snap.MetricsAt, src = c.metrics(ctx, n.snap.NodeName)
+		// The Node object read already gives the address, if needed.
+		ip := func() string {
+			if node := n.node(ctx); node != nil {
+				return internalIPOf(node)
+			}
+			return ""
+		}
+		n.snap.Metrics, n.snap.MetricsAt, src = c.metrics(ctx, n.snap.NodeName, ip)
 		return src
 	},
 	snapshot.SourceStats: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {

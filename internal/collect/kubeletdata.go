@@ -21,11 +21,12 @@ const (
 )
 
 // metrics reads /metrics (or the Prometheus that scrapes it, then with the
-// time of the scrape read; zero means now). A body that parses only in part keeps what was read
+// time of the scrape read, zero meaning now; ip gives the node's address if
+// Prometheus must find its series by it). A body that parses only in part keeps what was read
 // and is recorded as an error.
-func (c *Collector) metrics(ctx context.Context, node string) (*kubelet.Metrics, time.Time, snapshot.Source) {
+func (c *Collector) metrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, snapshot.Source) {
 	if c.opts.Prometheus != "" {
-		return c.promMetrics(ctx, node, func() string { return c.internalIP(ctx, node) })
+		return c.promMetrics(ctx, node, ip)
 	}
 	m, src := c.kubeletMetrics(ctx, node)
 	return m, time.Time{}, src

@@ -76,7 +76,7 @@ func TestPrometheusThroughTheAPIServer(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Prometheus = base + "/"
 	c := New(testClient(t), proxyClient(t, srv), opts, func() time.Time { return now })
-	m, _, src := c.metrics(context.Background(), "worker-3")
+	m, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" })
 	if m == nil || m.PLEGLastSeen == nil || src.Status != snapshot.StatusOK {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
@@ -91,7 +91,7 @@ func TestPrometheusWithoutTheNode(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Prometheus = prom.URL
 	c := New(testClient(t, testNode("containerd://1.7.2")), nil, opts, func() time.Time { return now })
-	if m, _, src := c.metrics(context.Background(), "worker-3"); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
+	if m, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" }); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
 }
