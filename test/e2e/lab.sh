@@ -16,8 +16,8 @@
 #   test/e2e/lab.sh wait-ready NODE [SECS] wait until the node is Ready
 #   test/e2e/lab.sh restart-apiserver      stop and start the API server (clients' watches break)
 #
-# With real nodes and Debian's prometheus installed, a real Prometheus
-# scrapes each real kubelet's /metrics through the API server's node proxy
+# With Debian's prometheus installed, a real Prometheus scrapes every
+# kubelet's /metrics, real and simulated, through the API server's node proxy
 # (as admin, every 10s with the default 10s timeout) and evaluates the
 # shipped rules of deploy/prometheus; its URL is in $PLEG_LAB_DIR/prometheus.url.
 #
@@ -363,19 +363,21 @@ up() {
 	# shellcheck disable=SC2046 # node names are single words
 	real_up "$api_port" $(real_wanted)
 	# shellcheck disable=SC2046
-	prometheus_up "$api_port" $(real_wanted)
+	prometheus_up "$api_port" "$(real_wanted)" $(scenario_names)
 	log "up: $(kubectl --kubeconfig "$STATE/admin.kubeconfig" get nodes --no-headers | wc -l) nodes; run: eval \"\$($0 env)\""
 }
 
-# prometheus_up API_PORT NODE...: a real Prometheus scraping the real
-# kubelets as kube-prometheus scrapes kubelets (node and instance labels
-# per kubelet) but through the API server, with the shipped alerting rules.
+# prometheus_up API_PORT "REAL..." SCENARIO...: a real Prometheus scraping
+# every kubelet, real and simulated, as kube-prometheus scrapes kubelets
+# (node and instance labels per kubelet) but through the API server, with
+# the shipped alerting rules. It waits for each real kubelet's first good
+# scrape (an alert needs the history a Prometheus has before an incident)
+# and for one scrape of every simulated one (some never answer).
 prometheus_up() {
-	local api_port=$1 port n
-	shift
-	if [[ $# -eq 0 ]] || ! command -v prometheus >/dev/null; then
-		return 0
-	fi
+	local api_port=$1 real=$2 port
+	shift 2
+	command -v prometheus >/dev/null || return 0
+	local targets=($real "$@")
 	port=$(free_port 9090)
 	mkdir -p "$STATE/prometheus"
 	{
@@ -384,7 +386,7 @@ prometheus_up() {
 		printf 'scrape_configs:\n- job_name: kubelet\n  scheme: https\n'
 		printf '  tls_config: {ca_file: %s}\n' "$STATE/pki/ca.crt"
 		printf '  authorization: {credentials: admin-token}\n'
-		printf '  static_configs:\n  - targets: [%s]\n' "$(IFS=,; echo "$*")"
+		printf '  static_configs:\n  - targets: [%s]\n' "$(IFS=,; echo "${targets[*]}")"
 		printf '  relabel_configs:\n'
 		printf '  - {source_labels: [__address__], target_label: node}\n'
 		printf '  - {source_labels: [__address__], target_label: instance}\n'
@@ -394,19 +396,25 @@ prometheus_up() {
 	start prometheus prometheus --config.file "$STATE/prometheus/prometheus.yml" \
 		--storage.tsdb.path "$STATE/prometheus/data" --storage.tsdb.retention.time 2h \
 		--web.listen-address "127.0.0.1:$port"
-	# Ready, and each kubelet scraped once: an alert needs the history a
-	# Prometheus has before an incident.
-	local url="http://127.0.0.1:$port" scraped
+	local url="http://127.0.0.1:$port" realup="" n
+	for n in $real; do realup+="${realup:+|}$n"; done
+	local want="count(up) == ${#targets[@]}"
+	[[ -z $realup ]] || want+=" and on() count(up{node=~\"$realup\"} == 1) == $(wc -w <<<"$real")"
 	for _ in $(seq 120); do
-		scraped=$(curl -sf "$url/api/v1/query" --data-urlencode 'query=count(up == 1)' | jq -r '.data.result[0].value[1] // 0' 2>/dev/null || echo 0)
-		if [[ $scraped == "$#" ]]; then
+		if [[ $(curl -sf "$url/api/v1/query" --data-urlencode "query=$want" | jq -r '.data.result | length' 2>/dev/null) == 1 ]]; then
 			echo "$url" >"$STATE/prometheus.url"
 			return 0
 		fi
 		sleep 0.5
 	done
-	log "prometheus has not scraped the $# real kubelets in 60s; see $STATE/prometheus.log"
+	log "prometheus has not scraped the ${#targets[@]} kubelets (the real ones answering) in 60s; see $STATE/prometheus.log"
 	return 1
+}
+
+# scenario_names: the simulated nodes, one per scenario directory.
+scenario_names() {
+	local d
+	for d in "$E2E"/scenarios/*/; do basename "$d"; done
 }
 
 # down tears down on a best effort: a step that fails is said and the
