@@ -126,6 +126,14 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	}}
 	c.readKubelet(sources, reads, kubeletSources...)
 	sources.wait()
+	// The history needs the selector the metrics found the kubelet by.
+	if reads.promSelector != "" {
+		sources.run(snapshot.SourceHistory, func(ctx context.Context) (src snapshot.Source) {
+			snap.History, src = c.promHistory(ctx, nodeName, reads.promSelector, snap.CollectedAt)
+			return src
+		})
+		sources.wait()
+	}
 
 	if nodeErr != nil {
 		return nil, nodeErr
@@ -141,6 +149,9 @@ type nodeReads struct {
 	// node returns the Node object once it is read (nil when it could not
 	// be): its container runtime names the runtime log's unit.
 	node func(ctx context.Context) *corev1.Node
+	// promSelector is the selector Prometheus found the kubelet's series
+	// by, once the metrics are read from it ("" otherwise).
+	promSelector string
 }
 
 // kubeletRead reads one source from a node's kubelet into the snapshot.
@@ -169,7 +180,7 @@ var kubeletReads = map[snapshot.SourceName]kubeletRead{
 			}
 			return ""
 		}
-		n.snap.Metrics, n.snap.MetricsAt, src = c.metrics(ctx, n.snap.NodeName, ip)
+		n.snap.Metrics, n.snap.MetricsAt, n.promSelector, src = c.metrics(ctx, n.snap.NodeName, ip)
 		return src
 	},
 	snapshot.SourceStats: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {

@@ -255,7 +255,7 @@ func (c *Collector) followMetrics(ctx context.Context, node string, interval tim
 	defer tick.Stop()
 	for {
 		rctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
-		m, at, src := c.metrics(rctx, node, func() string { return c.internalIP(rctx, node) })
+		m, at, _, src := c.metrics(rctx, node, func() string { return c.internalIP(rctx, node) })
 		cancel()
 		if ctx.Err() != nil {
 			return

@@ -21,15 +21,16 @@ const (
 )
 
 // metrics reads /metrics (or the Prometheus that scrapes it, then with the
-// time of the scrape read, zero meaning now; ip gives the node's address if
-// Prometheus must find its series by it). A body that parses only in part keeps what was read
-// and is recorded as an error.
-func (c *Collector) metrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, snapshot.Source) {
+// time of the scrape read, zero meaning now, and the selector that found the
+// kubelet's series; ip gives the node's address if Prometheus must find its
+// series by it). A body that parses only in part keeps what was read and is
+// recorded as an error.
+func (c *Collector) metrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, string, snapshot.Source) {
 	if c.opts.Prometheus != "" {
 		return c.promMetrics(ctx, node, ip)
 	}
 	m, src := c.kubeletMetrics(ctx, node)
-	return m, time.Time{}, src
+	return m, time.Time{}, "", src
 }
 
 // kubeletMetrics reads the kubelet's own /metrics.

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-pleg/kubectl-pleg/internal/humanize"
 	"github.com/kubectl-pleg/kubectl-pleg/internal/promquery"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/kubelet"
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
@@ -39,14 +40,32 @@ func (c *Collector) prometheus() promquery.Getter {
 	return promquery.HTTPGetter(base, c.opts.PrometheusToken, &http.Client{Timeout: c.opts.SourceTimeout})
 }
 
-// promMetrics reads node's metrics from Prometheus as of now; ip gives the
-// node's InternalIP when its series carry no node label.
-func (c *Collector) promMetrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, snapshot.Source) {
+// promMetrics reads node's metrics from Prometheus as of now, with the time
+// of their scrape and the selector that found them; ip gives the node's
+// InternalIP when its series carry no node label.
+func (c *Collector) promMetrics(ctx context.Context, node string, ip func() string) (*kubelet.Metrics, time.Time, string, snapshot.Source) {
 	m, found, err := promquery.NodeMetrics(ctx, c.prometheus(), node, ip, c.now())
 	if err != nil {
-		return nil, time.Time{}, c.promFailure(err)
+		return nil, time.Time{}, "", c.promFailure(err)
 	}
-	return m, found.ScrapedAt, c.promSource(found)
+	return m, found.ScrapedAt, found.Selector, c.promSource(found)
+}
+
+// promHistory reads what Prometheus remembers of the node's day before at:
+// its kubelet's series under sel (the selector its metrics were found by)
+// and kube-state-metrics' Ready condition.
+func (c *Collector) promHistory(ctx context.Context, node, sel string, at time.Time) (*snapshot.History, snapshot.Source) {
+	h, err := promquery.NodeHistory(ctx, c.prometheus(), node, sel, at)
+	if err != nil {
+		return nil, snapshot.Source{Name: snapshot.SourceHistory, Status: snapshot.StatusError, Reason: "Prometheus " + c.opts.Prometheus + ": " + oneLine(err)}
+	}
+	ready := "no kube_node_status_condition (no kube-state-metrics): flaps seen by the relist only"
+	if len(h.Ready) > 0 {
+		ready = "Ready from kube-state-metrics"
+	}
+	src := ok(snapshot.SourceHistory, "Prometheus %s, the last %s of %s; %s", c.opts.Prometheus, humanize.Duration(promquery.HistoryWindow), sel, ready)
+	src.Fallback = true
+	return h, src
 }
 
 // promFailure is the record of metrics Prometheus could not give.

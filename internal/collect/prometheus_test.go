@@ -15,14 +15,23 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// promAnswers is a Prometheus that has worker-3's relist at 48s before
-// now and its last scrape failed.
-func promAnswers(t *testing.T, wantPath string) http.HandlerFunc {
+// promAnswers is a Prometheus at base that has worker-3's relist at 48s
+// before now and its last scrape failed; its history is the relist's age
+// over the last two minutes, and no kube-state-metrics.
+func promAnswers(t *testing.T, base string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != wantPath {
-			t.Errorf("Prometheus asked at %q, want %q", r.URL.Path, wantPath)
-		}
 		q := r.URL.Query().Get("query")
+		if r.URL.Path == base+"/api/v1/query_range" {
+			result := ""
+			if strings.HasPrefix(q, "max(time() - last_over_time(kubelet_pleg_last_seen_seconds{node=\"worker-3\"}") {
+				result = fmt.Sprintf(`{"metric":{},"values":[[%d,"1"],[%d,"48"]]}`, now.Unix()-60, now.Unix())
+			}
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[%s]}}`, result)
+			return
+		}
+		if r.URL.Path != base+"/api/v1/query" {
+			t.Errorf("Prometheus asked at %q, want under %q", r.URL.Path, base)
+		}
 		result := ""
 		switch {
 		case strings.HasPrefix(q, `min(up{node="worker-3"}`):
@@ -39,7 +48,7 @@ func promAnswers(t *testing.T, wantPath string) http.HandlerFunc {
 // With --prometheus the metrics come from Prometheus, and nodes/proxy is
 // not asked for them: a role without it still gets the relist's age.
 func TestCollectReadsMetricsFromPrometheus(t *testing.T) {
-	prom := httptest.NewServer(promAnswers(t, "/api/v1/query"))
+	prom := httptest.NewServer(promAnswers(t, ""))
 	defer prom.Close()
 	forbidden := func(w http.ResponseWriter, r *http.Request) {
 		statusError(w, http.StatusForbidden, "Forbidden", `nodes "worker-3" is forbidden: User "viewer" cannot get resource "nodes/proxy" in API group "" at the cluster scope`)
@@ -65,18 +74,26 @@ func TestCollectReadsMetricsFromPrometheus(t *testing.T) {
 	if !snap.MetricsAt.Equal(now.Add(-20 * time.Second)) {
 		t.Errorf("metrics read at %v, want the scrape's time", snap.MetricsAt)
 	}
+	// The day before, under the selector the metrics were found by.
+	src, _ = snap.Source(snapshot.SourceHistory)
+	if src.Status != snapshot.StatusOK || !strings.Contains(src.Detail, `{node="worker-3"}`) || !strings.Contains(src.Detail, "no kube-state-metrics") {
+		t.Errorf("history source %+v", src)
+	}
+	if h := snap.History; h == nil || len(h.RelistAge) != 2 || h.RelistAge[1].Value != 48 || len(h.Ready) != 0 || !h.From.Equal(now.Add(-24*time.Hour)) {
+		t.Errorf("history %+v", snap.History)
+	}
 }
 
 // A Prometheus behind the API server's service proxy is reached with the
 // kubeconfig's credentials, at its path.
 func TestPrometheusThroughTheAPIServer(t *testing.T) {
 	const base = "/api/v1/namespaces/monitoring/services/prometheus-k8s:web/proxy"
-	srv := httptest.NewServer(promAnswers(t, base+"/api/v1/query"))
+	srv := httptest.NewServer(promAnswers(t, base))
 	defer srv.Close()
 	opts := DefaultOptions()
 	opts.Prometheus = base + "/"
 	c := New(testClient(t), proxyClient(t, srv), opts, func() time.Time { return now })
-	m, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" })
+	m, _, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" })
 	if m == nil || m.PLEGLastSeen == nil || src.Status != snapshot.StatusOK {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
@@ -91,14 +108,15 @@ func TestPrometheusWithoutTheNode(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Prometheus = prom.URL
 	c := New(testClient(t, testNode("containerd://1.7.2")), nil, opts, func() time.Time { return now })
-	if m, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" }); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
+	if m, _, _, src := c.metrics(context.Background(), "worker-3", func() string { return "" }); m != nil || src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="worker-3"}`) || src.Hint == "" {
 		t.Errorf("metrics %+v, source %+v", m, src)
 	}
 }
 
 // A scan with --prometheus asks Prometheus once for the whole fleet, not
-// once per node, and reads no /metrics through the node proxy; a node
-// Prometheus has no node label for is asked for on its own.
+// once per node, and reads nothing through the node proxy (the EventedPLEG
+// gate comes with the metrics); a node Prometheus has no node label for is
+// asked for on its own.
 func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
 	var queries atomic.Int32
 	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -114,13 +132,11 @@ func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
 		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
 	}))
 	defer prom.Close()
-	noMetrics := func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/metrics") {
-			t.Errorf("%s read through the node proxy", r.URL.Path)
-		}
+	noProxy := func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("%s read through the node proxy", r.URL.Path)
 		kubeletAt("", 0)(w, r)
 	}
-	srv, _ := newFleetProxy(t, map[string]http.HandlerFunc{"a": noMetrics, "b": noMetrics})
+	srv, _ := newFleetProxy(t, map[string]http.HandlerFunc{"a": noProxy, "b": noProxy})
 	opts := DefaultOptions()
 	opts.Prometheus = prom.URL
 	c := New(scanClient(t, scanNodeObj("a", corev1.ConditionTrue), scanNodeObj("b", corev1.ConditionTrue)), proxyClient(t, srv), opts, func() time.Time { return now })
@@ -131,9 +147,9 @@ func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
 	if src, _ := snaps["b"].Source(snapshot.SourceMetrics); src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="b"}`) {
 		t.Errorf("b's metrics source %+v, want it asked for alone, and not found", src)
 	}
-	// One fleet set (12 queries), and b's own try (1: no relist time).
-	if n := queries.Load(); n != 13 {
-		t.Errorf("%d queries to Prometheus, want 13 whatever the fleet's size", n)
+	// One fleet set (13 queries), and b's own try (1: no relist time).
+	if n := queries.Load(); n != 14 {
+		t.Errorf("%d queries to Prometheus, want 14 whatever the fleet's size", n)
 	}
 }
 

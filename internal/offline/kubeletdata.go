@@ -156,7 +156,7 @@ func sourceRecords(sources map[snapshot.SourceName]string) []snapshot.Source {
 	for _, name := range snapshot.SourceOrder {
 		if file, ok := sources[name]; ok {
 			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusOK, Detail: "file " + file})
-		} else if !snapshot.PasteOnly(name) {
+		} else if !snapshot.Optional(name) {
 			out = append(out, snapshot.Source{Name: name, Status: snapshot.StatusNotFound, Reason: "not in the files given"})
 		}
 	}

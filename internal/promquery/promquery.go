@@ -3,7 +3,9 @@
 // rules read from /metrics (kubelet.Metrics), at a given time, with rates and
 // percentiles over the last minutes rather than since the kubelet started.
 // It needs no nodes/proxy grant, and it still has the last values of a
-// kubelet whose /metrics no longer answers (a hung runtime holds it).
+// kubelet whose /metrics no longer answers (a hung runtime holds it). It
+// also reads the day before (NodeHistory): what events and logs no longer
+// hold.
 package promquery
 
 import (
@@ -218,6 +220,13 @@ func (q querier) metrics(sel, by string) (map[string]*Node, error) {
 			}
 		}},
 		{"max(kubernetes_build_info" + sel + ")" + group("git_version"), func(n *Node, s *model.Sample) { n.Metrics.GitVersion = string(s.Metric["git_version"]) }},
+		// The one gate the rules read: EventedPLEG's threshold is 10m.
+		{"max(kubernetes_feature_enabled" + strings.TrimSuffix(sel, "}") + `,name="EventedPLEG"})` + group("name"), func(n *Node, s *model.Sample) {
+			if n.Metrics.FeatureGates == nil {
+				n.Metrics.FeatureGates = map[string]bool{}
+			}
+			n.Metrics.FeatureGates[string(s.Metric["name"])] = s.Value == 1
+		}},
 	} {
 		v, err := q.vector(r.query)
 		if err != nil {
@@ -242,12 +251,26 @@ type querier struct {
 func (q querier) vector(query string) (model.Vector, error) {
 	params := url.Values{"query": {query}}
 	if !q.at.IsZero() {
-		params.Set("time", strconv.FormatFloat(float64(q.at.UnixNano())/1e9, 'f', 3, 64))
+		params.Set("time", unixSeconds(q.at))
 	}
 	body, err := q.get(q.ctx, "/api/v1/query", params)
 	if err != nil {
 		return nil, err
 	}
+	raw, err := decode(body, query, "vector")
+	if err != nil {
+		return nil, err
+	}
+	var v model.Vector
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
+	}
+	return v, nil
+}
+
+// decode checks a query API answer and returns its result, which must be
+// of resultType want.
+func decode(body []byte, query, want string) (json.RawMessage, error) {
 	var resp struct {
 		Status    string `json:"status"`
 		ErrorType string `json:"errorType"`
@@ -263,19 +286,22 @@ func (q querier) vector(query string) (model.Vector, error) {
 	if resp.Status != "success" {
 		return nil, fmt.Errorf("Prometheus refused %s: %s: %s", query, resp.ErrorType, resp.Error)
 	}
-	if resp.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("Prometheus answered %s with a %s, not a vector", query, resp.Data.ResultType)
+	if resp.Data.ResultType != want {
+		return nil, fmt.Errorf("Prometheus answered %s with a %s, not a %s", query, resp.Data.ResultType, want)
 	}
-	var v model.Vector
-	if err := json.Unmarshal(resp.Data.Result, &v); err != nil {
-		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
-	}
-	return v, nil
+	return resp.Data.Result, nil
 }
+
+// unixSeconds is t as the API's time parameters take it.
+func unixSeconds(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 3, 64)
+}
+
+func isNaNOrInf(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
 // timeOf is a Unix time in seconds.
 func timeOf(sec float64) *time.Time {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec <= 0 {
+	if isNaNOrInf(sec) || sec <= 0 {
 		return nil
 	}
 	t := time.Unix(0, int64(sec*1e9)).UTC()
@@ -285,7 +311,7 @@ func timeOf(sec float64) *time.Time {
 // duration is seconds as a Duration; nil for what histogram_quantile gives
 // without observations (NaN) or past its last bucket (+Inf).
 func duration(sec float64) *time.Duration {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 {
+	if isNaNOrInf(sec) || sec < 0 {
 		return nil
 	}
 	d := time.Duration(sec * float64(time.Second))
@@ -293,7 +319,7 @@ func duration(sec float64) *time.Duration {
 }
 
 func intPtr(v float64) *int {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if isNaNOrInf(v) {
 		return nil
 	}
 	n := int(v)

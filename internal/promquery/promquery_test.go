@@ -132,6 +132,7 @@ func TestFleetMetrics(t *testing.T) {
 		`max(last_over_time(kubelet_pleg_last_seen_seconds{node!=""}[1h])) by (node)`: sample(`"node":"a"`, fmt.Sprint(at.Add(-time.Second).Unix())) + "," + sample(`"node":"b"`, fmt.Sprint(at.Add(-40*time.Second).Unix())),
 		`min(up{node!=""} and `:             sample(`"node":"a"`, "1") + "," + sample(`"node":"b"`, "0"),
 		`max(kubelet_running_pods{node!=""`: sample(`"node":"a"`, "12") + "," + sample(`"node":"b"`, "87") + "," + sample(`"node":"gone"`, "3"),
+		`max(kubernetes_feature_enabled{node!="",name="EventedPLEG"}) by (node, name)`: sample(`"node":"b","name":"EventedPLEG"`, "1"),
 	})
 	fleet, err := FleetMetrics(context.Background(), get, at)
 	if err != nil {
@@ -147,6 +148,8 @@ func TestFleetMetrics(t *testing.T) {
 		t.Errorf("found a %+v, b %+v", a.Found, b.Found)
 	case !b.Metrics.PLEGLastSeen.Equal(at.Add(-40 * time.Second)):
 		t.Errorf("b's relist %v", b.Metrics.PLEGLastSeen)
+	case a.Metrics.FeatureGates["EventedPLEG"] || !b.Metrics.FeatureGates["EventedPLEG"]:
+		t.Errorf("EventedPLEG a %v, b %v: want b's on", a.Metrics.FeatureGates, b.Metrics.FeatureGates)
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 
 // plegThreshold is the relist threshold in force on the node.
 func plegThreshold(s *snapshot.Snapshot) time.Duration {
-	if s.Config != nil && s.Config.FeatureGates["EventedPLEG"] {
+	// configz lists the gates set; the metric every gate's state (a scan
+	// with --prometheus reads no configz).
+	if s.Config != nil && s.Config.FeatureGates["EventedPLEG"] || s.Metrics != nil && s.Metrics.FeatureGates["EventedPLEG"] {
 		return EventedPLEGThreshold
 	}
 	return PLEGThreshold
@@ -175,6 +177,8 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	if d := s.KubeletLog.Signal(kubelet.EventChannelFull); d.Count > 0 {
 		f.Evidence = append(f.Evidence, signalEvidence("PLEG event channel full", d, "kubelet log", s.CollectedAt))
 	}
+	hist := readRelistHistory(s)
+	f.Evidence = append(f.Evidence, hist.evidence...)
 	switch {
 	case current > 0:
 		f.Severity, f.Confidence = Critical, Medium
@@ -190,8 +194,16 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	case logged.Count > 0:
 		// PLEG recovered but was unhealthy within the window.
 		f.Severity, f.Confidence = Warning, High
-	case slowRelist:
+	case slowRelist || !hist.slowSince.IsZero():
 		f.Severity, f.Confidence = Warning, Medium
+	case hist.recentStall(s.CollectedAt):
+		// As a "PLEG is not healthy" logged within the window.
+		f.Severity, f.Confidence = Warning, High
+		f.Answer = hist.stalledAnswer()
+	case len(hist.stalls) > 0:
+		// Stalls earlier in the day, on a node whose relist runs now.
+		f.Severity, f.Confidence = Info, High
+		f.Answer = hist.stalledAnswer()
 	default:
 		return nil
 	}
@@ -251,6 +263,11 @@ func flapping(s *snapshot.Snapshot) *Finding {
 		flaps = max(flaps, flaps+n-1)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× kubelet starts in events (first %s, last %s)",
 			humanize.Count(n), humanize.Clock(first, s.CollectedAt), humanize.Clock(last, s.CollectedAt)))
+	}
+	// Prometheus remembers the day; events only the last hour.
+	if n, ev := historyFlaps(s); n > 0 {
+		flaps = max(flaps, n)
+		f.Evidence = append(f.Evidence, ev)
 	}
 	// Flapping is a warning whatever its count: the node's state now is told
 	// by the verdict and by the causes that explain the flaps.

@@ -116,6 +116,14 @@ func TestPLEGRelistStalled(t *testing.T) {
 		},
 		{name: "EventedPLEG: metric 2m stale is its relist period", snap: mod(eventedPLEG, plegLastSeen(2*time.Minute))},
 		{
+			// A scan with --prometheus reads no configz: the gate's metric tells.
+			name: "EventedPLEG by kubernetes_feature_enabled, without configz",
+			snap: mod(func(s *snapshot.Snapshot) {
+				s.Config = nil
+				s.Metrics.FeatureGates = map[string]bool{"EventedPLEG": true}
+			}, plegLastSeen(5*time.Minute)),
+		},
+		{
 			name: "EventedPLEG gate off",
 			snap: mod(func(s *snapshot.Snapshot) { s.Config.FeatureGates["EventedPLEG"] = false }, plegLastSeen(2*time.Minute)),
 			want: &want{sev: Warning, conf: Medium, evidence: []string{"~1m from collection"}},

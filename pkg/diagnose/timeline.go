@@ -66,6 +66,7 @@ func timeline(s *snapshot.Snapshot) []TimelineEntry {
 			add(t, lg.name, "kubelet started", 0)
 		}
 	}
+	historyTimeline(s, add)
 	if s.Metrics != nil && s.Metrics.PLEGLastSeen != nil {
 		add(*s.Metrics.PLEGLastSeen, "metrics", "last successful PLEG relist", 0)
 	}

@@ -34,6 +34,9 @@ type Metrics struct {
 	GitVersion string
 	// NodeName is kubelet_node_name's node label (1.16+).
 	NodeName string
+	// FeatureGates are kubernetes_feature_enabled (1.26+): every gate's
+	// effective state, defaults included (configz lists only those set).
+	FeatureGates map[string]bool
 }
 
 // RuntimeOperation is the kubelet's account of one CRI (or docker) operation type.
@@ -136,6 +139,11 @@ func (m *Metrics) add(name string, fam *dto.MetricFamily) {
 			}
 		case "kubelet_node_name":
 			m.NodeName = label(metric, "node")
+		case "kubernetes_feature_enabled":
+			if m.FeatureGates == nil {
+				m.FeatureGates = map[string]bool{}
+			}
+			m.FeatureGates[label(metric, "name")] = value(metric) == 1
 		case "kubernetes_build_info":
 			if v := label(metric, "git_version"); v != "" {
 				m.GitVersion = v

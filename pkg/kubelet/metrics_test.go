@@ -189,6 +189,17 @@ func TestParseMetricsEdgeCases(t *testing.T) {
 		check func(t *testing.T, m *Metrics)
 	}{
 		{
+			name: "feature gates, defaults included",
+			body: "# TYPE kubernetes_feature_enabled gauge\n" +
+				"kubernetes_feature_enabled{name=\"EventedPLEG\",stage=\"BETA\"} 1\n" +
+				"kubernetes_feature_enabled{name=\"KubeletTracing\",stage=\"\"} 0\n",
+			check: func(t *testing.T, m *Metrics) {
+				if !m.FeatureGates["EventedPLEG"] || m.FeatureGates["KubeletTracing"] || len(m.FeatureGates) != 2 {
+					t.Errorf("gates %v", m.FeatureGates)
+				}
+			},
+		},
+		{
 			name: "relist histogram with nothing beyond +Inf keeps the last finite bound",
 			body: "# TYPE kubelet_pleg_relist_duration_seconds histogram\n" +
 				"kubelet_pleg_relist_duration_seconds_bucket{le=\"1\"} 0\n" +

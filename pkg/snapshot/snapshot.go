@@ -35,9 +35,12 @@ type Snapshot struct {
 	RuntimeLog *kubelet.LogSummary
 	SystemLog  *kubelet.LogSummary
 	Metrics    *kubelet.Metrics
-	Stats      *kubelet.NodeStats
-	Config     *kubelet.Config
-	Healthz    *Healthz
+	// History is what a Prometheus that scrapes the node remembers of the
+	// day before the capture (diagnose --prometheus); nil otherwise.
+	History *History
+	Stats   *kubelet.NodeStats
+	Config  *kubelet.Config
+	Healthz *Healthz
 	// MetricsAt is when Metrics were read, when that is not CollectedAt (a
 	// watch's last scrape, ticks ago); zero means at CollectedAt.
 	MetricsAt time.Time
@@ -181,6 +184,8 @@ const (
 	// Read from pastes only.
 	SourceUnits   SourceName = "units"
 	SourceListing SourceName = "runtime-listing"
+	// Read with --prometheus only: what Prometheus remembers of the node.
+	SourceHistory SourceName = "history"
 )
 
 // CollectedSources are the sources a live collection reads, in report order.
@@ -191,12 +196,14 @@ var CollectedSources = []SourceName{
 }
 
 // SourceOrder is the order sources appear in a report: the collected ones,
-// then those read from pastes only.
-var SourceOrder = append(slices.Clone(CollectedSources), SourceUnits, SourceListing)
+// then those read only when given or asked for.
+var SourceOrder = append(slices.Clone(CollectedSources), SourceUnits, SourceListing, SourceHistory)
 
-// PasteOnly says a source is read from pastes only: one not given is not
-// worth saying.
-func PasteOnly(name SourceName) bool { return name == SourceUnits || name == SourceListing }
+// Optional says a source is read only when given (a paste) or asked for
+// (history, with --prometheus): one not given is not worth saying.
+func Optional(name SourceName) bool {
+	return name == SourceUnits || name == SourceListing || name == SourceHistory
+}
 
 // SortSources puts source records in report order.
 func SortSources(srcs []Source) {

@@ -107,15 +107,19 @@ func kubeconfig(user string) string { return filepath.Join(labDir, user+".kubeco
 
 // Diagnosis is the part of the plugin's -o json output the tests rely on.
 type Diagnosis struct {
-	APIVersion  string      `json:"apiVersion"`
-	Kind        string      `json:"kind"`
-	Node        string      `json:"node"`
-	CollectedAt string      `json:"collectedAt"`
-	Verdict     string      `json:"verdict"`
-	Summary     string      `json:"summary"`
-	Causes      []Cause     `json:"causes"`
-	Sources     []Source    `json:"sources"`
-	Items       []Diagnosis `json:"items"`
+	APIVersion  string   `json:"apiVersion"`
+	Kind        string   `json:"kind"`
+	Node        string   `json:"node"`
+	CollectedAt string   `json:"collectedAt"`
+	Verdict     string   `json:"verdict"`
+	Summary     string   `json:"summary"`
+	Causes      []Cause  `json:"causes"`
+	Sources     []Source `json:"sources"`
+	Timeline    []struct {
+		Source string `json:"source"`
+		Event  string `json:"event"`
+	} `json:"timeline"`
+	Items []Diagnosis `json:"items"`
 }
 
 type Cause struct {

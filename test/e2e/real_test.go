@@ -237,6 +237,12 @@ func TestRealNodes(t *testing.T) {
 		captureReal(t, dir)
 	}
 
+	// Prometheus's history sees a stall only at its one-minute steps: the
+	// relist hang stays unhealed until a minute past its NotReady.
+	if wait := time.Until(faulted["real-relist-hang"].Add(PLEGThresholdReal + time.Minute + 10*time.Second)); wait > 0 && prometheusURL() != "" {
+		time.Sleep(wait)
+	}
+
 	// The fix, watched on a real kubelet: watch starts on the textbook PLEG
 	// incident and must see it through the heal to healthy.
 	lines, waitWatch := startWatchAs(t, kubeconfig(fullUser), "real-relist-hang", "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
@@ -268,6 +274,48 @@ func TestRealNodes(t *testing.T) {
 		t.Logf("watch real-relist-hang --until healthy --stable 10s: exit 0 %v after the heal", time.Since(healed["real-relist-hang"]).Round(time.Second))
 	}
 	t.Logf("real incidents: %v from the first fault to every node Ready again", time.Since(start).Round(time.Second))
+	checkHistory(t)
+}
+
+// PLEGThresholdReal is the real kubelet's PLEG threshold (generic PLEG).
+const PLEGThresholdReal = 3 * time.Minute
+
+// checkHistory diagnoses the healed relist hang and the healthy real node
+// with --prometheus: the lab's Prometheus remembers the stall the events
+// and the log window may no longer show, and the healthy node's day raises
+// nothing.
+func checkHistory(t *testing.T) {
+	url := prometheusURL()
+	if url == "" {
+		return
+	}
+	t.Run("history from Prometheus", func(t *testing.T) {
+		r := pleg(t, kubeconfig("admin"), "diagnose", "real-relist-hang", "--prometheus", url, "-o", "json")
+		if src := r.diag.source("history"); src == nil || src.Status != "ok" || !strings.Contains(src.Detail, "no kube-state-metrics") {
+			t.Errorf("history source %+v", src)
+		}
+		ev := strings.Join(r.diag.cause("pleg-relist-stalled").Evidence, "\n")
+		if !strings.Contains(ev, "Prometheus: relist stale past 3m (PLEG unhealthy) 1× in the last 24h") {
+			r.dump(t)
+			t.Errorf("the healed relist hang's stall is not in its history evidence:\n%s", ev)
+		}
+		var onTimeline []string
+		for _, e := range r.diag.Timeline {
+			if e.Source == "prometheus" {
+				onTimeline = append(onTimeline, e.Event)
+			}
+		}
+		if got := strings.Join(onTimeline, ", "); got != "relist stale past 3m: PLEG unhealthy, relist running again" {
+			t.Errorf("Prometheus on the timeline: %q, want the stall and its end", got)
+		}
+		t.Logf("real-relist-hang healed, via Prometheus: %s %v; %s", r.diag.Verdict, seriousIDs(r.diag), ev)
+
+		h := pleg(t, kubeconfig("admin"), "diagnose", "real-healthy", "--prometheus", url, "-o", "json")
+		if h.code != 0 || len(h.diag.serious()) > 0 || h.diag.cause("flapping").ID != "" || h.diag.cause("pleg-relist-stalled").ID != "" {
+			h.dump(t)
+			t.Errorf("real-healthy via Prometheus: exit %d causes %v, want 0 and nothing of its history", h.code, h.diag.causeIDs())
+		}
+	})
 }
 
 // checkRealIncident diagnoses one real incident live, then from a bundle

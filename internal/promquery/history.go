@@ -1,0 +1,95 @@
+package promquery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
+)
+
+// HistoryWindow is how far back NodeHistory looks (events are kept an hour;
+// a node that flapped this morning is seen only here), at HistoryStep: 1,441
+// points a series, well under Prometheus's 11,000.
+const (
+	HistoryWindow = 24 * time.Hour
+	HistoryStep   = time.Minute
+)
+
+// NodeHistory reads the day before at of the node: its Ready condition by
+// kube-state-metrics (series labelled node), and its kubelet's relist age,
+// relist p99 and running pods under sel, the selector NodeMetrics found the
+// kubelet by. Four range queries; a series Prometheus does not have is
+// empty, not an error.
+func NodeHistory(ctx context.Context, get Getter, node, sel string, at time.Time) (*snapshot.History, error) {
+	// Prometheus keeps milliseconds: the last step is at, not after it.
+	at = at.Truncate(time.Millisecond)
+	from := at.Add(-HistoryWindow)
+	h := &snapshot.History{From: from, Step: HistoryStep}
+	q := rangeQuerier{ctx: ctx, get: get, from: from, to: at, step: HistoryStep}
+	for _, r := range []struct {
+		query string
+		into  *[]snapshot.Point
+	}{
+		{fmt.Sprintf(`min(kube_node_status_condition{node=%q,condition="Ready",status="true"})`, node), &h.Ready},
+		{fmt.Sprintf("max(time() - last_over_time(kubelet_pleg_last_seen_seconds%s[%s]))", sel, model.Duration(Window)), &h.RelistAge},
+		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket%s[%s])) by (le))", sel, model.Duration(RateWindow)), &h.RelistP99},
+		{"max(kubelet_running_pods" + sel + ")", &h.RunningPods},
+	} {
+		points, err := q.series(r.query)
+		if err != nil {
+			return nil, err
+		}
+		*r.into = points
+	}
+	return h, nil
+}
+
+// rangeQuerier runs range queries over one span.
+type rangeQuerier struct {
+	ctx      context.Context
+	get      Getter
+	from, to time.Time
+	step     time.Duration
+}
+
+// series runs a range query whose answer is one series at most (an
+// aggregation) and returns its points, leaving out those that are not a
+// number (a quantile without observations).
+func (q rangeQuerier) series(query string) ([]snapshot.Point, error) {
+	params := url.Values{
+		"query": {query},
+		"start": {unixSeconds(q.from)},
+		"end":   {unixSeconds(q.to)},
+		"step":  {strconv.FormatFloat(q.step.Seconds(), 'f', -1, 64)},
+	}
+	body, err := q.get(q.ctx, "/api/v1/query_range", params)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := decode(body, query, "matrix")
+	if err != nil {
+		return nil, err
+	}
+	var m model.Matrix
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
+	}
+	if len(m) > 1 {
+		return nil, fmt.Errorf("Prometheus answered %s with %d series, want one", query, len(m))
+	}
+	var out []snapshot.Point
+	for _, s := range m {
+		for _, p := range s.Values {
+			if v := float64(p.Value); !isNaNOrInf(v) {
+				out = append(out, snapshot.Point{At: p.Timestamp.Time().UTC(), Value: v})
+			}
+		}
+	}
+	return out, nil
+}
