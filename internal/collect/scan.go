@@ -238,22 +238,23 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 		case n.promErr != nil:
 			src = c.promFailure(n.promErr)
 		default:
-			snap.Metrics, snap.MetricsAt, src = c.promMetrics(ctx, n.node.Name, func() string { return internalIPOf(n.node) })
+			snap.Metrics, snap.MetricsAt, _, src = c.promMetrics(ctx, n.node.Name, func() string { return internalIPOf(n.node) })
 		}
+		// The scan needs no nodes/proxy: see below for /configz.
 		snap.Sources = append(snap.Sources, src)
-		c.readKubelet(sources, reads, snapshot.SourceConfigz)
 	default:
-		// /configz is read on every scan: without it the PLEG threshold of
-		// an EventedPLEG kubelet (10m, relist every 5m) would be judged as
-		// 3m, and a healthy node called stale.
-		c.readKubelet(sources, reads, snapshot.SourceMetrics, snapshot.SourceConfigz)
+		// /metrics alone: the EventedPLEG gate, which makes the PLEG
+		// threshold 10m, comes with it (kubernetes_feature_enabled, 1.26+,
+		// when the gate came), so /configz is left to diagnose and --deep:
+		// one GET a node instead of two.
+		c.readKubelet(sources, reads, snapshot.SourceMetrics)
 	}
 	sources.wait()
 	// The kubelet-down rule calls a kubelet unreachable only when every one
 	// of its endpoints failed; when /metrics could not reach it, ask the
 	// others (a refused port answers at once) rather than leave them unread.
 	if m, _ := snap.Source(snapshot.SourceMetrics); !deep && (m.Status == snapshot.StatusUnavailable || m.Status == snapshot.StatusTimeout) {
-		c.readKubelet(sources, reads, snapshot.SourceStats, snapshot.SourceHealthz)
+		c.readKubelet(sources, reads, snapshot.SourceStats, snapshot.SourceConfigz, snapshot.SourceHealthz)
 		sources.wait()
 	}
 	snapshot.SortSources(snap.Sources)
