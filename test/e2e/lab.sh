@@ -23,7 +23,8 @@
 #
 # State lives in $PLEG_LAB_DIR (default /tmp/pleg-lab): certs, kubeconfigs
 # (admin; oncall and developer with the shipped ClusterRoles kubectl-pleg and
-# kubectl-pleg-no-proxy; nowatch without the watch verb), logs, audit.log, PID files, and
+# kubectl-pleg-no-proxy; nowatch without the watch verb; throttled, on call but
+# held to a seat or two by priority and fairness when a test says so), logs, audit.log, PID files, and
 # real/NODE/ for each real node. PLEG_LAB_REAL=0 leaves the real nodes out
 # (quick lab), PLEG_LAB_REAL=real-healthy,real-dense brings up only those.
 # Only one lab runs at a time: the netns names and addresses are fixed.
@@ -325,8 +326,10 @@ up() {
 	local n
 	# oncall and developer hold the shipped roles through deploy/rbac.yaml's
 	# example bindings (groups oncall, developers); see rbac().
+	# throttled is an on-call user too, whom the API server's priority and
+	# fairness limits hard when a test asks it to (TestPriorityAndFairness).
 	printf '%s\n' 'admin-token,admin,1,"system:masters"' 'oncall-token,oncall,2,"oncall"' \
-		'developer-token,developer,3,"developers"' 'nowatch-token,nowatch,4' >"$STATE/tokens.csv"
+		'developer-token,developer,3,"developers"' 'nowatch-token,nowatch,4' 'throttled-token,throttled,5,"oncall"' >"$STATE/tokens.csv"
 	# Every real node may come up later (fault heal, a single node): all
 	# their kubelets' identities, for the Node authorizer.
 	for n in $(real_names); do
@@ -354,7 +357,7 @@ up() {
 	start kubeletsim ip netns exec "$NETNS" "$BIN/kubeletsim" --scenarios "$E2E/scenarios" --listen "$NODE_IP"
 
 	local u
-	for u in admin oncall developer nowatch; do kubeconfig "$u" "$u-token" "$api_port"; done
+	for u in admin oncall developer nowatch throttled; do kubeconfig "$u" "$u-token" "$api_port"; done
 	wait_ready
 	rbac
 	register
