@@ -395,6 +395,12 @@ prometheus_up() {
 		printf '  - {source_labels: [__address__], target_label: instance}\n'
 		printf '  - {source_labels: [__address__], target_label: __metrics_path__, replacement: /api/v1/nodes/$1/proxy/metrics}\n'
 		printf '  - {target_label: __address__, replacement: "%s:%s"}\n' "$HOST_IP" "$api_port"
+		# make bench-scan's generated fleet: it writes fleet.json, one
+		# target per shard of nodes, each serving their kubelets' series
+		# labelled by node (kubeletsim's /fleet/metrics).
+		printf -- '- job_name: fleet\n  scheme: https\n  tls_config: {insecure_skip_verify: true}\n  honor_labels: true\n'
+		printf '  scrape_interval: 30s\n  scrape_timeout: 25s\n  metrics_path: /fleet/metrics\n'
+		printf '  file_sd_configs: [{files: [%s], refresh_interval: 5s}]\n' "$STATE/prometheus/fleet.json"
 	} >"$STATE/prometheus/prometheus.yml"
 	start prometheus prometheus --config.file "$STATE/prometheus/prometheus.yml" \
 		--storage.tsdb.path "$STATE/prometheus/data" --storage.tsdb.retention.time 2h \

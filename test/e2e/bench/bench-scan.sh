@@ -11,6 +11,11 @@
 #   a. kubectl pleg scan -l pleg.kubectl.io/generated=fleet -o json
 #   b. kubectl describe nodes -l pleg.kubectl.io/generated=fleet
 #   c. kubectl get pods -A -o json          (the floor: the bytes that must cross the wire)
+#   d. kubectl pleg scan --prometheus URL -l ... -o json, when the lab runs a
+#      Prometheus: the generated nodes' kubelet series are put in it first
+#      (kubeletsim's /fleet/metrics, one scrape target per 100 nodes, the
+#      healthy scenario's series labelled by node), and the scan asks it a
+#      handful of queries for the whole fleet instead of a GET per node
 # with the peak RSS of each, the API requests of one scan (audit log) and the
 # ratios a/b (goal ≤ 0.3) and a/c (goal ≤ 2). Output goes to /dev/null.
 #
@@ -97,6 +102,32 @@ requests() {
 		sort | uniq -c | awk '{printf "%s%s %s %d", (NR > 1 ? ", " : ""), $2, $3, $1}'
 }
 
+# A Prometheus in the lab holds the generated nodes' series too (d. above).
+prom=$(cat "$STATE/prometheus.url" 2>/dev/null || true)
+# fleet_in_prometheus N: one scrape target per 100 generated nodes, then
+# waits until Prometheus has every node's series, scraped twice (rates).
+fleet_in_prometheus() {
+	local n=$1 port ip i
+	port=$(kubectl get node healthy -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}')
+	ip=$(kubectl get node healthy -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+	{
+		echo '['
+		for ((i = 0; i < n; i += 100)); do
+			((i == 0)) || echo ','
+			printf '{"targets":["%s:%s"],"labels":{"__param_from":"%d","__param_to":"%d","instance":"fleet-%d"}}' "$ip" "$port" "$i" $((i + 100 < n ? i + 100 : n)) "$i"
+		done
+		echo ']'
+	} >"$STATE/prometheus/fleet.json.tmp"
+	mv "$STATE/prometheus/fleet.json.tmp" "$STATE/prometheus/fleet.json"
+	log "waiting for Prometheus to scrape the $n generated kubelets twice"
+	local q="min(count_over_time(kubelet_pleg_last_seen_seconds{job=\"fleet\"}[5m])) >= 2 and on() count(kubelet_pleg_last_seen_seconds{job=\"fleet\"}) == $n"
+	for _ in $(seq 150); do
+		[[ $(curl -sf "$prom/api/v1/query" --data-urlencode "query=$q" | jq -r '.data.result | length') == 1 ]] && return 0
+		sleep 2
+	done
+	die "Prometheus has not scraped the $n generated kubelets twice in 5 minutes"
+}
+
 : >"$tmp/summary"
 for n in $SIZES; do
 	log "registering $n nodes × $PODS pods"
@@ -120,12 +151,27 @@ for n in $SIZES; do
 	items=$(jq '.items | length' "$tmp/scan.json")
 
 	: >"$tmp/runs"
+	promreqs=""
+	if [[ -n $prom ]]; then
+		fleet_in_prometheus "$n"
+		before=$(wc -l <"$STATE/audit.log")
+		kubectl pleg scan --prometheus "$prom" -l "$SEL" -o json >"$tmp/scan-prom.json" 2>"$tmp/scan-prom.err" || true
+		jq -e --argjson n "$n" '[.items[] | .sources[] | select(.name == "metrics" and .status == "ok")] | length == $n' "$tmp/scan-prom.json" >/dev/null ||
+			{ cat "$tmp/scan-prom.err" >&2; die "scan --prometheus did not read every node's metrics from Prometheus"; }
+		promreqs=$(requests "$before")
+		timed prom "$RUNS" kubectl pleg scan --prometheus "$prom" -l "$SEL" -o json
+	fi
 	log "timing at $n nodes ($pods pods in the cluster): $RUNS runs of scan and get pods, $DESCRIBE_RUNS of describe nodes"
 	timed scan "$RUNS" kubectl pleg scan -l "$SEL" -o json
 	timed floor "$RUNS" kubectl get pods -A -o json
 	timed describe "$DESCRIBE_RUNS" kubectl describe nodes -l "$SEL"
-	awk -v n="$n" -v pods="$pods" -v items="$items" -v reqs="$reqs" '
+	awk -v n="$n" -v pods="$pods" -v items="$items" -v reqs="$reqs" -v promreqs="$promreqs" '
 		{ s[$1] += $2; if ($3 > r[$1]) r[$1] = $3; c[$1]++; if ($4 != 0 && $4 != 2 && $4 != 3) bad[$1] = $4 }
+		function reqcount(s,   parts, k, total, f) {
+			k = split(s, parts, ", ")
+			for (; k > 0; k--) { split(parts[k], f, " "); total += f[3] }
+			return total
+		}
 		END {
 			for (k in s) m[k] = s[k] / c[k]
 			describe = "not run (SCAN_DESCRIBE_RUNS=0)"
@@ -133,7 +179,9 @@ for n in $SIZES; do
 				describe = sprintf("%.2fs %.1f MiB | scan/describe %.2f (goal ≤ 0.3)", m["describe"], r["describe"] / 1024, m["scan"] / m["describe"])
 			printf "%5d nodes, %6d pods | scan %7.2fs %6.1f MiB | get pods -A -o json %6.2fs %6.1f MiB | scan/floor %.2f (goal ≤ 2) | describe nodes %s\n",
 				n, pods, m["scan"], r["scan"] / 1024, m["floor"], r["floor"] / 1024, m["scan"] / m["floor"], describe
-			printf "       scan diagnosed %d nodes; its API requests: %s\n", items, reqs
+			printf "       scan diagnosed %d nodes; its API requests: %s (%.1f per node)\n", items, reqs, reqcount(reqs) / n
+			if (c["prom"] > 0)
+				printf "       scan --prometheus %.2fs %.1f MiB (goal ≤ 5s); its API requests: %s\n", m["prom"], r["prom"] / 1024, promreqs
 			for (k in bad) printf "       warning: %s exited %s in a timed run\n", k, bad[k]
 		}' "$tmp/runs" | tee -a "$tmp/summary" >&2
 done

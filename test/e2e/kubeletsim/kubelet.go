@@ -17,6 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-pleg/kubectl-pleg/test/e2e/internal/fleet"
 	"github.com/kubectl-pleg/kubectl-pleg/test/e2e/internal/scenario"
 )
 
@@ -40,6 +41,7 @@ func newKubelet(s *scenario.Scenario) *kubelet {
 			w.Write(scenario.ShiftMetrics(b, s.Shift(time.Now())))
 		}
 	})
+	k.mux.HandleFunc("/fleet/metrics", k.fleetMetrics)
 	k.mux.HandleFunc("/stats/summary", func(w http.ResponseWriter, r *http.Request) {
 		var v any
 		k.serveJSON(w, scenario.ReadShifted(s.Path("stats.json"), s.Shift(time.Now()), &v), v)
@@ -319,4 +321,45 @@ type memInfo struct {
 	name string
 	size int64
 	mod  time.Time
+}
+
+// fleetMetrics serves this scenario's /metrics once for each generated
+// fleet node from ?from= to ?to= (exclusive), each series labelled with the
+// node's name: what a Prometheus scraping those kubelets (kube-prometheus
+// labels each kubelet's series with its node) holds, for the 5,000-node
+// bench of scan --prometheus (make bench-scan), scraped with honor_labels.
+func (k *kubelet) fleetMetrics(w http.ResponseWriter, r *http.Request) {
+	from, err1 := strconv.Atoi(r.URL.Query().Get("from"))
+	to, err2 := strconv.Atoi(r.URL.Query().Get("to"))
+	if err1 != nil || err2 != nil || from < 0 || to < from {
+		http.Error(w, "want ?from=N&to=M", http.StatusBadRequest)
+		return
+	}
+	b, ok := k.read(w, "metrics.txt")
+	if !ok {
+		return
+	}
+	var series []string
+	for line := range strings.Lines(string(scenario.ShiftMetrics(b, k.s.Shift(time.Now())))) {
+		if !strings.HasPrefix(line, "#") && strings.TrimSpace(line) != "" {
+			series = append(series, line)
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	var out bytes.Buffer
+	for i := from; i < to; i++ {
+		label := `node="` + fleet.Name(i) + `"`
+		for _, line := range series {
+			if j := strings.IndexAny(line, "{ "); j > 0 && line[j] == '{' {
+				out.WriteString(line[:j+1] + label + "," + line[j+1:])
+			} else if j > 0 {
+				out.WriteString(line[:j] + "{" + label + "}" + line[j:])
+			}
+		}
+		if out.Len() > 1<<20 {
+			w.Write(out.Bytes())
+			out.Reset()
+		}
+	}
+	w.Write(out.Bytes())
 }
