@@ -156,6 +156,9 @@ func collectWith(t *testing.T, client kubernetes.Interface, handlers map[string]
 	srv, stub := newKubeletStub(t, handlers)
 	c := New(client, proxyClient(t, srv), opts, func() time.Time { return now })
 	snap, err := c.Collect(context.Background(), "worker-3")
+	// A request the collector gave up on may still be in its handler:
+	// Close waits for it before the queries channel closes.
+	srv.Close()
 	close(stub.queries)
 	return snap, stub, err
 }
