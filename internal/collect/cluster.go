@@ -16,7 +16,7 @@ import (
 )
 
 // listPageSize bounds each LIST response; pages are reduced as they arrive.
-const listPageSize = 500
+const listPageSize = 2000
 
 // listPages runs one paginated LIST: list gets each page's options and
 // returns the server's continue token, until there is none. perPage, when

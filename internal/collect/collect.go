@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -76,11 +77,22 @@ func Connect(cfg *rest.Config, opts Options) (*Collector, error) {
 	// serialize them (a 1000-node scan took 25 s at 50 QPS, 10 s without).
 	// The API server's priority and fairness still protects it.
 	cfg.QPS = -1
-	client, err := kubernetes.NewForConfig(cfg)
+	// Objects (nodes, pods, events) come as protobuf, which decodes several
+	// times faster than JSON: it matters for a LIST of 150,000 pods. The
+	// node and service proxies carry the kubelet's and Prometheus's own
+	// formats, and keep the client that asks for those as they are.
+	typed := rest.CopyConfig(cfg)
+	typed.ContentType = runtime.ContentTypeProtobuf
+	typed.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	client, err := kubernetes.NewForConfig(typed)
 	if err != nil {
 		return nil, fmt.Errorf("building the API client: %w", err)
 	}
-	return New(client, client.CoreV1().RESTClient(), opts, time.Now), nil
+	raw, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the API client: %w", err)
+	}
+	return New(client, raw.CoreV1().RESTClient(), opts, time.Now), nil
 }
 
 // ErrNodeNotFound is returned when the API server has no such node.

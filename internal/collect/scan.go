@@ -24,8 +24,8 @@ type ScanOptions struct {
 	// Deep also reads every node's logs, stats, configz and healthz, as
 	// diagnose does; otherwise only /metrics.
 	Deep bool
-	// Progress, when set, is called once the LISTs are done (done = 0) and
-	// after each node.
+	// Progress, when set, is called once the nodes are listed (done = 0)
+	// and after each node.
 	Progress func(done, total int)
 }
 
@@ -34,9 +34,10 @@ type ScanOptions struct {
 //
 // Cluster objects take a constant number of paginated LISTs whatever the
 // number of nodes: nodes (by label selector), pods of every namespace (bound
-// to a node, reduced as each page arrives) and node events. Then each node's
-// kubelet is read through the node proxy, opts.Concurrency nodes at a time,
-// each source under SourceTimeout: /metrics only, or everything with Deep.
+// to a node, reduced as each page arrives) and node events. Meanwhile each
+// node's kubelet is read through the node proxy, opts.Concurrency nodes at a
+// time, each source under SourceTimeout: /metrics only, or everything with
+// Deep (with --prometheus, one set of queries for the whole fleet instead).
 // A non-deep scan records only the sources it read, so the checklist says
 // "not collected" for the others and no rule takes their absence as healthy.
 //
@@ -56,51 +57,67 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 		byName[nodes[i].Name] = &scanNode{node: &nodes[i]}
 	}
 
-	var wg sync.WaitGroup
+	// The pods and events LISTs run while the kubelets are read: at 5,000
+	// nodes the LIST of 150,000 pods takes as long as every kubelet's GET.
+	var lists sync.WaitGroup
 	var podsSrc, eventsSrc snapshot.Source
-	wg.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
-	wg.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
-	var fleet map[string]*promquery.Node
-	var fleetErr error
+	lists.Go(func() { podsSrc = c.listAllPods(ctx, byName, opts.Deep) })
+	lists.Go(func() { eventsSrc = c.listNodeEvents(ctx, byName) })
+	listed := make(chan struct{})
+	go func() { lists.Wait(); close(listed) }()
 	if c.opts.Prometheus != "" {
 		// Every kubelet's metrics in one set of queries; a node whose series
 		// carry no node label is asked for on its own, by its address.
-		wg.Go(func() { fleet, fleetErr = promquery.FleetMetrics(ctx, c.prometheus(), c.now()) })
+		fleet, err := promquery.FleetMetrics(ctx, c.prometheus(), c.now())
+		for _, sn := range byName {
+			sn.metrics, sn.promErr = fleet[sn.node.Name], err
+		}
 	}
-	wg.Wait()
-	for _, sn := range byName {
-		sn.metrics, sn.promErr = fleet[sn.node.Name], fleetErr
-	}
-
 	if opts.Progress != nil {
 		opts.Progress(0, len(nodes))
 	}
+
+	// Kubelets are read opts.Concurrency at a time into read, never
+	// waiting for the LISTs; once those are done, each node read is given
+	// its pods and events and handed to each, while others are still read.
 	work := make(chan *scanNode)
-	var mu sync.Mutex
-	done := 0
+	read := make(chan *readNode, len(nodes))
+	var readers sync.WaitGroup
 	for range max(1, opts.Concurrency) {
-		wg.Go(func() {
+		readers.Go(func() {
 			for n := range work {
-				snap := c.scanOne(ctx, n, podsSrc, eventsSrc, opts.Deep)
-				mu.Lock()
-				each(snap)
-				done++
-				if opts.Progress != nil {
-					opts.Progress(done, len(nodes))
-				}
-				mu.Unlock()
+				read <- &readNode{scanNode: n, snap: c.readKubeletOf(ctx, n, opts.Deep)}
 			}
 		})
 	}
-	for i := range nodes {
-		select {
-		case work <- byName[nodes[i].Name]:
-		case <-ctx.Done():
+	go func() {
+		defer close(work)
+		for i := range nodes {
+			select {
+			case work <- byName[nodes[i].Name]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { readers.Wait(); close(read) }()
+
+	<-listed
+	done := 0
+	for r := range read {
+		each(withListed(r, podsSrc, eventsSrc))
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(nodes))
 		}
 	}
-	close(work)
-	wg.Wait()
 	return len(nodes), ctx.Err()
+}
+
+// readNode is one node whose kubelet has been read.
+type readNode struct {
+	*scanNode
+	snap *snapshot.Snapshot
 }
 
 // scanNode gathers what the cluster-wide LISTs hold about one node.
@@ -208,23 +225,10 @@ func (c *Collector) listNodeEvents(ctx context.Context, nodes map[string]*scanNo
 	return ok(snapshot.SourceEvents, "one LIST of node events (%d about the scanned nodes)", kept)
 }
 
-// scanOne builds one node's snapshot from the LISTs and its kubelet.
-func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc snapshot.Source, deep bool) *snapshot.Snapshot {
-	snap := &snapshot.Snapshot{
-		NodeName: n.node.Name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since,
-		Node: n.node, Events: n.events, Pods: n.pods,
-	}
-	// The snapshot now owns the node's pods and events: once it is
-	// diagnosed and dropped, so are they, while other nodes are still read.
-	n.pods, n.events = nil, nil
-	if podsSrc.Status == snapshot.StatusOK {
-		podsSrc.Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
-	}
-	if eventsSrc.Status == snapshot.StatusOK {
-		eventsSrc.Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
-	}
-	snap.Sources = []snapshot.Source{ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc}
-
+// readKubeletOf starts one node's snapshot with what its kubelet says
+// (or Prometheus of it); withListed adds what the LISTs hold.
+func (c *Collector) readKubeletOf(ctx context.Context, n *scanNode, deep bool) *snapshot.Snapshot {
+	snap := &snapshot.Snapshot{NodeName: n.node.Name, CollectedAt: c.now().UTC(), LogWindow: c.opts.Since, Node: n.node}
 	sources := c.newSourceRuns(ctx, snap)
 	reads := &nodeReads{snap: snap, since: snap.CollectedAt.Add(-c.opts.Since), node: func(context.Context) *corev1.Node { return n.node }}
 	switch {
@@ -257,6 +261,23 @@ func (c *Collector) scanOne(ctx context.Context, n *scanNode, podsSrc, eventsSrc
 		c.readKubelet(sources, reads, snapshot.SourceStats, snapshot.SourceConfigz, snapshot.SourceHealthz)
 		sources.wait()
 	}
+	return snap
+}
+
+// withListed gives a node's snapshot the pods and events the LISTs filed
+// under it. The snapshot then owns them: once it is diagnosed and dropped,
+// so are they, while other nodes are still read.
+func withListed(r *readNode, podsSrc, eventsSrc snapshot.Source) *snapshot.Snapshot {
+	snap := r.snap
+	snap.Pods, snap.Events = r.pods, r.events
+	r.pods, r.events = nil, nil
+	if podsSrc.Status == snapshot.StatusOK {
+		podsSrc.Detail = fmt.Sprintf("%d pods (one LIST of all pods)", len(snap.Pods))
+	}
+	if eventsSrc.Status == snapshot.StatusOK {
+		eventsSrc.Detail = fmt.Sprintf("%d events (one LIST of node events)", len(snap.Events))
+	}
+	snap.Sources = append(snap.Sources, ok(snapshot.SourceNode, "one LIST of nodes"), eventsSrc, podsSrc)
 	snapshot.SortSources(snap.Sources)
 	return snap
 }

@@ -346,3 +346,38 @@ func (e *statusErr) Error() string { return e.msg }
 func (e *statusErr) Status() metav1.Status {
 	return metav1.Status{Status: metav1.StatusFailure, Code: e.code, Reason: e.reason, Message: e.msg}
 }
+
+// The kubelets are read while the pods are still being listed: at 5,000
+// nodes that LIST takes as long as every kubelet, and waiting for it first
+// would add the two. Here the LIST does not end until every kubelet has
+// been read; a scan that waited for it would never read one.
+func TestScanReadsKubeletsDuringTheLists(t *testing.T) {
+	var read sync.WaitGroup
+	read.Add(2)
+	onMetrics := func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/metrics") {
+			read.Done()
+		}
+		kubeletAt(healthyMetrics, 0)(w, r)
+	}
+	client := scanClient(t, scanNodeObj("a", corev1.ConditionTrue), scanNodeObj("b", corev1.ConditionTrue), scanPod("a", "a-1"))
+	allRead := make(chan struct{})
+	go func() { read.Wait(); close(allRead) }()
+	client.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		select {
+		case <-allRead:
+		case <-time.After(5 * time.Second):
+			t.Error("no kubelet read while the pods were listed")
+		}
+		return false, nil, nil // on to the listing reactor
+	})
+	srv, _ := newFleetProxy(t, map[string]http.HandlerFunc{"a": onMetrics, "b": onMetrics})
+	c := New(client, proxyClient(t, srv), DefaultOptions(), func() time.Time { return now })
+	// The fake clientset runs one reactor at a time: the nodes/proxy
+	// question would wait for the blocked LIST. Take it as answered yes.
+	c.gate.asked = true
+	snaps := scanAll(t, c, ScanOptions{Concurrency: 2})
+	if len(snaps["a"].Pods) != 1 || snaps["a"].Metrics == nil {
+		t.Errorf("node a: %d pods, metrics %v: want the LIST's pod and its kubelet's metrics", len(snaps["a"].Pods), snaps["a"].Metrics)
+	}
+}
