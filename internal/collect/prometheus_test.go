@@ -74,6 +74,12 @@ func TestCollectReadsMetricsFromPrometheus(t *testing.T) {
 	if !snap.MetricsAt.Equal(now.Add(-20 * time.Second)) {
 		t.Errorf("metrics read at %v, want the scrape's time", snap.MetricsAt)
 	}
+	// /stats/summary was refused, and this Prometheus has no node-exporter:
+	// the refusal stays on record (it says what to grant), with that.
+	src, _ = snap.Source(snapshot.SourceStats)
+	if src.Status != snapshot.StatusForbidden || !strings.Contains(src.Reason, "nor from Prometheus: no node-exporter series") || src.Hint == "" {
+		t.Errorf("stats source %+v", src)
+	}
 	// The day before, under the selector the metrics were found by.
 	src, _ = snap.Source(snapshot.SourceHistory)
 	if src.Status != snapshot.StatusOK || !strings.Contains(src.Detail, `{node="worker-3"}`) || !strings.Contains(src.Detail, "no kube-state-metrics") {
@@ -147,9 +153,9 @@ func TestScanReadsTheFleetFromPrometheus(t *testing.T) {
 	if src, _ := snaps["b"].Source(snapshot.SourceMetrics); src.Status != snapshot.StatusError || !strings.Contains(src.Reason, `{node="b"}`) {
 		t.Errorf("b's metrics source %+v, want it asked for alone, and not found", src)
 	}
-	// One fleet set (13 queries), and b's own try (1: no relist time).
-	if n := queries.Load(); n != 14 {
-		t.Errorf("%d queries to Prometheus, want 14 whatever the fleet's size", n)
+	// One fleet set (12 queries), and b's own try (1: no relist time).
+	if n := queries.Load(); n != 13 {
+		t.Errorf("%d queries to Prometheus, want 13 whatever the fleet's size", n)
 	}
 }
 
