@@ -138,13 +138,8 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	}}
 	c.readKubelet(sources, reads, kubeletSources...)
 	sources.wait()
-	// The history needs the selector the metrics found the kubelet by.
-	if reads.promSelector != "" {
-		sources.run(snapshot.SourceHistory, func(ctx context.Context) (src snapshot.Source) {
-			snap.History, src = c.promHistory(ctx, nodeName, reads.promSelector, snap.CollectedAt)
-			return src
-		})
-		sources.wait()
+	if c.opts.Prometheus != "" {
+		c.fromPrometheus(sources, snap, reads.promSelector)
 	}
 
 	if nodeErr != nil {

@@ -18,8 +18,9 @@
 #
 # With Debian's prometheus installed, a real Prometheus scrapes every
 # kubelet's /metrics, real and simulated, through the API server's node proxy
-# (as admin, every 10s with the default 10s timeout) and evaluates the
-# shipped rules of deploy/prometheus; its URL is in $PLEG_LAB_DIR/prometheus.url.
+# (as admin, every 10s with the default 10s timeout), and a node_exporter on
+# the real nodes' host, and evaluates the shipped rules of deploy/prometheus;
+# its URL is in $PLEG_LAB_DIR/prometheus.url.
 #
 # State lives in $PLEG_LAB_DIR (default /tmp/pleg-lab): certs, kubeconfigs
 # (admin; oncall and developer with the shipped ClusterRoles kubectl-pleg and
@@ -82,8 +83,17 @@ build() {
 			k=$(real_field "$n" kubelet)
 			[[ $k == - ]] || build_old_kubelet "$k"
 		done
+		build_node_exporter
 	fi
 	build_tools
+}
+
+# build_node_exporter builds the node_exporter pinned in realnode/nodeexporter
+# (half a minute cold) unless go.mod moved.
+build_node_exporter() {
+	local dir=$E2E/realnode/nodeexporter
+	[[ -x "$BIN/node_exporter" && ! "$dir/go.mod" -nt "$BIN/node_exporter" ]] && return 0
+	(cd "$dir" && go build -o "$BIN/node_exporter" github.com/prometheus/node_exporter)
 }
 
 # build_old_kubelet DIR builds the kubelet pinned by the module in
@@ -380,9 +390,17 @@ prometheus_up() {
 	local api_port=$1 real=$2 port
 	shift 2
 	command -v prometheus >/dev/null || return 0
-	local targets=($real "$@")
+	local targets=($real "$@") ne_port="" n
 	port=$(free_port 9090)
 	mkdir -p "$STATE/prometheus"
+	# The real nodes share this host's kernel: one node-exporter speaks for
+	# each of them, under its name (kube-prometheus's instance label).
+	if [[ -n $real && -x $BIN/node_exporter ]]; then
+		ne_port=$(free_port 9100)
+		start node-exporter "$BIN/node_exporter" --web.listen-address "127.0.0.1:$ne_port" \
+			--collector.disable-defaults --collector.cpu --collector.meminfo --collector.filesystem \
+			--collector.pressure --collector.loadavg
+	fi
 	{
 		printf 'global: {scrape_interval: 10s, scrape_timeout: 10s, evaluation_interval: 5s}\n'
 		printf 'rule_files: [%s]\n' "$E2E/../../deploy/prometheus/kubectl-pleg-rules.yaml"
@@ -401,6 +419,10 @@ prometheus_up() {
 		printf -- '- job_name: fleet\n  scheme: https\n  tls_config: {insecure_skip_verify: true}\n  honor_labels: true\n'
 		printf '  scrape_interval: 30s\n  scrape_timeout: 25s\n  metrics_path: /fleet/metrics\n'
 		printf '  file_sd_configs: [{files: [%s], refresh_interval: 5s}]\n' "$STATE/prometheus/fleet.json"
+		if [[ -n $ne_port ]]; then
+			printf -- '- job_name: node-exporter\n  static_configs:\n'
+			for n in $real; do printf '  - {targets: ["127.0.0.1:%s"], labels: {instance: %s}}\n' "$ne_port" "$n"; done
+		fi
 	} >"$STATE/prometheus/prometheus.yml"
 	start prometheus prometheus --config.file "$STATE/prometheus/prometheus.yml" \
 		--storage.tsdb.path "$STATE/prometheus/data" --storage.tsdb.retention.time 2h \
@@ -431,6 +453,7 @@ scenario_names() {
 down() {
 	local n
 	stop prometheus || log "down: stopping prometheus failed; going on"
+	stop node-exporter || log "down: stopping node-exporter failed; going on"
 	for n in $(real_names); do real_node_down "$n" || log "down: $n failed; going on"; done
 	real_host_restore || log "down: restoring the host failed; going on"
 	stop kube-controller-manager

@@ -354,6 +354,10 @@ func checkRealIncident(t *testing.T, f realFault) {
 			if src == nil || src.Status != "ok" || !strings.Contains(src.Detail, "Prometheus "+url) {
 				t.Errorf("%s --prometheus as %s: metrics source %+v", f.node, user, src)
 			}
+			// Without nodes/proxy, the load comes from the lab's node-exporter.
+			if st := p.diag.source("stats"); user == noProxyUser && (st == nil || st.Status != "ok" || !strings.Contains(st.Detail, "node-exporter series {instance=\""+f.node+"\"}")) {
+				t.Errorf("%s --prometheus as %s: stats source %+v, want node-exporter's", f.node, user, st)
+			}
 			if user == "admin" && (p.diag.Verdict != f.verdict || len(p.diag.Causes) == 0 || !contains(f.top, p.diag.Causes[0].ID)) {
 				t.Errorf("--prometheus: verdict %s causes %v; through the node proxy: %s %v", p.diag.Verdict, p.diag.causeIDs(), d.Verdict, d.causeIDs())
 			}
