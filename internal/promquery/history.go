@@ -37,7 +37,10 @@ func NodeHistory(ctx context.Context, get Getter, node, sel string, at time.Time
 		into  *[]snapshot.Point
 	}{
 		{fmt.Sprintf(`min(kube_node_status_condition{node=%q,condition="Ready",status="true"})`, node), &h.Ready},
-		{fmt.Sprintf("max(time() - last_over_time(kubelet_pleg_last_seen_seconds%s[%s]))", sel, model.Duration(Window)), &h.RelistAge},
+		// Only at steps Prometheus scraped the node's targets (up, 1 or 0)
+		// within two minutes: while Prometheus itself was down the last
+		// value would age as if the relist had stalled.
+		{fmt.Sprintf("max(time() - last_over_time(kubelet_pleg_last_seen_seconds%s[%s])) and on() (max(count_over_time(up%s[2m])) > 0)", sel, model.Duration(Window), sel), &h.RelistAge},
 		{fmt.Sprintf("histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket%s[%s])) by (le))", sel, model.Duration(RateWindow)), &h.RelistP99},
 		{"max(kubelet_running_pods" + sel + ")", &h.RunningPods},
 	} {

@@ -17,7 +17,8 @@ type History struct {
 	Ready []Point
 	// RelistAge is how long before each step the relist last ran, from
 	// kubelet_pleg_last_seen_seconds (its last value within the hour, so a
-	// kubelet that stopped answering still ages).
+	// kubelet whose /metrics stopped answering still ages), at the steps
+	// Prometheus was scraping the node (a Prometheus down is no stall).
 	RelistAge []Point
 	// RelistP99 is the relist duration's p99 over the 5 minutes before each
 	// step, in seconds; steps without a finished relist have none.
