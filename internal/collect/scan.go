@@ -77,9 +77,25 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 		opts.Progress(0, len(nodes))
 	}
 
-	// Kubelets are read opts.Concurrency at a time into read, never
-	// waiting for the LISTs; once those are done, each node read is given
-	// its pods and events and handed to each, while others are still read.
+	read := c.readKubelets(ctx, nodes, byName, opts)
+	// Once the LISTs are done, each node read is given its pods and events
+	// and handed to each, while others are still read.
+	<-listed
+	done := 0
+	for r := range read {
+		each(withListed(r, podsSrc, eventsSrc))
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(nodes))
+		}
+	}
+	return len(nodes), ctx.Err()
+}
+
+// readKubelets reads the nodes' kubelets, opts.Concurrency at a time, never
+// waiting for the LISTs: each node is sent on the channel returned once
+// read, and the channel is closed after the last.
+func (c *Collector) readKubelets(ctx context.Context, nodes []corev1.Node, byName map[string]*scanNode, opts ScanOptions) <-chan *readNode {
 	work := make(chan *scanNode)
 	read := make(chan *readNode, len(nodes))
 	var readers sync.WaitGroup
@@ -101,17 +117,7 @@ func (c *Collector) Scan(ctx context.Context, opts ScanOptions, each func(*snaps
 		}
 	}()
 	go func() { readers.Wait(); close(read) }()
-
-	<-listed
-	done := 0
-	for r := range read {
-		each(withListed(r, podsSrc, eventsSrc))
-		done++
-		if opts.Progress != nil {
-			opts.Progress(done, len(nodes))
-		}
-	}
-	return len(nodes), ctx.Err()
+	return read
 }
 
 // readNode is one node whose kubelet has been read.
