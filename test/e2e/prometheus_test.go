@@ -28,8 +28,9 @@ func TestDiagnoseViaPrometheus(t *testing.T) {
 	for _, d := range dirs {
 		node := d.Name()
 		t.Run(node, func(t *testing.T) {
-			proxy := pleg(t, kubeconfig("admin"), "diagnose", node, "-o", "json")
-			prom := pleg(t, kubeconfig("admin"), "diagnose", node, "--prometheus", url, "-o", "json")
+			// 5s per source: the hanging kubelet would hold each diagnosis 30s.
+			proxy := pleg(t, kubeconfig("admin"), "diagnose", node, "--source-timeout", "5s", "-o", "json")
+			prom := pleg(t, kubeconfig("admin"), "diagnose", node, "--source-timeout", "5s", "--prometheus", url, "-o", "json")
 			src := prom.diag.source("metrics")
 			t.Logf("%-16s proxy: exit %d %-20s %v | prometheus: exit %d %-20s %v (metrics %s)", node,
 				proxy.code, proxy.diag.Verdict, seriousIDs(proxy.diag), prom.code, prom.diag.Verdict, seriousIDs(prom.diag), srcStatus(src))
