@@ -83,7 +83,8 @@ bench-lab:
 	test/e2e/bench/bench.sh
 
 # kubectl pleg scan at 100, 300 and 1000 generated nodes × 30 pods, beside
-# kubectl describe nodes and kubectl get pods -A -o json (SCAN_SIZES, SCAN_RUNS).
+# kubectl describe nodes and kubectl get pods -A -o json (SCAN_SIZES, SCAN_RUNS),
+# and scan --prometheus from the lab's Prometheus holding the fleet's series.
 bench-scan:
 	test/e2e/bench/bench-scan.sh
 

@@ -50,6 +50,7 @@ tmp=$(mktemp -d /tmp/kubectl-pleg-bench-scan.XXXXXX)
 started=""
 cleanup() {
 	local rc=$?
+	[[ ! -f $STATE/prometheus/fleet.json ]] || echo '[]' >"$STATE/prometheus/fleet.json"
 	if [[ -z ${SCAN_KEEP:-} && -x $tmp/fleetgen ]]; then
 		log "deleting the generated nodes and pods"
 		"$tmp/fleetgen" --kubeconfig "$STATE/admin.kubeconfig" --delete || true
@@ -151,6 +152,13 @@ for n in $SIZES; do
 	items=$(jq '.items | length' "$tmp/scan.json")
 
 	: >"$tmp/runs"
+	log "timing at $n nodes ($pods pods in the cluster): $RUNS runs of scan and get pods, $DESCRIBE_RUNS of describe nodes"
+	timed scan "$RUNS" kubectl pleg scan -l "$SEL" -o json
+	timed floor "$RUNS" kubectl get pods -A -o json
+	timed describe "$DESCRIBE_RUNS" kubectl describe nodes -l "$SEL"
+	# Last, and taken out of Prometheus again after: scraping and
+	# evaluating the rules over the fleet's series takes a CPU of this
+	# machine, which the other timings would share.
 	promreqs=""
 	if [[ -n $prom ]]; then
 		fleet_in_prometheus "$n"
@@ -160,11 +168,8 @@ for n in $SIZES; do
 			{ cat "$tmp/scan-prom.err" >&2; die "scan --prometheus did not read every node's metrics from Prometheus"; }
 		promreqs=$(requests "$before")
 		timed prom "$RUNS" kubectl pleg scan --prometheus "$prom" -l "$SEL" -o json
+		echo '[]' >"$STATE/prometheus/fleet.json"
 	fi
-	log "timing at $n nodes ($pods pods in the cluster): $RUNS runs of scan and get pods, $DESCRIBE_RUNS of describe nodes"
-	timed scan "$RUNS" kubectl pleg scan -l "$SEL" -o json
-	timed floor "$RUNS" kubectl get pods -A -o json
-	timed describe "$DESCRIBE_RUNS" kubectl describe nodes -l "$SEL"
 	awk -v n="$n" -v pods="$pods" -v items="$items" -v reqs="$reqs" -v promreqs="$promreqs" '
 		{ s[$1] += $2; if ($3 > r[$1]) r[$1] = $3; c[$1]++; if ($4 != 0 && $4 != 2 && $4 != 3) bad[$1] = $4 }
 		function reqcount(s,   parts, k, total, f) {
