@@ -429,8 +429,8 @@ prometheus_up() {
 		--web.listen-address "127.0.0.1:$port"
 	local url="http://127.0.0.1:$port" realup="" n
 	for n in $real; do realup+="${realup:+|}$n"; done
-	local want="count(up) == ${#targets[@]}"
-	[[ -z $realup ]] || want+=" and on() count(up{node=~\"$realup\"} == 1) == $(wc -w <<<"$real")"
+	local want="count(up{job=\"kubelet\"}) == ${#targets[@]}"
+	[[ -z $realup ]] || want+=" and on() count(up{job=\"kubelet\",node=~\"$realup\"} == 1) == $(wc -w <<<"$real")"
 	for _ in $(seq 120); do
 		if [[ $(curl -sf "$url/api/v1/query" --data-urlencode "query=$want" | jq -r '.data.result | length' 2>/dev/null) == 1 ]]; then
 			echo "$url" >"$STATE/prometheus.url"
