@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,6 +51,9 @@ func NodeHistory(ctx context.Context, get Getter, node, sel string, at time.Time
 		}
 		*r.into = points
 	}
+	// A kubelet scraped before its first relist exports 0: an age of
+	// decades, not a stall.
+	h.RelistAge = slices.DeleteFunc(h.RelistAge, func(p snapshot.Point) bool { return p.Value > float64(p.At.Unix())-86400 })
 	return h, nil
 }
 

@@ -34,7 +34,7 @@ func TestNodeHistory(t *testing.T) {
 	h, err := NodeHistory(context.Background(), fakeRange(t, map[string]string{
 		`min(kube_node_status_condition{node="worker-3",condition="Ready",status="true"})`: fmt.Sprintf(`{"metric":{},"values":[[%d,"1"],[%d,"0"]]}`, t0, t0+60),
 		// A Prometheus that was down is no stall: only steps it scraped.
-		`max(time() - last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[1h])) and on() (max(count_over_time(up{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[2m])) > 0)`: fmt.Sprintf(`{"metric":{},"values":[[%d,"1.5"]]}`, t0),
+		`max(time() - last_over_time(kubelet_pleg_last_seen_seconds{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[1h])) and on() (max(count_over_time(up{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}[2m])) > 0)`: fmt.Sprintf(`{"metric":{},"values":[[%d,"1.5"],[%d,"%d"]]}`, t0, t0+60, t0+60), // then the 0 of a kubelet before its first relist
 		// A quantile without observations is NaN: no point, not a zero.
 		`histogram_quantile(0.99, sum(rate(kubelet_pleg_relist_duration_seconds_bucket{instance=~`: fmt.Sprintf(`{"metric":{},"values":[[%d,"NaN"],[%d,"0.25"]]}`, t0, t0+60),
 	}), "worker-3", `{instance=~"10\\.0\\.0\\.3(:[0-9]+)?"}`, at)
@@ -45,7 +45,7 @@ func TestNodeHistory(t *testing.T) {
 		t.Errorf("Ready %+v", h.Ready)
 	}
 	if len(h.RelistAge) != 1 || h.RelistAge[0].Value != 1.5 {
-		t.Errorf("RelistAge %+v", h.RelistAge)
+		t.Errorf("RelistAge %+v, want the age of a 0 left out", h.RelistAge)
 	}
 	if len(h.RelistP99) != 1 || h.RelistP99[0].Value != 0.25 {
 		t.Errorf("RelistP99 %+v, want the NaN left out", h.RelistP99)

@@ -24,22 +24,21 @@ const (
 	// SlowRelistFor is how long the relist's p99 must stay at
 	// RelistP99Warning to be called slow: the window of the p99 itself.
 	SlowRelistFor = 5 * time.Minute
-	// StallRecent is how recent a stall that has ended still warns (as a
-	// "PLEG is not healthy" within the log window does); an older one is a
-	// note on a node healthy now.
-	StallRecent = time.Hour
 )
 
 // episode is a run of a history series' steps that met a condition.
 type episode struct {
-	start, end time.Time // the first and last step that met it: it lasted about end-start+step
-	ongoing    bool      // it still did at the last step
+	start, end time.Time // the first and last step that met it
+	ongoing    bool      // it still did at the capture
 }
 
-// episodes are the runs of points that meet cond. A gap in the series (no
-// data) neither starts nor ends a run: only a point that does not meet cond
-// ends one.
-func episodes(points []snapshot.Point, cond func(float64) bool) []episode {
+// lasted is about how long the episode lasted, at steps of step.
+func (e episode) lasted(step time.Duration) time.Duration { return e.end.Add(step).Sub(e.start) }
+
+// episodes are the runs of h's points that meet cond. A gap in the series
+// (no data) neither starts nor ends a run: only a point that does not meet
+// cond ends one. A run is ongoing when its last point is the capture's step.
+func episodes(points []snapshot.Point, h *snapshot.History, now time.Time, cond func(float64) bool) []episode {
 	var out []episode
 	open := false
 	for _, p := range points {
@@ -53,22 +52,24 @@ func episodes(points []snapshot.Point, cond func(float64) bool) []episode {
 			open = false
 		}
 	}
-	if open {
-		out[len(out)-1].ongoing = true
+	if n := len(out); open && !out[n-1].end.Before(now.Add(-h.Step)) {
+		out[n-1].ongoing = true
 	}
 	return out
 }
 
 // notReadyEpisodes are the runs the node was not Ready, by kube-state-metrics.
-func notReadyEpisodes(h *snapshot.History) []episode {
-	return episodes(h.Ready, func(v float64) bool { return v < 1 })
+func notReadyEpisodes(s *snapshot.Snapshot) []episode {
+	return episodes(s.History.Ready, s.History, s.CollectedAt, func(v float64) bool { return v < 1 })
 }
 
-// relistStalls are the runs the relist had not run for the PLEG threshold:
-// the kubelet declared PLEG unhealthy, and the node NotReady.
-func relistStalls(s *snapshot.Snapshot) []episode {
+// relistUnseen are the runs no relist was seen for the PLEG threshold: the
+// kubelet declared PLEG unhealthy, or Prometheus could not scrape it (a hung
+// runtime holds /metrics; so does a kubelet down, restarting or cut off),
+// which Prometheus cannot tell apart.
+func relistUnseen(s *snapshot.Snapshot) []episode {
 	limit := plegThreshold(s).Seconds()
-	return episodes(s.History.RelistAge, func(v float64) bool { return v >= limit })
+	return episodes(s.History.RelistAge, s.History, s.CollectedAt, func(v float64) bool { return v >= limit })
 }
 
 // slowRelistSince is when the relist's p99 last rose to RelistP99Warning and
@@ -76,13 +77,14 @@ func relistStalls(s *snapshot.Snapshot) []episode {
 // KubeletPLEGRelistSlow alert's `for`): one hung relist that finishes at
 // last is slow in every window that holds it, for minutes after it ended,
 // and is no trend. Zero when the relist is not slow so.
-func slowRelistSince(h *snapshot.History) time.Time {
-	runs := episodes(h.RelistP99, func(v float64) bool { return v >= RelistP99Warning.Seconds() })
+func slowRelistSince(s *snapshot.Snapshot) time.Time {
+	h := s.History
+	runs := episodes(h.RelistP99, h, s.CollectedAt, func(v float64) bool { return v >= RelistP99Warning.Seconds() })
 	if len(runs) == 0 {
 		return time.Time{}
 	}
 	last := runs[len(runs)-1]
-	if !last.ongoing || last.end.Add(h.Step).Sub(last.start) < SlowRelistFor {
+	if !last.ongoing || last.lasted(h.Step) < SlowRelistFor {
 		return time.Time{}
 	}
 	return last.start
@@ -96,53 +98,31 @@ func episodesEvidence(eps []episode, h *snapshot.History, now time.Time) string 
 	if last.ongoing {
 		return ev + ", still at the capture"
 	}
-	return ev + " for " + humanize.Duration(last.end.Add(h.Step).Sub(last.start))
+	return ev + " for " + humanize.Duration(last.lasted(h.Step))
 }
 
-// historyFlaps counts the node's NotReady episodes of the day: by
-// kube-state-metrics when Prometheus has it, else by the relist's stalls
-// (each one a NotReady by PLEG). It returns the count with its evidence.
+// historyFlaps counts the node's NotReady episodes of the day by
+// kube-state-metrics, with their evidence. The relist's unseen runs are not
+// counted: Prometheus cannot tell them from a kubelet it could not scrape.
 func historyFlaps(s *snapshot.Snapshot) (int, string) {
-	h := s.History
-	if h == nil {
+	if s.History == nil {
 		return 0, ""
 	}
-	if len(h.Ready) > 0 {
-		eps := notReadyEpisodes(h)
-		if len(eps) == 0 {
-			return 0, ""
-		}
-		return len(eps), "Prometheus (kube-state-metrics): NotReady " + episodesEvidence(eps, h, s.CollectedAt)
-	}
-	eps := relistStalls(s)
+	eps := notReadyEpisodes(s)
 	if len(eps) == 0 {
 		return 0, ""
 	}
-	return len(eps), fmt.Sprintf("Prometheus (kubelet_pleg_last_seen_seconds): relist stale past %s (PLEG unhealthy, the node NotReady) %s",
-		humanize.Duration(plegThreshold(s)), episodesEvidence(eps, h, s.CollectedAt))
+	return len(eps), "Prometheus (kube-state-metrics): NotReady " + episodesEvidence(eps, s.History, s.CollectedAt)
 }
 
-// relistHistory is what the day before says of the relist: its stalls and
-// since when it is slow, with what came before its trouble.
+// relistHistory is what the day before says of the relist: the runs it was
+// not seen and since when it is slow, with what came before its trouble.
+// It is evidence, never an alarm of its own: the rules weigh it with what
+// shows the node's state now.
 type relistHistory struct {
-	stalls    []episode
+	unseen    []episode
 	slowSince time.Time
 	evidence  []string
-}
-
-// recentStall says a stall ended within StallRecent of the capture (or has
-// not ended).
-func (r relistHistory) recentStall(now time.Time) bool {
-	if len(r.stalls) == 0 {
-		return false
-	}
-	last := r.stalls[len(r.stalls)-1]
-	return last.ongoing || now.Sub(last.end) <= StallRecent
-}
-
-// stalledAnswer is the answer of a relist that stalled and runs again.
-func (r relistHistory) stalledAnswer() string {
-	return fmt.Sprintf("the PLEG relist stalled %s× in the last day and runs again", humanize.Count(len(r.stalls)))
 }
 
 func readRelistHistory(s *snapshot.Snapshot) relistHistory {
@@ -151,11 +131,12 @@ func readRelistHistory(s *snapshot.Snapshot) relistHistory {
 		return relistHistory{}
 	}
 	now := s.CollectedAt
-	r := relistHistory{stalls: relistStalls(s), slowSince: slowRelistSince(h)}
+	r := relistHistory{unseen: relistUnseen(s), slowSince: slowRelistSince(s)}
 	var start time.Time // when the trouble began
-	if n := len(r.stalls); n > 0 {
-		start = r.stalls[n-1].start.Add(-plegThreshold(s))
-		r.evidence = append(r.evidence, fmt.Sprintf("Prometheus: relist stale past %s (PLEG unhealthy) %s", humanize.Duration(plegThreshold(s)), episodesEvidence(r.stalls, h, now)))
+	if n := len(r.unseen); n > 0 {
+		start = r.unseen[n-1].start.Add(-plegThreshold(s))
+		r.evidence = append(r.evidence, fmt.Sprintf("Prometheus: no relist seen for %s or more %s (PLEG unhealthy, or a kubelet it could not scrape: hung, down or cut off)",
+			humanize.Duration(plegThreshold(s)), episodesEvidence(r.unseen, h, now)))
 	}
 	if !r.slowSince.IsZero() {
 		r.evidence = append(r.evidence, fmt.Sprintf("Prometheus: relist p99 ≥ %s since %s (%s)",
@@ -174,6 +155,11 @@ func readRelistHistory(s *snapshot.Snapshot) relistHistory {
 	return r
 }
 
+// unseenAnswer is the answer of a relist not seen for a while, seen again.
+func (r relistHistory) unseenAnswer() string {
+	return fmt.Sprintf("no relist was seen for the threshold or more %s× in the last day; it runs now", humanize.Count(len(r.unseen)))
+}
+
 // podBurst finds a rise of running pods in the PodBurstBefore before start:
 // from the fewest to the most that came after them.
 func podBurst(pods []snapshot.Point, start time.Time) (from, to snapshot.Point, ok bool) {
@@ -187,7 +173,8 @@ func podBurst(pods []snapshot.Point, start time.Time) (from, to snapshot.Point, 
 			low = &pods[i]
 			continue
 		}
-		if p.Value-low.Value >= PodBurstMin && p.Value >= low.Value*PodBurstRatio && p.Value > to.Value {
+		// From none, it is a kubelet starting up, not a burst.
+		if low.Value > 0 && p.Value-low.Value >= PodBurstMin && p.Value >= low.Value*PodBurstRatio && p.Value > to.Value {
 			from, to, ok = *low, p, true
 		}
 	}
@@ -200,19 +187,19 @@ func historyTimeline(s *snapshot.Snapshot, add func(t time.Time, source, event s
 	if h == nil {
 		return
 	}
-	for _, e := range notReadyEpisodes(h) {
+	for _, e := range notReadyEpisodes(s) {
 		add(e.start, "prometheus", "NotReady (kube-state-metrics)", 0)
 		if !e.ongoing {
 			add(e.end.Add(h.Step), "prometheus", "Ready again", 0)
 		}
 	}
-	for _, e := range relistStalls(s) {
-		add(e.start, "prometheus", fmt.Sprintf("relist stale past %s: PLEG unhealthy", humanize.Duration(plegThreshold(s))), 0)
+	for _, e := range relistUnseen(s) {
+		add(e.start, "prometheus", fmt.Sprintf("no relist seen for %s or more", humanize.Duration(plegThreshold(s))), 0)
 		if !e.ongoing {
-			add(e.end.Add(h.Step), "prometheus", "relist running again", 0)
+			add(e.end.Add(h.Step), "prometheus", "relist seen again", 0)
 		}
 	}
-	if t := slowRelistSince(h); !t.IsZero() {
+	if t := slowRelistSince(s); !t.IsZero() {
 		add(t, "prometheus", fmt.Sprintf("relist p99 ≥ %s", humanize.Duration(RelistP99Warning)), 0)
 	}
 }

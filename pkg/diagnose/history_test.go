@@ -60,15 +60,21 @@ func notReadyAt(spans ...[2]int) func(h *snapshot.History) {
 }
 
 func TestEpisodes(t *testing.T) {
+	h := &snapshot.History{Step: time.Minute}
 	pts := []snapshot.Point{{At: ago(5 * time.Minute), Value: 0}, {At: ago(4 * time.Minute), Value: 5},
 		// a gap at 3m: no data neither ends nor starts a run
 		{At: ago(2 * time.Minute), Value: 6}, {At: ago(time.Minute), Value: 0}, {At: now, Value: 7}}
-	got := episodes(pts, func(v float64) bool { return v > 1 })
+	got := episodes(pts, h, now, func(v float64) bool { return v > 1 })
 	if len(got) != 2 || !got[0].start.Equal(ago(4*time.Minute)) || !got[0].end.Equal(ago(2*time.Minute)) || got[0].ongoing ||
 		!got[1].start.Equal(now) || !got[1].ongoing {
 		t.Errorf("episodes %+v", got)
 	}
-	if got := episodes(nil, func(float64) bool { return true }); got != nil {
+	// A run whose last point is minutes before the capture (the series
+	// stopped) is not "still at the capture".
+	if got := episodes(pts[:3], h, now, func(v float64) bool { return v > 1 }); len(got) != 1 || got[0].ongoing {
+		t.Errorf("episodes of a series that stopped: %+v", got)
+	}
+	if got := episodes(nil, h, now, func(float64) bool { return true }); got != nil {
 		t.Errorf("episodes of nothing: %+v", got)
 	}
 }
@@ -89,12 +95,10 @@ func TestFlappingFromHistory(t *testing.T) {
 			}},
 		},
 		{
-			// Without kube-state-metrics each stall past 3m is one NotReady.
-			name: "three relist stalls in the day",
+			// Without kube-state-metrics a relist not seen is no flap:
+			// Prometheus cannot tell it from a kubelet it could not scrape.
+			name: "three runs without a relist seen, no kube-state-metrics",
 			snap: mod(withHistory(relistStalledAt([2]int{600, 590}, [2]int{300, 290}, [2]int{130, 120}))),
-			want: &want{sev: Warning, conf: High, evidence: []string{
-				"Prometheus (kubelet_pleg_last_seen_seconds): relist stale past 3m (PLEG unhealthy, the node NotReady) 3× in the last 24h",
-			}},
 		},
 		{
 			// kube-state-metrics says the node stayed Ready: the stalls
@@ -123,31 +127,47 @@ func TestRelistStalledFromHistory(t *testing.T) {
 	runRule(t, plegRelistStalled, []ruleCase{
 		{name: "a day without trouble", snap: mod(withHistory(relistStalledAt()))},
 		{
-			// Healthy now, stalled this morning: a note, not an alarm.
-			name: "a stall hours ago",
+			// Healthy now, unseen this morning: a note, not an alarm.
+			name: "no relist seen for minutes hours ago",
 			snap: mod(withHistory(relistStalledAt([2]int{300, 290}))),
-			want: &want{sev: Info, conf: High, evidence: []string{"Prometheus: relist stale past 3m (PLEG unhealthy) 1× in the last 24h; the last from 04:03:00Z for 8m"}},
+			want: &want{sev: Info, conf: Medium, evidence: []string{"Prometheus: no relist seen for 3m or more 1× in the last 24h; the last from 04:03:00Z for 8m (PLEG unhealthy, or a kubelet it could not scrape"}},
 		},
 		{
-			name: "a stall that ended 20 minutes ago",
+			// Not even 20 minutes ago: the history alone never alarms (the
+			// kubelet log says whether PLEG was unhealthy).
+			name: "no relist seen until 20 minutes ago",
 			snap: mod(withHistory(relistStalledAt([2]int{30, 20}))),
-			want: &want{sev: Warning, conf: High, evidence: []string{"1× in the last 24h; the last from 08:33:00Z for 8m"}},
+			want: &want{sev: Info, conf: Medium, evidence: []string{"1× in the last 24h; the last from 08:33:00Z for 8m"}},
 		},
 		{
-			name: "a stall after a burst of pods",
+			name: "a burst of pods just before",
 			snap: mod(withHistory(func(h *snapshot.History) {
 				relistStalledAt([2]int{135, 125})(h)
 				podsRising(h)
 			})),
-			want: &want{sev: Info, conf: High, evidence: []string{"running pods rose from 30 to 90 between 06:30:00Z and 06:40:00Z, just before"}},
+			want: &want{sev: Info, conf: Medium, evidence: []string{"running pods rose from 30 to 90 between 06:30:00Z and 06:40:00Z, just before"}},
 		},
 		{
-			name: "a burst of pods long before the stall is not its start",
+			name: "a burst of pods long before is not its start",
 			snap: mod(withHistory(func(h *snapshot.History) {
 				relistStalledAt([2]int{60, 50})(h)
 				podsRising(h)
 			})),
-			want: &want{sev: Warning, conf: High, notEvidence: []string{"running pods rose"}}, // ended 50m ago: recent
+			want: &want{sev: Info, conf: Medium, notEvidence: []string{"running pods rose"}},
+		},
+		{
+			// A kubelet starting from no pods is not a burst.
+			name: "pods from none",
+			snap: mod(withHistory(func(h *snapshot.History) {
+				relistStalledAt([2]int{135, 125})(h)
+				h.RunningPods = series(func(m int) (float64, bool) {
+					if m > 140 {
+						return 0, true
+					}
+					return 60, true
+				})
+			})),
+			want: &want{sev: Info, conf: Medium, notEvidence: []string{"running pods rose"}},
 		},
 		{
 			// One hung relist that finished is slow in every 5-minute
@@ -188,7 +208,7 @@ func TestHistoryOnTheTimeline(t *testing.T) {
 			got = append(got, e.Time.Format("15:04")+" "+e.Event)
 		}
 	}
-	want := "08:30 relist stale past 3m: PLEG unhealthy|08:31 NotReady (kube-state-metrics)|08:41 Ready again|08:41 relist running again"
+	want := "08:30 no relist seen for 3m or more|08:31 NotReady (kube-state-metrics)|08:41 Ready again|08:41 relist seen again"
 	if strings.Join(got, "|") != want {
 		t.Errorf("timeline %q, want %q", strings.Join(got, "|"), want)
 	}

@@ -196,14 +196,10 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		f.Severity, f.Confidence = Warning, High
 	case slowRelist || !hist.slowSince.IsZero():
 		f.Severity, f.Confidence = Warning, Medium
-	case hist.recentStall(s.CollectedAt):
-		// As a "PLEG is not healthy" logged within the window.
-		f.Severity, f.Confidence = Warning, High
-		f.Answer = hist.stalledAnswer()
-	case len(hist.stalls) > 0:
-		// Stalls earlier in the day, on a node whose relist runs now.
-		f.Severity, f.Confidence = Info, High
-		f.Answer = hist.stalledAnswer()
+	case len(hist.unseen) > 0:
+		// Earlier in the day, on a node whose relist runs now: a note.
+		f.Severity, f.Confidence = Info, Medium
+		f.Answer = hist.unseenAnswer()
 	default:
 		return nil
 	}

@@ -295,7 +295,7 @@ func checkHistory(t *testing.T) {
 			t.Errorf("history source %+v", src)
 		}
 		ev := strings.Join(r.diag.cause("pleg-relist-stalled").Evidence, "\n")
-		if !strings.Contains(ev, "Prometheus: relist stale past 3m (PLEG unhealthy) 1× in the last 24h") {
+		if !strings.Contains(ev, "Prometheus: no relist seen for 3m or more 1× in the last 24h") {
 			r.dump(t)
 			t.Errorf("the healed relist hang's stall is not in its history evidence:\n%s", ev)
 		}
@@ -305,7 +305,7 @@ func checkHistory(t *testing.T) {
 				onTimeline = append(onTimeline, e.Event)
 			}
 		}
-		if got := strings.Join(onTimeline, ", "); got != "relist stale past 3m: PLEG unhealthy, relist running again" {
+		if got := strings.Join(onTimeline, ", "); got != "no relist seen for 3m or more, relist seen again" {
 			t.Errorf("Prometheus on the timeline: %q, want the stall and its end", got)
 		}
 		t.Logf("real-relist-hang healed, via Prometheus: %s %v; %s", r.diag.Verdict, seriousIDs(r.diag), ev)
