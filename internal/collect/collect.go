@@ -138,12 +138,12 @@ func (c *Collector) Collect(ctx context.Context, nodeName string) (*snapshot.Sna
 	}}
 	c.readKubelet(sources, reads, kubeletSources...)
 	sources.wait()
-	if c.opts.Prometheus != "" {
-		c.fromPrometheus(sources, snap, reads.promSelector)
-	}
 
 	if nodeErr != nil {
 		return nil, nodeErr
+	}
+	if c.opts.Prometheus != "" {
+		c.fromPrometheus(ctx, snap, reads.promSelector)
 	}
 	snapshot.SortSources(snap.Sources)
 	return snap, nil
@@ -165,7 +165,7 @@ type nodeReads struct {
 type kubeletRead func(ctx context.Context, c *Collector, n *nodeReads) snapshot.Source
 
 // kubeletReads is the one table of the kubelet's sources: Collect reads
-// them all, Scan /metrics and /configz (or all with --deep).
+// them all, Scan /metrics (or all with --deep).
 var kubeletReads = map[snapshot.SourceName]kubeletRead{
 	snapshot.SourceKubeletLog: func(ctx context.Context, c *Collector, n *nodeReads) (src snapshot.Source) {
 		n.snap.KubeletLog, src = c.kubeletLog(ctx, n.snap.NodeName, n.snap.CollectedAt, n.since)

@@ -53,33 +53,36 @@ func (c *Collector) promMetrics(ctx context.Context, node string, ip func() stri
 }
 
 // fromPrometheus reads what Prometheus adds once the node's sources are
-// read: the day before, under the selector its kubelet's metrics were found
-// by (kubeletSel, "" when they were not), and, when the kubelet's
-// /stats/summary was refused or could not be reached, node-exporter's
-// account of the load instead. A kubelet that answered late keeps its
-// timeout on record: that is evidence.
-func (c *Collector) fromPrometheus(sources *sourceRuns, snap *snapshot.Snapshot, kubeletSel string) {
-	// Before any run: runs append to snap.Sources as they end.
-	if st, _ := snap.Source(snapshot.SourceStats); st.Status == snapshot.StatusForbidden || st.Status == snapshot.StatusUnavailable {
-		snap.Sources = slices.DeleteFunc(snap.Sources, func(s snapshot.Source) bool { return s.Name == snapshot.SourceStats })
-		sources.run(snapshot.SourceStats, func(ctx context.Context) snapshot.Source { return c.promStats(ctx, snap, st) })
+// read: when the kubelet's /stats/summary was refused or could not be
+// reached, node-exporter's account of the load instead; and the day before,
+// under the selector its kubelet's metrics were found by (kubeletSel, ""
+// when they were not).
+func (c *Collector) fromPrometheus(ctx context.Context, snap *snapshot.Snapshot, kubeletSel string) {
+	if i := slices.IndexFunc(snap.Sources, func(s snapshot.Source) bool { return s.Name == snapshot.SourceStats }); i >= 0 &&
+		(snap.Sources[i].Status == snapshot.StatusForbidden || snap.Sources[i].Status == snapshot.StatusUnavailable) {
+		sctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+		snap.Sources[i] = c.promStats(sctx, snap, snap.Sources[i])
+		cancel()
 	}
 	if kubeletSel != "" {
+		sources := c.newSourceRuns(ctx, snap)
 		sources.run(snapshot.SourceHistory, func(ctx context.Context) (src snapshot.Source) {
 			snap.History, src = c.promHistory(ctx, snap.NodeName, kubeletSel, snap.CollectedAt)
 			return src
 		})
+		sources.wait()
 	}
-	sources.wait()
 }
 
 // promStats reads node-exporter's account of the node's load into the
-// snapshot, instead of the kubelet's, which failed as kubelet says.
+// snapshot, instead of the kubelet's, which failed as kubelet says: that
+// record is kept, with what Prometheus answered, when it has none either.
 func (c *Collector) promStats(ctx context.Context, snap *snapshot.Snapshot, kubelet snapshot.Source) snapshot.Source {
 	ip := ""
 	if snap.Node != nil {
 		ip = internalIPOf(snap.Node)
 	}
+	start := time.Now()
 	stats, sel, err := promquery.NodeStats(ctx, c.prometheus(), snap.NodeName, ip, c.now())
 	if err != nil {
 		kubelet.Reason += "; nor from Prometheus: " + oneLine(err)
@@ -87,7 +90,7 @@ func (c *Collector) promStats(ctx context.Context, snap *snapshot.Snapshot, kube
 	}
 	snap.Stats = stats
 	src := ok(snapshot.SourceStats, "Prometheus %s, node-exporter series %s (the kubelet's: %s)", c.opts.Prometheus, sel, kubelet.Status)
-	src.Fallback = true
+	src.Fallback, src.ElapsedMillis = true, time.Since(start).Milliseconds()
 	return src
 }
 

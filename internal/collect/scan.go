@@ -250,7 +250,8 @@ func (c *Collector) readKubeletOf(ctx context.Context, n *scanNode, deep bool) *
 		default:
 			snap.Metrics, snap.MetricsAt, _, src = c.promMetrics(ctx, n.node.Name, func() string { return internalIPOf(n.node) })
 		}
-		// The scan needs no nodes/proxy: see below for /configz.
+		// Nothing through the node proxy: the EventedPLEG gate comes with
+		// the metrics too.
 		snap.Sources = append(snap.Sources, src)
 	default:
 		// /metrics alone: the EventedPLEG gate, which makes the PLEG

@@ -56,11 +56,12 @@ func (q querier) nodeStats(sel string, memTotal float64) (*kubelet.NodeStats, er
 		}},
 		{"max(node_filesystem_avail_bytes" + with(`mountpoint="/"`) + ")", func(v float64) { b := uint64(v); st.FSAvailable = &b }},
 		{"max(node_filesystem_size_bytes" + with(`mountpoint="/"`) + ")", func(v float64) { b := uint64(v); st.FSCapacity = &b }},
-		// The kernel's "some" stall time as a share of the last minute: the
-		// avg60 the kubelet's summary reports.
-		{"100 * max(rate(node_pressure_cpu_waiting_seconds_total" + sel + "[1m]))", func(v float64) { st.CPUPressure = &v }},
-		{"100 * max(rate(node_pressure_memory_waiting_seconds_total" + sel + "[1m]))", func(v float64) { st.MemoryPressure = &v }},
-		{"100 * max(rate(node_pressure_io_waiting_seconds_total" + sel + "[1m]))", func(v float64) { st.IOPressure = &v }},
+		// The kernel's "some" stall time as a share of the last minutes,
+		// as the avg60 the kubelet's summary reports: two minutes, so that
+		// a scrape every minute (Prometheus's default) still gives a rate.
+		{"100 * max(rate(node_pressure_cpu_waiting_seconds_total" + sel + "[2m]))", func(v float64) { st.CPUPressure = &v }},
+		{"100 * max(rate(node_pressure_memory_waiting_seconds_total" + sel + "[2m]))", func(v float64) { st.MemoryPressure = &v }},
+		{"100 * max(rate(node_pressure_io_waiting_seconds_total" + sel + "[2m]))", func(v float64) { st.IOPressure = &v }},
 	} {
 		v, err := q.vector(r.query)
 		if err != nil {

@@ -14,8 +14,8 @@ func TestNodeStatsByInstanceName(t *testing.T) {
 		`sum(rate(node_cpu_seconds_total{instance="worker-3",mode!~"idle|iowait|steal"}[5m]))`: sample(``, "3.5"),
 		`max(node_memory_MemAvailable_bytes{instance="worker-3"})`:                             sample(``, "250"),
 		`max(node_filesystem_avail_bytes{instance="worker-3",mountpoint="/"})`:                 sample(``, "10"),
-		`100 * max(rate(node_pressure_io_waiting_seconds_total{instance="worker-3"}[1m]))`:     sample(``, "42.5"),
-		`100 * max(rate(node_pressure_cpu_waiting_seconds_total{instance="worker-3"}[1m]))`:    sample(``, "NaN"),
+		`100 * max(rate(node_pressure_io_waiting_seconds_total{instance="worker-3"}[2m]))`:     sample(``, "42.5"),
+		`100 * max(rate(node_pressure_cpu_waiting_seconds_total{instance="worker-3"}[2m]))`:    sample(``, "NaN"),
 	}), "worker-3", "10.0.0.3", at)
 	if err != nil {
 		t.Fatal(err)

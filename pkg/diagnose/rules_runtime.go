@@ -34,7 +34,7 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 	var out []string
 	for _, name := range runtimeBoundSources {
 		src, ok := s.Source(name)
-		if !ok {
+		if !ok || src.Fallback { // read from Prometheus: its time is not the kubelet's
 			continue
 		}
 		switch {
@@ -55,7 +55,11 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 func waitsShort(s *snapshot.Snapshot) string {
 	var slow []string
 	for _, name := range runtimeBoundSources {
-		if src, ok := s.Source(name); ok && (src.Status == snapshot.StatusTimeout || src.Elapsed() >= SlowSource) {
+		src, ok := s.Source(name)
+		if ok && src.Fallback {
+			continue
+		}
+		if ok && (src.Status == snapshot.StatusTimeout || src.Elapsed() >= SlowSource) {
 			slow = append(slow, fmt.Sprintf("/%s took %s", endpointOf(name), humanize.Duration(src.Elapsed())))
 		} else if ok && src.Status == snapshot.StatusError {
 			slow = append(slow, fmt.Sprintf("/%s failed on a runtime error", endpointOf(name)))
