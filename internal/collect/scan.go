@@ -38,6 +38,8 @@ type ScanOptions struct {
 // node's kubelet is read through the node proxy, opts.Concurrency nodes at a
 // time, each source under SourceTimeout: /metrics only, or everything with
 // Deep (with --prometheus, one set of queries for the whole fleet instead).
+// The nodes read before the LISTs end wait for them, whole: with Deep, their
+// log summaries too.
 // A non-deep scan records only the sources it read, so the checklist says
 // "not collected" for the others and no rule takes their absence as healthy.
 //
