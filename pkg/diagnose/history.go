@@ -155,6 +155,15 @@ func readRelistHistory(s *snapshot.Snapshot) relistHistory {
 	return r
 }
 
+// unseenStep says where to read what happened in the last run without a
+// relist: the kubelet's log of that hour.
+func (r relistHistory) unseenStep() Step {
+	last := r.unseen[len(r.unseen)-1]
+	from, to := last.start.Add(-10*time.Minute).UTC(), last.end.Add(10*time.Minute).UTC()
+	return nodeStep("read what the kubelet logged around the last one",
+		fmt.Sprintf("journalctl -u kubelet --since '%s' --until '%s' --no-pager | grep -iE 'pleg|deadline|runtime'", from.Format("2006-01-02 15:04:05 UTC"), to.Format("2006-01-02 15:04:05 UTC")))
+}
+
 // unseenAnswer is the answer of a relist not seen for a while, seen again.
 func (r relistHistory) unseenAnswer() string {
 	return fmt.Sprintf("no relist was seen for the threshold or more %s× in the last day; it runs now", humanize.Count(len(r.unseen)))

@@ -213,3 +213,16 @@ func TestHistoryOnTheTimeline(t *testing.T) {
 		t.Errorf("timeline %q, want %q", strings.Join(got, "|"), want)
 	}
 }
+
+// A note on a run without a relist hours ago says where to read about it,
+// not what to restart; flaps seen only by Prometheus say where to graph them.
+func TestHistoryNotesSteps(t *testing.T) {
+	f := plegRelistStalled(mod(withHistory(relistStalledAt([2]int{300, 290}))))
+	if got := stepsText(f); !strings.Contains(got, "journalctl -u kubelet --since '2026-11-27 03:53:00 UTC' --until '2026-11-27 04:20:00 UTC'") || strings.Contains(got, "restart") {
+		t.Errorf("steps:\n%s", got)
+	}
+	f = flapping(mod(withHistory(notReadyAt([2]int{600, 590}, [2]int{300, 296}, [2]int{125, 120}))))
+	if got := stepsText(f); !strings.Contains(got, `kube_node_status_condition{node="worker-3",condition="Ready",status="true"}`) {
+		t.Errorf("steps:\n%s", got)
+	}
+}

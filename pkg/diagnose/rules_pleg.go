@@ -197,9 +197,11 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	case slowRelist || !hist.slowSince.IsZero():
 		f.Severity, f.Confidence = Warning, Medium
 	case len(hist.unseen) > 0:
-		// Earlier in the day, on a node whose relist runs now: a note.
+		// Earlier in the day, on a node whose relist runs now: a note,
+		// and what to read of it, not what to restart.
 		f.Severity, f.Confidence = Info, Medium
 		f.Answer = hist.unseenAnswer()
+		f.Steps = []Step{hist.unseenStep()}
 	default:
 		return nil
 	}
@@ -264,6 +266,7 @@ func flapping(s *snapshot.Snapshot) *Finding {
 	if n, ev := historyFlaps(s); n > 0 {
 		flaps = max(flaps, n)
 		f.Evidence = append(f.Evidence, ev)
+		f.Steps = append(f.Steps, advice(fmt.Sprintf(`graph the day's transitions in Prometheus: kube_node_status_condition{node=%q,condition="Ready",status="true"}`, s.NodeName)))
 	}
 	// Flapping is a warning whatever its count: the node's state now is told
 	// by the verdict and by the causes that explain the flaps.
