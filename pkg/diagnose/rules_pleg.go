@@ -96,6 +96,64 @@ func startedRecently(s *snapshot.Snapshot) bool {
 	return ready != nil && s.CollectedAt.Sub(ready.LastTransitionTime.Time) <= StartupGrace
 }
 
+// staleByStatus adds what the node's Ready condition and the relist metric
+// say of a relist past its threshold to f, and counts them.
+func staleByStatus(s *snapshot.Snapshot, f *Finding) int {
+	n := 0
+	if ready, p, ok := readyPLEG(s); ok {
+		n++
+		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", age(s, ready.LastTransitionTime.Time))
+		if p.Stale > 0 {
+			ev += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
+			f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
+		}
+		f.Evidence = append(f.Evidence, ev)
+	}
+	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
+		n++
+		f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(stale), humanize.Duration(plegThreshold(s)))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s (threshold %s)",
+			humanize.Duration(stale), metricsRead(s), humanize.Duration(plegThreshold(s))))
+	}
+	return n
+}
+
+// lateEvidence says what a relist late by late, not yet past the
+// threshold, means: when the node is expected to go NotReady.
+func lateEvidence(s *snapshot.Snapshot, f *Finding, late time.Duration) {
+	when, expected := "at any moment", "at any moment"
+	if left := PLEGThreshold - late; left >= time.Second {
+		when, expected = "~"+humanize.Duration(left)+" from "+metricsRead(s), "in ~"+humanize.Duration(left)
+	}
+	// A node already NotReady for another reason (the runtime down)
+	// is not about to go NotReady: PLEG is about to fail as well.
+	what := "NotReady"
+	if notReadyNow(s) {
+		what = "PLEG unhealthy"
+	}
+	f.Answer = fmt.Sprintf("the relist has not run for %s: %s expected %s unless the runtime answers", humanize.Duration(late), what, expected)
+	f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
+		humanize.Duration(late), metricsRead(s), humanize.Duration(PLEGThreshold), when))
+}
+
+// stalledSinceStart adds a PLEG that never relisted since the kubelet
+// started (past the start-up grace) and a stalled sync loop to f, and
+// counts them.
+func stalledSinceStart(s *snapshot.Snapshot, f *Finding) int {
+	n := 0
+	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse &&
+		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {
+		n++
+		f.Evidence = append(f.Evidence, fmt.Sprintf("PLEG has not relisted once in %s since the kubelet started: %s",
+			age(s, ready.LastTransitionTime.Time), ready.Message))
+	}
+	if syncLoopFailing(s) {
+		n++
+		f.Evidence = append(f.Evidence, "kubelet /healthz fails its syncloop check while the kubelet answers: the sync loop is stalled ("+s.Healthz.Body+")")
+	}
+	return n
+}
+
 func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 	rt := runtimeOf(s)
 	f := &Finding{Answer: "the PLEG relist is stalled", Steps: []Step{
@@ -106,48 +164,14 @@ func plegRelistStalled(s *snapshot.Snapshot) *Finding {
 		rt.restartStep(),
 		drainStep(s, "if it persists, drain the node before a reboot"),
 	}}
-	current := 0 // independent sources that say PLEG is stale now
-	if ready, p, ok := readyPLEG(s); ok {
-		current++
-		ev := fmt.Sprintf("Ready=False for %s: PLEG is not healthy", age(s, ready.LastTransitionTime.Time))
-		if p.Stale > 0 {
-			ev += fmt.Sprintf(" (relist last seen %s ago; threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
-			f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(p.Stale), humanize.Duration(p.Threshold))
-		}
-		f.Evidence = append(f.Evidence, ev)
-	}
-	if stale, ok := metricsStaleness(s); ok && stale > plegThreshold(s) {
-		current++
-		f.Answer = fmt.Sprintf("the PLEG relist has not finished for %s (threshold %s)", humanize.Duration(stale), humanize.Duration(plegThreshold(s)))
-		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s (threshold %s)",
-			humanize.Duration(stale), metricsRead(s), humanize.Duration(plegThreshold(s))))
-	}
+	// Independent sources that say PLEG is stale now; the early warning
+	// only while none does.
+	current := staleByStatus(s, f)
 	late := RelistLate(s)
 	if late > 0 && current == 0 {
-		when, expected := "at any moment", "at any moment"
-		if left := PLEGThreshold - late; left >= time.Second {
-			when, expected = "~"+humanize.Duration(left)+" from "+metricsRead(s), "in ~"+humanize.Duration(left)
-		}
-		// A node already NotReady for another reason (the runtime down)
-		// is not about to go NotReady: PLEG is about to fail as well.
-		what := "NotReady"
-		if notReadyNow(s) {
-			what = "PLEG unhealthy"
-		}
-		f.Answer = fmt.Sprintf("the relist has not run for %s: %s expected %s unless the runtime answers", humanize.Duration(late), what, expected)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet_pleg_last_seen_seconds: last relist %s before %s, though it runs every second; at %s the kubelet declares PLEG unhealthy and the node NotReady, %s",
-			humanize.Duration(late), metricsRead(s), humanize.Duration(PLEGThreshold), when))
+		lateEvidence(s, f, late)
 	}
-	if ready := s.Ready(); ready != nil && ready.Status == corev1.ConditionFalse &&
-		kubelet.ClassifyString(ready.Message).Has(kubelet.PLEGNotYetSuccessful) && !startedRecently(s) {
-		current++
-		f.Evidence = append(f.Evidence, fmt.Sprintf("PLEG has not relisted once in %s since the kubelet started: %s",
-			age(s, ready.LastTransitionTime.Time), ready.Message))
-	}
-	if syncLoopFailing(s) {
-		current++
-		f.Evidence = append(f.Evidence, "kubelet /healthz fails its syncloop check while the kubelet answers: the sync loop is stalled ("+s.Healthz.Body+")")
-	}
+	current += stalledSinceStart(s, f)
 	logged := weigh(s.KubeletLog, kubelet.PLEGUnhealthy)
 	// Without a Ready condition, a log still saying so at its end is the
 	// evidence that PLEG is stale now.
