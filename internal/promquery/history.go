@@ -2,7 +2,6 @@ package promquery
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -75,17 +74,9 @@ func (q rangeQuerier) series(query string) ([]snapshot.Point, error) {
 		"end":   {unixSeconds(q.to)},
 		"step":  {strconv.FormatFloat(q.step.Seconds(), 'f', -1, 64)},
 	}
-	body, err := q.get(q.ctx, "/api/v1/query_range", params)
+	m, err := ask[model.Matrix](q.ctx, q.get, "/api/v1/query_range", params, "matrix")
 	if err != nil {
 		return nil, err
-	}
-	raw, err := decode(body, query, "matrix")
-	if err != nil {
-		return nil, err
-	}
-	var m model.Matrix
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
 	}
 	if len(m) > 1 {
 		return nil, fmt.Errorf("Prometheus answered %s with %d series, want one", query, len(m))

@@ -250,19 +250,26 @@ func (q querier) vector(query string) (model.Vector, error) {
 	if !q.at.IsZero() {
 		params.Set("time", unixSeconds(q.at))
 	}
-	body, err := q.get(q.ctx, "/api/v1/query", params)
+	return ask[model.Vector](q.ctx, q.get, "/api/v1/query", params, "vector")
+}
+
+// ask runs the query in params at path and returns its result, which must
+// be of resultType want and decode into T.
+func ask[T any](ctx context.Context, get Getter, path string, params url.Values, want string) (T, error) {
+	var result T
+	query := params.Get("query")
+	body, err := get(ctx, path, params)
 	if err != nil {
-		return nil, err
+		return result, err
 	}
-	raw, err := decode(body, query, "vector")
+	raw, err := decode(body, query, want)
 	if err != nil {
-		return nil, err
+		return result, err
 	}
-	var v model.Vector
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
+	if err := json.Unmarshal(raw, &result); err != nil {
+		return result, fmt.Errorf("Prometheus's answer to %s: %v", query, err)
 	}
-	return v, nil
+	return result, nil
 }
 
 // decode checks a query API answer and returns its result, which must be
