@@ -25,6 +25,14 @@ const SlowSource = 5 * time.Second
 // runtimeBoundSources are the kubelet answers that wait on runtime calls.
 var runtimeBoundSources = []snapshot.SourceName{snapshot.SourceMetrics, snapshot.SourceStats}
 
+// kubeletAnswer is the record of how the kubelet itself answered for
+// source name: not one read another way (from Prometheus), whose time and
+// failures are not the kubelet's.
+func kubeletAnswer(s *snapshot.Snapshot, name snapshot.SourceName) (snapshot.Source, bool) {
+	src, ok := s.Source(name)
+	return src, ok && !src.Fallback
+}
+
 // waitsOnRuntime finds, in how the kubelet's own endpoints answered, the
 // runtime trouble sig (RuntimeTimeout or RuntimeDown): a runtime-bound
 // answer that timed out or came late while the kubelet answered /healthz
@@ -33,8 +41,8 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 	quick, quickest := kubeletAnswersAtOnce(s)
 	var out []string
 	for _, name := range runtimeBoundSources {
-		src, ok := s.Source(name)
-		if !ok || src.Fallback { // read from Prometheus: its time is not the kubelet's
+		src, ok := kubeletAnswer(s, name)
+		if !ok {
 			continue
 		}
 		switch {
@@ -55,10 +63,7 @@ func waitsOnRuntime(s *snapshot.Snapshot, sig kubelet.Signal) []string {
 func waitsShort(s *snapshot.Snapshot) string {
 	var slow []string
 	for _, name := range runtimeBoundSources {
-		src, ok := s.Source(name)
-		if ok && src.Fallback {
-			continue
-		}
+		src, ok := kubeletAnswer(s, name)
 		if ok && (src.Status == snapshot.StatusTimeout || src.Elapsed() >= SlowSource) {
 			slow = append(slow, fmt.Sprintf("/%s took %s", endpointOf(name), humanize.Duration(src.Elapsed())))
 		} else if ok && src.Status == snapshot.StatusError {
