@@ -103,8 +103,10 @@ var (
 	ec2Host    = regexp.MustCompile(`\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b`)
 	macRe      = regexp.MustCompile(`(?i)\b(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}\b`)
 	// IPv6 needs "::" or eight groups, and a hex letter or "::": clock
-	// times (10:30:00) and MACs must not read as addresses.
-	ipv6Re = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:.])((?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})(?:$|[^0-9a-f:])`)
+	// times (10:30:00) and MACs must not read as addresses. What follows a
+	// backslash is an escape's (JSON's \f, \b, \u000c), never an address's
+	// start: "\f::" read as the address f:: would break the JSON it is in.
+	ipv6Re = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:.\\]|\\u[0-9a-f]{4}|\\[^u])((?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})(?:$|[^0-9a-f:])`)
 )
 
 // String redacts s, a piece of text that may hold several lines.

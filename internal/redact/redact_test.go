@@ -107,6 +107,21 @@ func TestJSONStaysJSON(t *testing.T) {
 	}
 }
 
+// An address right after a JSON escape is redacted; an escape that looks
+// like the start of one (\f::) is left alone, so the JSON stays JSON.
+func TestAddressAfterEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\nfe80::1234 b": `"a\n2001:db8::1 b"`,
+		"\bfe80::1234":    `"\b2001:db8::1"`,
+		"\f::":            `"\f::"`,
+	} {
+		b, _ := json.Marshal(in)
+		if out := New(Options{Addresses: true}).String(string(b)); out != want {
+			t.Errorf("%s redacted to %s, want %s", b, out, want)
+		}
+	}
+}
+
 // FuzzFixedPoint: redacting redacted text changes nothing, and JSON stays JSON.
 func FuzzFixedPoint(f *testing.F) {
 	f.Add("Authorization: Bearer abcdefgh12345678 10.1.2.3 aa:bb:cc:dd:ee:ff password=x")
