@@ -27,9 +27,11 @@ func addTableSeeds(f *testing.F, patterns ...string) {
 
 // pasteBounds are what a reader can take from data: a row per line at most,
 // and no more text than data holds plus a space joining each wrapped line.
+// Text is counted as the readers see it, in runes: a byte that is no UTF-8
+// reads as U+FFFD, three bytes.
 func pasteBounds(data []byte) (lines, size int) {
 	lines = bytes.Count(data, []byte("\n")) + 1
-	return lines, len(data) + lines
+	return lines, len(string([]rune(string(data)))) + lines
 }
 
 // FuzzParseNodeTable checks that no paste makes ParseNodeTable panic or
