@@ -167,7 +167,7 @@ func podDensity(s *snapshot.Snapshot) *Finding {
 		ev := fmt.Sprintf("%s containers (%s exited)", humanize.Count(total), humanize.Count(exited))
 		if exited >= ExitedContainersWarning {
 			f.Severity = severityMax(f.Severity, Warning)
-			f.Steps = append(f.Steps, nodeStep("remove exited containers, each of which every relist inspects", "crictl rm $(crictl ps -a -q --state exited)"))
+			f.Steps = append(f.Steps, runtimeOf(s).removeExitedStep())
 		}
 		if f.Severity != 0 {
 			f.Evidence = append(f.Evidence, ev)

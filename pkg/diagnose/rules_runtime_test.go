@@ -495,3 +495,20 @@ func TestUnstoppableContainerFromTheRuntimeLog(t *testing.T) {
 	})
 	assertFinding(t, stuckContainer(s), &want{sev: Warning, conf: Low, evidence: []string{"did not stop within its grace period", id[:13]}})
 }
+
+// With no Node and no kubelet config, the words of the log name the
+// runtime: an old kubelet's "cannot connect to Docker endpoint" is Docker
+// through the kubelet itself, not containerd assumed.
+func TestRuntimeNamedByTheLogsWords(t *testing.T) {
+	for text, want := range map[string]runtimeInfo{
+		"Container runtime sanity check failed: docker: failed to get docker version: cannot connect to Docker endpoint":           dockershim,
+		`container runtime not ready: RuntimeReady=false reason:DockerDaemonNotReady message:docker: failed to get docker version`: dockershim,
+		`failed to connect to cri-dockerd at unix:///run/cri-dockerd.sock`:                                                         criDockerd,
+		`PullImage "docker.io/library/nginx:1.25" from image service failed: dial unix /run/containerd/containerd.sock`:            containerd,
+	} {
+		got, ok := runtimeNamedIn(text, "", healthy())
+		if !ok || got != want {
+			t.Errorf("%q: %+v (found %v), want %+v", text, got, ok, want)
+		}
+	}
+}

@@ -169,14 +169,21 @@ func dockerRuntime(kubeletVersion string, s *snapshot.Snapshot) runtimeInfo {
 	return dockershim
 }
 
+// dockerWords name Docker in what kubelets and dockershim say of it: the
+// daemon ("Cannot connect to the Docker daemon"), its socket, the kubelet's
+// own words before 1.5 ("cannot connect to Docker endpoint", "docker:
+// failed to get docker version"), the Ready condition's reason, and Docker
+// container IDs. "docker.io" is not one: containerd pulls from it too.
+var dockerWords = []string{"docker daemon", "docker.sock", "dockershim", "dockerd", "docker endpoint",
+	"docker version", "dockerdaemonnotready", "docker://"}
+
 // runtimeNamedIn finds a runtime named in text (a socket path, log lines).
 func runtimeNamedIn(text, kubeletVersion string, s *snapshot.Snapshot) (runtimeInfo, bool) {
 	lower := strings.ToLower(text)
 	switch {
 	case strings.Contains(lower, "cri-dockerd"):
 		return criDockerd, true
-	case strings.Contains(lower, "docker daemon"), strings.Contains(lower, "docker.sock"),
-		strings.Contains(lower, "dockershim"), strings.Contains(lower, "dockerd"):
+	case slices.ContainsFunc(dockerWords, func(w string) bool { return strings.Contains(lower, w) }):
 		return dockerRuntime(kubeletVersion, s), true
 	case strings.Contains(lower, "crio.sock"), strings.Contains(lower, "cri-o"):
 		return crio, true
@@ -217,6 +224,14 @@ func (rt runtimeInfo) answersStep() Step {
 		run = "time docker ps"
 	}
 	return rt.noteAssumed(nodeStep("see whether the runtime answers", run).expecting("a hang confirms it"))
+}
+
+func (rt runtimeInfo) removeExitedStep() Step {
+	run := "crictl rm $(crictl ps -a -q --state exited)"
+	if rt.cli == "docker" {
+		run = "docker rm $(docker ps -a -q --filter status=exited)"
+	}
+	return rt.noteAssumed(nodeStep("remove exited containers, each of which every relist inspects", run))
 }
 
 func (rt runtimeInfo) journalStep(filter string) Step {
