@@ -9,51 +9,28 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// relistDeadlockFixed is the first release with kubernetes#72709 (the relist deadlock fix).
-var relistDeadlockFixed = version.MustParseGeneric("1.14.0")
-
-// runtimeBugs lists runtime versions reported upstream to hang PLEG
-// (kubernetes#45419 and related); below is a version before which the runtime
-// is affected, exact a single bad release.
-var runtimeBugs = []struct {
-	runtime string
-	below   *version.Version
-	exact   *version.Version
-	why     string
-}{
-	{runtime: "docker", below: version.MustParseGeneric("18.9.0"), why: "Docker before 18.09 hangs under load (docker ps blocks, relist stalls)"},
-	{runtime: "containerd", exact: version.MustParseGeneric("1.4.4"), why: "containerd 1.4.4 has a reported regression that hangs container status calls"},
-}
-
 func knownBugVersion(s *snapshot.Snapshot) *Finding {
 	f := &Finding{Severity: Warning, Confidence: High, Answer: "the node runs a version with known PLEG hangs"}
-	kubeletVersion, runtimeVersion := "", ""
+	var kubeletVersion, runtimeVersion, kernelVersion string
 	if s.Node != nil {
-		kubeletVersion = s.Node.Status.NodeInfo.KubeletVersion
-		runtimeVersion = s.Node.Status.NodeInfo.ContainerRuntimeVersion
+		info := s.Node.Status.NodeInfo
+		kubeletVersion, runtimeVersion, kernelVersion = info.KubeletVersion, info.ContainerRuntimeVersion, info.KernelVersion
 	}
 	if kubeletVersion == "" && s.Metrics != nil {
 		kubeletVersion = s.Metrics.GitVersion
 	}
 	if v, err := version.ParseGeneric(kubeletVersion); err == nil && v.LessThan(relistDeadlockFixed) {
-		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet %s: before 1.14 the PLEG relist can deadlock (fixed by kubernetes#72709)", kubeletVersion))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("kubelet %s: before 1.14 the PLEG relist can deadlock (kubernetes#72482, fixed by kubernetes#72709)", kubeletVersion))
 		if plegStaleNow(s) {
 			// A stale relist on a kubelet with the deadlock is most likely the deadlock.
 			f.Severity, f.Role, f.Confidence = Critical, RootCause, Medium
 		}
-		f.Steps = append(f.Steps, advice("upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)"))
+		f.Steps = append(f.Steps, advice(upgradeAdvice("kubelet")))
 	}
-	if name, ver, found := strings.Cut(runtimeVersion, "://"); found {
-		v, err := version.ParseGeneric(ver)
-		for _, bug := range runtimeBugs {
-			if err != nil || name != bug.runtime {
-				continue
-			}
-			if (bug.below != nil && v.LessThan(bug.below)) || (bug.exact != nil && v.EqualTo(bug.exact)) {
-				f.Evidence = append(f.Evidence, fmt.Sprintf("runtime %s: %s", runtimeVersion, bug.why))
-				f.Steps = append(f.Steps, advice(fmt.Sprintf("upgrade %s to a current release, draining the node first", name)))
-			}
-		}
+	evidence, steps := knownBugsOf(kubeletVersion, runtimeVersion, kernelVersion)
+	f.Evidence = append(f.Evidence, evidence...)
+	for _, st := range steps {
+		f.Steps = appendStep(f.Steps, st)
 	}
 	if len(f.Evidence) == 0 {
 		return nil

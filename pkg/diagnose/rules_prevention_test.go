@@ -12,16 +12,33 @@ import (
 
 func TestKnownBugVersion(t *testing.T) {
 	const (
-		deadlock = "before 1.14 the PLEG relist can deadlock (fixed by kubernetes#72709)"
-		oldDock  = "Docker before 18.09 hangs under load"
-		ctrd144  = "containerd 1.4.4 has a reported regression"
+		deadlock = "before 1.14 the PLEG relist can deadlock (kubernetes#72482, fixed by kubernetes#72709)"
+		psLock   = "docker ps takes every container's lock"
+		shim1    = "Docker 18.06 and 18.09.0 ship containerd 1.1/1.2.0, whose shim hangs"
+		rc93     = "containerd.io 1.4.4 ships runc 1.0.0-rc93"
+		cni      = "dockershim before 1.17 waits without limit on a CNI call"
+		ttrpc    = "(containerd/ttrpc#168, fixed in 1.7.17)"
 	)
 	versions := func(k, r string) func(*snapshot.Snapshot) { return onNode(withVersions(k, r)) }
+	kernel := func(v string) func(*snapshot.Snapshot) {
+		return onNode(func(n *corev1.Node) { n.Status.NodeInfo.KernelVersion = v })
+	}
 	runRule(t, knownBugVersion, []ruleCase{
 		{name: "healthy", snap: healthy()},
 		{name: "no node, no metrics", snap: mod(func(s *snapshot.Snapshot) { s.Node, s.Metrics = nil, nil })},
-		{name: "v1.28 on containerd 1.7", snap: mod(versions("v1.28.3", "containerd://1.7.13"))},
-		{name: "v1.14.0 on docker 18.09.0", snap: mod(versions("v1.14.0", "docker://18.9.0"))},
+		{name: "v1.28 on containerd 1.7.20", snap: mod(versions("v1.28.3", "containerd://1.7.20"))},
+		{
+			name: "containerd 1.7.13",
+			snap: mod(versions("v1.28.3", "containerd://1.7.13")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime containerd://1.7.13: ", ttrpc}},
+		},
+		{name: "v1.17.0 on docker 18.09.1", snap: mod(versions("v1.17.0", "docker://18.9.1"))},
+		{
+			name: "dockershim of 1.16",
+			snap: mod(versions("v1.16.15", "docker://19.3.15")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet v1.16.15: " + cni}},
+		},
+		{name: "kubelet 1.16 on containerd: no dockershim", snap: mod(versions("v1.16.15", "containerd://1.6.20"))},
 		{
 			name: "kubelet v1.13.5",
 			snap: mod(versions("v1.13.5", "containerd://1.2.13")),
@@ -34,34 +51,54 @@ func TestKnownBugVersion(t *testing.T) {
 		},
 		{
 			name: "docker 18.06.1-ce",
-			snap: mod(versions("v1.16.15", "docker://18.06.1-ce")),
-			want: &want{sev: Warning, conf: High, evidence: []string{"runtime docker://18.06.1-ce: " + oldDock}, notEvidence: []string{"kubelet v1.16.15"}},
+			snap: mod(versions("v1.17.17", "docker://18.06.1-ce")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime docker://18.06.1-ce: " + shim1}, notEvidence: []string{"kubelet v1.17.17"}},
 		},
 		{
 			name: "RHEL docker 1.13.1",
-			snap: mod(versions("v1.16.15", "docker://1.13.1")),
-			want: &want{sev: Warning, conf: High, evidence: []string{"runtime docker://1.13.1: " + oldDock}},
+			snap: mod(versions("v1.18.20", "docker://1.13.1")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime docker://1.13.1: " + psLock}},
 		},
-		{name: "docker 18.09.9", snap: mod(versions("v1.16.15", "docker://18.9.9"))},
-		{name: "docker 20.10.24", snap: mod(versions("v1.23.17", "docker://20.10.24"))},
+		{name: "docker 18.09.9", snap: mod(versions("v1.18.20", "docker://18.9.9"))},
+		{
+			name: "docker 20.10.6 ships runc rc93",
+			snap: mod(versions("v1.21.14", "docker://20.10.6")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime docker://20.10.6: Docker 20.10.5 and 20.10.6 ship runc 1.0.0-rc93"}},
+		},
 		{
 			name: "containerd 1.4.4",
 			snap: mod(versions("v1.20.15", "containerd://1.4.4")),
-			want: &want{sev: Warning, conf: High, evidence: []string{"runtime containerd://1.4.4: " + ctrd144}},
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime containerd://1.4.4: " + rc93}},
 		},
 		{name: "containerd 1.4.3", snap: mod(versions("v1.20.15", "containerd://1.4.3"))},
 		{name: "containerd 1.4.5", snap: mod(versions("v1.20.15", "containerd://1.4.5"))},
+		{name: "Debian's containerd 1.6.20", snap: mod(versions("v1.36.3", "containerd://1.6.20~ds1"))},
+		{
+			name: "containerd 1.6.24",
+			snap: mod(versions("v1.28.3", "containerd://1.6.24")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"runtime containerd://1.6.24: the runc shim deadlocks"}},
+		},
+		{name: "containerd 1.6.25", snap: mod(versions("v1.28.3", "containerd://1.6.25"))},
+		{name: "containerd 2.4.2", snap: mod(versions("v1.36.3", "containerd://2.4.2"))},
 		{name: "cri-o 1.13", snap: mod(versions("v1.20.15", "cri-o://1.13.0"))},
 		{
 			name: "old kubelet and old docker",
 			snap: mod(versions("v1.13.5", "docker://18.06.1-ce")),
-			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet v1.13.5: " + deadlock, "runtime docker://18.06.1-ce: " + oldDock}},
+			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet v1.13.5: " + deadlock, "kubelet v1.13.5: " + cni, "runtime docker://18.06.1-ce: " + shim1}},
 		},
 		{
 			name: "no node: version from kubernetes_build_info",
 			snap: mod(func(s *snapshot.Snapshot) { s.Node, s.Metrics.GitVersion = nil, "v1.12.10" }),
 			want: &want{sev: Warning, conf: High, evidence: []string{"kubelet v1.12.10: " + deadlock}},
 		},
+		{
+			name: "Amazon Linux 2 kernel 5.4.217",
+			snap: mod(kernel("5.4.217-126.408.amzn2.x86_64")),
+			want: &want{sev: Warning, conf: High, evidence: []string{"kernel 5.4.217-126.408.amzn2.x86_64: every docker command", "amazon-eks-ami#1071"}},
+		},
+		{name: "Amazon Linux 2 kernel 5.4.219 (fixed)", snap: mod(kernel("5.4.219-126.411.amzn2.x86_64"))},
+		{name: "Amazon Linux 2 kernel 5.4.209 (before)", snap: mod(kernel("5.4.209-116.367.amzn2.x86_64"))},
+		{name: "the same numbers on another distribution", snap: mod(kernel("5.4.217-126.408.el8.x86_64"))},
 		{name: "unparseable versions", snap: mod(versions("unknown", "docker://unknown"))},
 	})
 }
@@ -87,7 +124,7 @@ func TestKnownBugVersionRemediation(t *testing.T) {
 		t.Fatal("did not fire")
 	}
 	want := []string{
-		"upgrade Kubernetes to a supported release (1.14 or later fixes the relist deadlock)",
+		"upgrade Kubernetes to a supported release, draining the node first",
 		"upgrade docker to a current release, draining the node first",
 	}
 	if got := stepsText(f); got != strings.Join(want, "\n") {
@@ -137,4 +174,13 @@ func TestNoNodeMonitoringIgnoresFinishedAgents(t *testing.T) {
 	evicted.Phase = corev1.PodFailed
 	s := mod(func(s *snapshot.Snapshot) { s.Pods = append(pods(20), evicted) })
 	assertFinding(t, noNodeMonitoring(s), &want{sev: Info, conf: Medium, evidence: []string{"no node-problem-detector"}})
+}
+
+// A runc bug is known by the runtime release that shipped that runc: the
+// step has the person check which runc the node runs before upgrading.
+func TestKnownBugVersionChecksRunc(t *testing.T) {
+	f := knownBugVersion(mod(onNode(withVersions("v1.21.14", "containerd://1.4.4"))))
+	if f == nil || !strings.Contains(stepsText(f), "runc --version") {
+		t.Fatalf("containerd 1.4.4: %+v, want a runc --version step", f)
+	}
 }
