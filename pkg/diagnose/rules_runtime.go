@@ -323,9 +323,18 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 		case named > 0:
 			ev += fmt.Sprintf("; %s of them name the call: %s", humanize.Count(named), countsByName(st.Operations, 4))
 		}
+		// Timeouts the node recovered from (Ready again after the last
+		// one, the relist fresh) are the incident before, not the node now.
+		recovered := timeouts.recoveredBy != 0 && !plegStaleNow(s)
+		if recovered {
+			ev += "; " + timeouts.ending()
+		}
 		f.Evidence = append(f.Evidence, ev)
 		f.Answer = fmt.Sprintf("%s is not answering: %s runtime calls timed out%s", rt.name, humanize.Count(st.Count), spanOf(st))
-		if st.Count >= RuntimeTimeoutsCritical || plegStaleNow(s) {
+		if recovered {
+			f.Answer = fmt.Sprintf("%s stopped answering: %s runtime calls timed out%s, and the node recovered", rt.name, humanize.Count(st.Count), spanOf(st))
+		}
+		if st.Count >= RuntimeTimeoutsCritical && !recovered || plegStaleNow(s) {
 			f.Severity = Critical
 		}
 		if len(st.Operations) > 0 && st.Count >= RuntimeTimeoutsCritical {

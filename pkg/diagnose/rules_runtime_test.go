@@ -512,3 +512,20 @@ func TestRuntimeNamedByTheLogsWords(t *testing.T) {
 		}
 	}
 }
+
+// Timeouts the node recovered from — Ready again after the last one, the
+// relist fresh — are the incident before: a warning that says so, not a
+// critical runtime on a node that works (seen on the lab's Docker node
+// minutes after dockerd was thawed).
+func TestRuntimeUnresponsiveRecovered(t *testing.T) {
+	lines := klines(12, func(int) string { return listContainersTimeout })
+	ready := kline(ago(30*time.Second), `kubelet_node_status.go:724] "Recording event message for node" node="worker-3" event="NodeReady"`)
+	f := runtimeUnresponsive(mod(kubeletLog(append(lines, ready)...)))
+	if f == nil || f.Severity != Warning || !strings.Contains(strings.Join(f.Evidence, "\n"), "12× runtime call timeout") ||
+		!strings.Contains(strings.Join(f.Evidence, "\n"), "then node-ready after it") || !strings.Contains(f.Answer, "and the node recovered") {
+		t.Fatalf("recovered: %+v, want a warning that says the node recovered", f)
+	}
+	if f := runtimeUnresponsive(mod(kubeletLog(lines...))); f == nil || f.Severity != Critical {
+		t.Errorf("not recovered: %+v, want critical", f)
+	}
+}
