@@ -43,7 +43,7 @@ VERSION=v1.36.3
 
 log() { echo "lab: $*" >&2; }
 
-for f in nodes configs host node faults; do
+for f in nodes configs host runtimes node faults; do
 	# shellcheck source=/dev/null
 	source "$E2E/realnode/$f.sh"
 done
@@ -60,6 +60,7 @@ build() {
 	local pkgs=()
 	command -v etcd >/dev/null || pkgs+=(etcd-server)
 	if [[ -n $(real_wanted) ]]; then
+		real_runtimes_wanted docker && ! command -v dockerd >/dev/null && pkgs+=(docker.io)
 		command -v containerd >/dev/null || pkgs+=(containerd)
 		command -v runc >/dev/null || pkgs+=(runc)
 		[[ -x /usr/lib/cni/bridge ]] || pkgs+=(containernetworking-plugins)
@@ -83,9 +84,33 @@ build() {
 			k=$(real_field "$n" kubelet)
 			[[ $k == - ]] || build_old_kubelet "$k"
 		done
+		real_runtimes_wanted containerd2 && build_containerd2
 		build_node_exporter
 	fi
 	build_tools
+}
+
+# real_runtimes_wanted RUNTIME: a wanted real node runs RUNTIME.
+real_runtimes_wanted() {
+	local n
+	for n in $(real_wanted); do
+		[[ $(real_field "$n" runtime) == "$1" ]] && return 0
+	done
+	return 1
+}
+
+# build_containerd2 builds the containerd 2.x pinned in realnode/containerd2
+# (its daemon, runc shim and ctr; a minute and a half cold) unless go.mod
+# moved, saying its version as a release build does.
+build_containerd2() {
+	local dir=$E2E/realnode/containerd2 out=$BIN/containerd2 version
+	[[ -x "$out/containerd" && ! "$dir/go.mod" -nt "$out/containerd" ]] && return 0
+	version=$(awk '$1 == "require" && $2 == "github.com/containerd/containerd/v2" {print $3}' "$dir/go.mod")
+	log "building containerd $version from realnode/containerd2"
+	mkdir -p "$out"
+	(cd "$dir" && go build -ldflags "-X github.com/containerd/containerd/v2/version.Version=$version" -o "$out/" \
+		github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 \
+		github.com/containerd/containerd/v2/cmd/ctr)
 }
 
 # build_node_exporter builds the node_exporter pinned in realnode/nodeexporter
@@ -129,7 +154,7 @@ build_kube() {
 # static pause binary packaged as a docker-archive (W4), rebuilt only when
 # the binary changed (the image ID depends on nothing else).
 build_real_tools() {
-	(cd "$E2E" && go build -o "$BIN/" ./criproxy ./realnode/mkimage &&
+	(cd "$E2E" && go build -o "$BIN/" ./criproxy ./dockerproxy ./realnode/mkimage ./realnode/runcclamp &&
 		CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$BIN/pause" ./realnode/pause)
 	if [[ ! -f $BIN/pleg-image.tar || $BIN/pause -nt $BIN/pleg-image.tar ]]; then
 		"$BIN/mkimage" -binary "$BIN/pause" -tag "$SANDBOX_IMAGE" -tag "$WORKLOAD_IMAGE" -o "$BIN/pleg-image.tar"

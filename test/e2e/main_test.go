@@ -127,6 +127,9 @@ type Cause struct {
 	ID       string   `json:"id"`
 	Severity string   `json:"severity"`
 	Evidence []string `json:"evidence"`
+	Steps    []struct {
+		Run string `json:"run"`
+	} `json:"steps"`
 }
 
 type Source struct {

@@ -18,6 +18,9 @@ type realFault struct {
 	// incident is in the node's Ready condition once the incident is whole
 	// ("" for Ready=Unknown).
 	incident []string
+	// stuckPod is an incident that leaves the node Ready: the pod sleeper-0
+	// stays Terminating, its container's stop and status calls timing out.
+	stuckPod bool
 	verdict  string
 	top      []string // acceptable top causes
 	exit     int
@@ -25,16 +28,49 @@ type realFault struct {
 
 var realFaults = []realFault{
 	// containerd frozen: runtime down at once, then PLEG stale as well.
-	{"real-runtime-frozen", []string{"container runtime is down", "PLEG is not healthy"}, "runtime-down", []string{"runtime-down", "runtime-unresponsive"}, 3},
+	{node: "real-runtime-frozen", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down", "runtime-unresponsive"}, exit: 3},
 	// containerd stopped: the same two steps; its socket is gone.
-	{"real-runtime-stopped", []string{"container runtime is down", "PLEG is not healthy"}, "runtime-down", []string{"runtime-down"}, 3},
+	{node: "real-runtime-stopped", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down"}, exit: 3},
 	// only the relist's calls hang (the CRI proxy): the textbook PLEG incident.
-	{"real-relist-hang", []string{"PLEG is not healthy"}, "pleg-unhealthy", []string{"runtime-unresponsive"}, 3},
+	{node: "real-relist-hang", incident: []string{"PLEG is not healthy"}, verdict: "pleg-unhealthy", top: []string{"runtime-unresponsive"}, exit: 3},
 	// CNI config removed.
-	{"real-cni-off", []string{"NetworkPluginNotReady"}, "network-not-ready", []string{"cni-not-ready"}, 3},
+	{node: "real-cni-off", incident: []string{"NetworkPluginNotReady"}, verdict: "network-not-ready", top: []string{"cni-not-ready"}, exit: 3},
 	// kubelet frozen: the controller-manager turns the node Unknown.
-	{"real-kubelet-frozen", nil, "kubelet-unreachable", []string{"kubelet-down"}, 3},
+	{node: "real-kubelet-frozen", incident: nil, verdict: "kubelet-unreachable", top: []string{"kubelet-down"}, exit: 3},
+
+	// Docker through the kubelet's dockershim (kubelet 1.23, dockerd 20.10).
+	// dockerd frozen: docker version times out (DockerDaemonNotReady), then
+	// the relist stalls too.
+	{node: "real-docker-frozen", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down", "runtime-unresponsive"}, exit: 3},
+	// dockerd stopped: "Cannot connect to the Docker daemon", then PLEG.
+	{node: "real-docker-stopped", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down"}, exit: 3},
+	// docker ps (containers/json) held by the node's Docker API proxy: the
+	// relist hangs while dockerd answers everything else.
+	{node: "real-docker-slow", incident: []string{"PLEG is not healthy"}, verdict: "pleg-unhealthy", top: []string{"runtime-unresponsive"}, exit: 3},
+	// sleeper-0's shim frozen, then the pod deleted: docker stop and docker
+	// inspect of its container time out (inspect waits on the container's
+	// lock), the pod stays Terminating, and the node stays Ready (the relist
+	// takes the 15s of each timeout, but ends).
+	{node: "real-docker-shim", stuckPod: true, verdict: "healthy", top: []string{"stuck-container", "runtime-unresponsive"}, exit: 3},
+
+	// containerd 2.x, the same three incidents as on 1.6.
+	{node: "real-cd2-frozen", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down", "runtime-unresponsive"}, exit: 3},
+	{node: "real-cd2-stopped", incident: []string{"container runtime is down", "PLEG is not healthy"}, verdict: "runtime-down", top: []string{"runtime-down"}, exit: 3},
+	{node: "real-cd2-relist-hang", incident: []string{"PLEG is not healthy"}, verdict: "pleg-unhealthy", top: []string{"runtime-unresponsive"}, exit: 3},
 }
+
+// runtimeOfNode is each real node's runtime as its steps must name it: the
+// unit, and the CLI that lists its containers (containerd and crictl when
+// not listed).
+var runtimeOfNode = map[string]struct{ unit, cli string }{
+	"real-docker-frozen":  {"docker", "docker"},
+	"real-docker-stopped": {"docker", "docker"},
+	"real-docker-slow":    {"docker", "docker"},
+}
+
+// relistHangs are the relist hangs, one per runtime, that watch follows
+// through the heal.
+var relistHangs = []string{"real-relist-hang", "real-docker-slow", "real-cd2-relist-hang"}
 
 // earlyFaults are the faults followed from their start for the early
 // warning: those that end in NotReady through the runtime or the relist.
@@ -102,8 +138,13 @@ func readyCondition(node string) (status, message string) {
 	return status, message
 }
 
-// incidentWhole says the node's Ready condition shows the whole incident.
+// incidentWhole says the node's Ready condition shows the whole incident;
+// for a stuck pod, that the node is Ready and the pod has been Terminating
+// for longer than two of the kubelet's 15s stop attempts.
 func (f realFault) incidentWhole(status, message string) bool {
+	if f.stuckPod {
+		return status == "True" && terminatingFor(f.node, "sleeper-0") > 40*time.Second
+	}
 	if f.incident == nil {
 		return status == "Unknown"
 	}
@@ -116,6 +157,21 @@ func (f realFault) incidentWhole(status, message string) bool {
 		}
 	}
 	return true
+}
+
+// terminatingFor is how long the pod has been deleted and not gone; 0 when
+// it is not Terminating.
+func terminatingFor(ns, pod string) time.Duration {
+	out, err := exec.Command("kubectl", "get", "pod", pod, "-n", ns, "--kubeconfig", kubeconfig("admin"),
+		"-o", "jsonpath={.metadata.deletionTimestamp}").Output()
+	if err != nil {
+		return 0
+	}
+	at, err := time.Parse(time.RFC3339, strings.TrimSpace(string(out)))
+	if err != nil {
+		return 0
+	}
+	return time.Since(at)
 }
 
 // TestRealNodes makes every real incident at once on real kubelets and
@@ -243,11 +299,22 @@ func TestRealNodes(t *testing.T) {
 		time.Sleep(wait)
 	}
 
-	// The fix, watched on a real kubelet: watch starts on the textbook PLEG
-	// incident and must see it through the heal to healthy.
-	lines, waitWatch := startWatchAs(t, kubeconfig(fullUser), "real-relist-hang", "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
-	if first := firstObservation(t, lines); first.Verdict != "pleg-unhealthy" || first.GoalMet {
-		t.Errorf("watch on real-relist-hang began with %+v, want pleg-unhealthy", first)
+	// The fix, watched on real kubelets: watch starts on the textbook PLEG
+	// incident, on each runtime, and must see it through the heal to healthy.
+	type watched struct {
+		lines <-chan string
+		wait  func() int
+	}
+	watches := map[string]watched{}
+	for _, node := range relistHangs {
+		if !nodes[node] {
+			continue
+		}
+		lines, wait := startWatchAs(t, kubeconfig(fullUser), node, "--until", "healthy", "--stable", "10s", "--interval", "2s", "--timeout", "4m")
+		if first := firstObservation(t, lines); first.Verdict != "pleg-unhealthy" || first.GoalMet {
+			t.Errorf("watch on %s began with %+v, want pleg-unhealthy", node, first)
+		}
+		watches[node] = watched{lines, wait}
 	}
 	healed := map[string]time.Time{}
 	for _, f := range realFaults {
@@ -263,15 +330,18 @@ func TestRealNodes(t *testing.T) {
 		}
 		t.Logf("%s: Ready %v after the heal (incident whole %v after the fault)", f.node, time.Since(healed[f.node]).Round(time.Second), incident[f.node])
 	}
-	var sawReady bool
-	for line := range lines {
-		o, _ := parseObservation(line)
-		sawReady = sawReady || strings.Contains(strings.Join(o.Changes, " "), "Ready (was NotReady for")
-	}
-	if code := waitWatch(); code != 0 || !sawReady {
-		t.Errorf("watch real-relist-hang --until healthy: exit %d, saw Ready %v; want 0 after the heal", code, sawReady)
-	} else {
-		t.Logf("watch real-relist-hang --until healthy --stable 10s: exit 0 %v after the heal", time.Since(healed["real-relist-hang"]).Round(time.Second))
+	for _, node := range sortedKeys(watches) {
+		w := watches[node]
+		var sawReady bool
+		for line := range w.lines {
+			o, _ := parseObservation(line)
+			sawReady = sawReady || strings.Contains(strings.Join(o.Changes, " "), "Ready (was NotReady for")
+		}
+		if code := w.wait(); code != 0 || !sawReady {
+			t.Errorf("watch %s --until healthy: exit %d, saw Ready %v; want 0 after the heal", node, code, sawReady)
+		} else {
+			t.Logf("watch %s --until healthy --stable 10s: exit 0 %v after the heal", node, time.Since(healed[node]).Round(time.Second))
+		}
 	}
 	t.Logf("real incidents: %v from the first fault to every node Ready again", time.Since(start).Round(time.Second))
 	checkHistory(t)
@@ -328,6 +398,9 @@ func checkRealIncident(t *testing.T, f realFault) {
 		r.dump(t)
 		t.Errorf("exit %d verdict %s causes %v; want %d %s, first one of %v", r.code, d.Verdict, d.causeIDs(), f.exit, f.verdict, f.top)
 	}
+	if f.verdict == "runtime-down" || f.verdict == "pleg-unhealthy" {
+		checkRuntimeSteps(t, f.node, d)
+	}
 	if f.node == "real-relist-hang" || f.node == "real-runtime-frozen" {
 		// The hung runtime keeps /metrics and /stats/summary waiting while
 		// /healthz answers at once: the plugin says so, and uses it.
@@ -362,6 +435,29 @@ func checkRealIncident(t *testing.T, f realFault) {
 				t.Errorf("--prometheus: verdict %s causes %v; through the node proxy: %s %v", p.diag.Verdict, p.diag.causeIDs(), d.Verdict, d.causeIDs())
 			}
 		}
+	}
+}
+
+// checkRuntimeSteps: the steps of the serious causes name the node's own
+// runtime — its unit and its CLI — and never the other one's.
+func checkRuntimeSteps(t *testing.T, node string, d Diagnosis) {
+	t.Helper()
+	rt, ok := runtimeOfNode[node]
+	if !ok {
+		rt.unit, rt.cli = "containerd", "crictl"
+	}
+	other := map[string]string{"docker": "containerd", "containerd": "docker"}[rt.unit]
+	var runs []string
+	for _, c := range d.serious() {
+		for _, st := range c.Steps {
+			runs = append(runs, st.Run)
+		}
+	}
+	text := strings.Join(runs, "\n")
+	if !strings.Contains(text, "systemctl restart "+rt.unit+" && systemctl restart kubelet") ||
+		!strings.Contains(text, rt.cli+" ps") && !strings.Contains(text, rt.cli+" version") ||
+		strings.Contains(text, "systemctl status "+other) || strings.Contains(text, "-u "+other) {
+		t.Errorf("%s's steps do not name %s (%s), or name %s:\n%s", node, rt.unit, rt.cli, other, text)
 	}
 }
 
@@ -428,11 +524,13 @@ func captureReal(t *testing.T, dir string) {
 // realExamples are the shipped example bundles, each collected from a real
 // incident (examples/README.md).
 var realExamples = map[string]string{
-	"runtime-hung":   "real-relist-hang",
-	"runtime-frozen": "real-runtime-frozen",
-	"cni-not-ready":  "real-cni-off",
-	"dense":          "real-dense",
-	"healthy":        "real-healthy",
+	"runtime-hung":     "real-relist-hang",
+	"runtime-frozen":   "real-runtime-frozen",
+	"cni-not-ready":    "real-cni-off",
+	"dense":            "real-dense",
+	"healthy":          "real-healthy",
+	"docker-hung":      "real-docker-slow",
+	"containerd2-hung": "real-cd2-relist-hang",
 }
 
 func lastLines(b []byte, n int) []byte {

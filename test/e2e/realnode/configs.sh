@@ -46,6 +46,59 @@ state = "$d/containerd/state"
 EOF
 }
 
+# real_containerd2_config NODE: the same node for containerd 2.x, whose
+# configuration (version 3 and later) moved the CRI settings to the
+# io.containerd.cri.v1.* plugins and every socket to its server plugin.
+# Besides the 1.6 settings: no imports from /etc/containerd, the ttrpc
+# socket in the node's dir (its default is a fixed path), NRI off (its
+# socket is one too), and the shim built with it. The shims' sockets stay
+# in /run/containerd/s, as 1.6's do: a socket_dir of the node's own would
+# be longer than the 42 characters containerd allows.
+real_containerd2_config() {
+	local n=$1 d
+	d=$(real_dir "$n")
+	cat >"$d/containerd.toml" <<EOF
+version = 3
+root = "$d/containerd/root"
+state = "$d/containerd/state"
+imports = []
+
+[plugins.'io.containerd.server.v1.grpc']
+  address = "$d/containerd.sock"
+[plugins.'io.containerd.server.v1.ttrpc']
+  address = "$d/containerd.sock.ttrpc"
+[plugins.'io.containerd.internal.v1.opt']
+  path = "$d/containerd/opt"
+[plugins.'io.containerd.nri.v1.nri']
+  disable = true
+
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "$SANDBOX_IMAGE"
+
+[plugins.'io.containerd.cri.v1.runtime']
+  # W1, as for 1.6.
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = "runc"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      runtime_path = "$BIN/containerd2/containerd-shim-runc-v2"
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "$d/runc"
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ["/usr/lib/cni"]
+    conf_dir = "$d/cni/net.d"
+
+[plugins.'io.containerd.grpc.v1.cri']
+  stream_server_address = "$(real_host_ip "$n")"
+  stream_server_port = "0"
+EOF
+}
+
 # real_cni_conflist NODE prints the node's CNI network: its own bridge and
 # subnet, no IP masquerade and no gateway, so the bridge plugin adds no
 # iptables rule and does not turn on ip_forward. IPAM state stays under
@@ -54,9 +107,12 @@ real_cni_conflist() {
 	local n=$1 i d
 	i=$(real_field "$n" index)
 	d=$(real_dir "$n")
+	# dockershim's libcni (kubelet 1.23) reads results up to CNI 0.4.0.
+	local cni_version=1.0.0
+	[[ $(real_runtime "$n") == docker ]] && cni_version=0.4.0
 	cat <<EOF
 {
-  "cniVersion": "1.0.0",
+  "cniVersion": "$cni_version",
   "name": "pleg-$n",
   "plugins": [
     {
@@ -99,22 +155,28 @@ cgroupDriver: cgroupfs
 cgroupsPerQOS: false
 enforceNodeAllocatable: []
 failSwapOn: false
+# Runtime calls give up after 15s instead of 2m: incidents show sooner.
+runtimeRequestTimeout: 15s
+enableSystemLogHandler: true
+evictionHard: {}
+imageGCHighThresholdPercent: 100
+maxPods: $(real_field "$n" maxpods)
+# The default, /usr/libexec/kubernetes/..., would be created on the host.
+volumePluginDir: $d/kubelet-plugins
+EOF
+	# dockershim's kubelet (1.23) refuses fields it does not know, and its
+	# runtime is chosen by flags (node.sh); Docker writes the pod logs and
+	# the kubelet links them from its own /var/log/pods.
+	[[ $(real_runtime "$n") == docker ]] && return 0
+	cat >>"$d/kubelet.yaml" <<EOF
 # W2: this host is cgroup v1 (hybrid).
 failCgroupV1: false
 # Through the node's CRI proxy, so that any node can get the relist hang.
 containerRuntimeEndpoint: unix://$d/cri.sock
-# Runtime calls give up after 15s instead of 2m: incidents show sooner.
-runtimeRequestTimeout: 15s
-enableSystemLogHandler: true
 enableSystemLogQuery: true
-evictionHard: {}
-imageGCHighThresholdPercent: 100
-maxPods: $(real_field "$n" maxpods)
 # Pod logs in the node's own dir: containerd (host mount namespace) writes
 # them where the kubelet (its own mount namespace) reads them.
 podLogsDir: $d/var/log/pods
-# The default, /usr/libexec/kubernetes/..., would be created on the host.
-volumePluginDir: $d/kubelet-plugins
 EOF
 	# An older kubelet (realnode/kubelet130): the node log query is beta and
 	# off before 1.36 (GA there, where setting the gate only warns).

@@ -1,23 +1,31 @@
 # shellcheck shell=bash
-# Real faults on real nodes, and their cures. Sourced by lab.sh.
+# Real faults on real nodes, and their cures. Sourced by lab.sh. "The
+# runtime" is the node's daemon, containerd or dockerd (runtimes.sh).
 #
 #   fault             what it does                         heal
-#   runtime-frozen    SIGSTOP containerd                   SIGCONT
-#   runtime-stopped   SIGTERM containerd (shims live on)   start containerd again
-#   relist-hang       the CRI proxy holds ListPodSandbox   the proxy passes them
-#                     and ListContainers until the
+#   runtime-frozen    SIGSTOP the runtime                  SIGCONT
+#   runtime-stopped   SIGTERM the runtime (containerd:     start it again
+#                     shims live on; dockerd stops its
+#                     containers)
+#   relist-hang       the proxy holds the relist's calls   the proxy passes them
+#                     (CRI ListPodSandbox and
+#                     ListContainers; Docker's
+#                     containers/json) until the
 #                     kubelet's 15s deadline
+#   shim-hung         SIGSTOP the shim of sleeper-0's      SIGCONT, and the
+#                     container, and delete the pod: its   pod again
+#                     stop waits on the frozen shim
 #   cni-off           remove the CNI conflist              rewrite it in place (W9)
 #   kubelet-frozen    SIGSTOP the kubelet                  SIGCONT
 #
 # REAL-NODE.md has what the kubelet reports for each, and when. A node's
 # applied faults are listed in real_dir NODE/faults until healed.
 
-REAL_FAULTS="runtime-frozen runtime-stopped relist-hang cni-off kubelet-frozen"
+REAL_FAULTS="runtime-frozen runtime-stopped relist-hang shim-hung cni-off kubelet-frozen"
 
 # real_fault NODE [FAULT]: the node's own fault (nodes.sh) unless one is named.
 real_fault() {
-	local n=$1 kind=${2:-} d
+	local n=$1 kind=${2:-} d daemon
 	d=$(real_dir "$n")
 	[[ -n $kind ]] || kind=$(real_field "$n" fault) || return 2
 	if [[ $kind == - ]]; then
@@ -28,10 +36,16 @@ real_fault() {
 		log "$n is not up"
 		return 1
 	}
+	daemon=$(real_runtime_daemon "$n")
 	case $kind in
-	runtime-frozen) kill -STOP "$(cat "$d/containerd.pid")" ;;
-	runtime-stopped) real_containerd_kill "$n" ;;
-	relist-hang) printf '%s\n' /runtime.v1.RuntimeService/ListPodSandbox /runtime.v1.RuntimeService/ListContainers >"$d/criproxy.hang" ;;
+	runtime-frozen) kill -STOP "$(cat "$d/$daemon.pid")" ;;
+	runtime-stopped) real_runtime_kill "$n" ;;
+	relist-hang) real_relist_calls "$n" >"$d/proxy.hang" ;;
+	shim-hung)
+		real_shim_pid "$n" >"$d/shim-hung.pid" || return 1
+		kill -STOP "$(cat "$d/shim-hung.pid")"
+		kubectl --kubeconfig "$STATE/admin.kubeconfig" -n "$n" delete pod sleeper-0 --wait=false >/dev/null
+		;;
 	cni-off) rm -f "$(real_cni_path "$n")" ;;
 	kubelet-frozen) kill -STOP "$(cat "$d/kubelet.pid")" ;;
 	*)
@@ -54,12 +68,17 @@ real_heal() {
 	}
 	for kind in $(tac "$d/faults"); do
 		case $kind in
-		runtime-frozen) kill -CONT "$(cat "$d/containerd.pid")" ;;
+		runtime-frozen) kill -CONT "$(cat "$d/$(real_runtime_daemon "$n").pid")" ;;
 		runtime-stopped)
-			real_containerd_start "$n"
-			real_containerd_wait "$n"
+			real_runtime_start "$n"
+			real_runtime_wait "$n"
 			;;
-		relist-hang) : >"$d/criproxy.hang" ;;
+		relist-hang) : >"$d/proxy.hang" ;;
+		shim-hung)
+			real_shim_thaw "$n"
+			kubectl --kubeconfig "$STATE/admin.kubeconfig" -n "$n" wait --for=delete pod/sleeper-0 --timeout=90s >/dev/null 2>&1 || true
+			real_pods_apply "$n"
+			;;
 		# W9: containerd 1.6 misses a conflist moved back; a write is seen.
 		cni-off) real_cni_conflist "$n" >"$(real_cni_path "$n")" ;;
 		kubelet-frozen) kill -CONT "$(cat "$d/kubelet.pid")" ;;
@@ -69,17 +88,11 @@ real_heal() {
 	log "$n: healed at $(date -u +%FT%TZ)"
 }
 
-# real_containerd_kill NODE: SIGTERM to containerd alone (not its process
-# group: the shims, and so the containers, survive, as with systemd's
-# KillMode=process), and wait until it is gone.
-real_containerd_kill() {
-	local f pid
-	f=$(real_dir "$1")/containerd.pid
-	pid=$(cat "$f")
-	kill -TERM "$pid"
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+# real_shim_thaw NODE lets a shim frozen by shim-hung go on.
+real_shim_thaw() {
+	local f
+	f=$(real_dir "$1")/shim-hung.pid
+	[[ -f $f ]] || return 0
+	kill -CONT "$(cat "$f")" 2>/dev/null || true
 	rm -f "$f"
 }

@@ -15,22 +15,25 @@ REAL_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_
 	kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward)
 # Directories that appear on the host unless configured away: libcni's
 # result cache (not configurable in containerd 1.6), the shim sockets
-# (/run/containerd/s, fixed in containerd 1.6), runc cgroups, and, as a
-# safety net, the defaults this lab configures away.
+# (/run/containerd/s, fixed in containerd 1.6), dockerd 20.10's trust key
+# (a fixed path), runc cgroups, and, as a safety net, the defaults this lab
+# configures away.
 REAL_HOST_PATHS=(/var/lib/cni /run/containerd /var/lib/kubelet /var/log/pods /var/log/containers
-	/usr/libexec/kubernetes /etc/cni /opt/cni /opt/containerd)
+	/usr/libexec/kubernetes /etc/cni /opt/cni /opt/containerd /etc/docker/key.json)
 
 # real_host_prepare records the host's state (once per lab) and makes the
 # shared mount every node's files live under.
 real_host_prepare() {
-	local r=$STATE/real k p
+	local r=$STATE/real k p c
 	mkdir -p "$r"
 	if [[ ! -f $r/sysctl.orig ]]; then
 		for k in "${REAL_SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k")"; done >"$r/sysctl.orig"
 		{
 			for p in "${REAL_HOST_PATHS[@]}"; do [[ -e $p ]] || echo "$p"; done
-			# runc makes /k8s.io in every cgroup hierarchy.
-			for p in /sys/fs/cgroup/*/; do [[ -e ${p}k8s.io ]] || echo "${p}k8s.io"; done
+			# runc makes /k8s.io (containerd) or /docker in every cgroup hierarchy.
+			for p in /sys/fs/cgroup/*/; do
+				for c in k8s.io docker; do [[ -e $p$c ]] || echo "$p$c"; done
+			done
 		} >"$r/absent.orig"
 	fi
 	# The mount point of each kubelet's own /var/lib/kubelet (node.sh).
@@ -100,33 +103,6 @@ real_remove_cni_cache() {
 		for id in $(real_container_ids "$n"); do files+=("/var/lib/cni/results/cni-loopback-$id-lo"); done
 	done
 	rm -f /var/lib/cni/results/pleg-real-* "${files[@]}"
-}
-
-# real_container_ids NODE prints the IDs of every sandbox and container the
-# node's containerd ever ran: runc names their cgroups after them.
-real_container_ids() {
-	local d p
-	local -A seen=()
-	d=$(real_dir "$1")/containerd
-	for p in "$d"/state/io.containerd.runtime.v2.task/k8s.io/* "$d"/root/io.containerd.grpc.v1.cri/{containers,sandboxes}/*; do
-		p=${p##*/}
-		[[ $p =~ ^[0-9a-f]{64}$ && -z ${seen[$p]:-} ]] || continue
-		seen[$p]=1
-		echo "$p"
-	done
-}
-
-# real_container_cgroups NODE prints the node's container cgroup dirs, in
-# every hierarchy. Bash globs only: a dense node has hundreds, and one
-# process per directory would take seconds.
-real_container_cgroups() {
-	local id cg
-	for id in $(real_container_ids "$1"); do
-		for cg in /sys/fs/cgroup/*/k8s.io/"$id"; do
-			[[ -d $cg ]] && echo "$cg"
-		done
-	done
-	return 0
 }
 
 # real_kill_containers NODE kills (SIGKILL, by PID) every process left in

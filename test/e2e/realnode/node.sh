@@ -3,11 +3,13 @@
 # start_to, stop, $STATE, $BIN, $HOST_IP.
 #
 # A node is four processes, each logging under real_dir NODE:
-#   containerd   host netns (W5), own root/state/socket    var/log/containerd.log
-#   criproxy     between the kubelet and containerd          criproxy.log
+#   runtime      containerd or dockerd (runtimes.sh), host   var/log/<daemon>.log
+#                netns (W5), own root/state/socket
+#   proxy        criproxy or dockerproxy, between the        criproxy.log or
+#                kubelet and the runtime                     dockerproxy.log
 #   kubelet      nsenter --net into pleg-r-NODE (W5), own    var/log/kubelet.log
 #                mount namespace where the node's var/log is /var/log
-#   shims        started by containerd, one per pod
+#   shims        started by containerd, one per pod (Docker: per container)
 #
 # The kubelet's /var/log: the node log query (/logs/?query=kubelet) falls
 # back to /var/log/kubelet.log — a fixed path — and needs a regular file
@@ -47,42 +49,11 @@ real_node_files() {
 	local n=$1 d
 	d=$(real_dir "$n")
 	mkdir -p "$d/var/log/pods" "$d/var/log/containers" "$d/cni/net.d" "$d/kubelet"
-	real_containerd_config "$n"
+	real_runtime_config "$n"
 	real_cni_conflist "$n" >"$(real_cni_path "$n")"
 	real_kubelet_config "$n"
 	real_kubeconfig "$n" "$2"
-	: >"$d/criproxy.hang"
-}
-
-real_containerd_start() {
-	local d
-	d=$(real_dir "$1")
-	rm -f "$d/containerd.sock"
-	start_to "real/$1/containerd" "$d/var/log/containerd.log" containerd --config "$d/containerd.toml"
-}
-
-# real_containerd_wait NODE waits until containerd answers on its socket.
-real_containerd_wait() {
-	local sock
-	sock=$(real_dir "$1")/containerd.sock
-	for _ in $(seq 100); do
-		ctr --address "$sock" version >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	log "$1: containerd does not answer; see $(real_dir "$1")/var/log/containerd.log"
-	return 1
-}
-
-# real_image_import NODE: W4, the one image under both names.
-real_image_import() {
-	ctr --address "$(real_dir "$1")/containerd.sock" -n k8s.io images import "$BIN/pleg-image.tar" >/dev/null
-}
-
-real_proxy_start() {
-	local d
-	d=$(real_dir "$1")
-	start_to "real/$1/criproxy" "$d/criproxy.log" "$BIN/criproxy" \
-		-listen "$d/cri.sock" -upstream "$d/containerd.sock" -hang-file "$d/criproxy.hang"
+	: >"$d/proxy.hang"
 }
 
 real_kubelet_start() {
@@ -92,6 +63,15 @@ real_kubelet_start() {
 	# container): the exited ones pile up as on a crash-looping node.
 	if (($(real_field "$n" maxpods) < 110)); then
 		extra=(--maximum-dead-containers-per-container=50 --maximum-dead-containers=1000)
+	fi
+	# dockershim is in the kubelet, and flags only: the Docker API through
+	# the node's proxy, CNI called by the kubelet itself (in the node's
+	# netns), and its checkpoints in the node's dir, not /var/lib/dockershim.
+	if [[ $(real_runtime "$n") == docker ]]; then
+		extra+=(--container-runtime=docker --docker-endpoint="unix://$d/docker.sock"
+			--pod-infra-container-image="$SANDBOX_IMAGE" --network-plugin=cni
+			--cni-conf-dir="$d/cni/net.d" --cni-bin-dir=/usr/lib/cni --cni-cache-dir="$d/cni/cache"
+			--experimental-dockershim-root-directory="$d/dockershim")
 	fi
 	# exec all the way down: the PID start_to records is the kubelet's.
 	# shellcheck disable=SC2016 # $0 and $@ belong to the inner sh
@@ -104,7 +84,7 @@ real_kubelet_start() {
 		--node-ip "$(real_node_ip "$n")" --node-labels "$REAL_LABEL" --v=2 "${extra[@]}"
 }
 
-# real_up API_PORT NODE...: every node's containerd first (they start in
+# real_up API_PORT NODE...: every node's runtime first (they start in
 # parallel), then proxies and kubelets, then each node's pods once the
 # node is Ready.
 real_up() {
@@ -115,10 +95,10 @@ real_up() {
 	for n in "$@"; do
 		real_netns_up "$n"
 		real_node_files "$n" "$port"
-		real_containerd_start "$n"
+		real_runtime_start "$n"
 	done
 	for n in "$@"; do
-		real_containerd_wait "$n"
+		real_runtime_wait "$n"
 		real_image_import "$n"
 		real_proxy_start "$n"
 		real_kubelet_start "$n"
@@ -184,32 +164,15 @@ real_node_down() {
 	d=$(real_dir "$n")
 	[[ -d $d ]] || return 0
 	# A stopped (SIGSTOP) process cannot act on SIGTERM.
-	for p in kubelet containerd; do
+	for p in kubelet "$(real_runtime_daemon "$n")"; do
 		[[ -f $d/$p.pid ]] && kill -CONT "$(cat "$d/$p.pid")" 2>/dev/null || true
 	done
+	real_shim_thaw "$n"
 	stop "real/$n/kubelet"
-	stop "real/$n/criproxy"
+	real_proxy_stop "$n"
 	real_kill_containers "$n"
-	stop "real/$n/containerd"
+	stop "real/$n/$(real_runtime_daemon "$n")"
 	real_kill_shims "$n"
 	ip netns del "$(real_netns "$n")" 2>/dev/null || true
 	ip link del "pleg-r$(real_field "$n" index)" 2>/dev/null || true
-}
-
-# real_kill_shims NODE: a shim outlives containerd (it has its own process
-# group). Each runs with "-address <the node's containerd socket>", a path
-# of this lab alone, and listens on /run/containerd/s/<hash> (fixed in
-# containerd 1.6, shared by every containerd), recorded in each bundle.
-real_kill_shims() {
-	local d pid b addr
-	d=$(real_dir "$1")
-	for pid in $(pgrep -f -- "-address $d/containerd.sock\$"); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	for b in "$d"/containerd/state/io.containerd.runtime.v2.task/k8s.io/*/; do
-		if [[ -f $b/address ]]; then
-			addr=$(<"$b/address")
-			rm -f "${addr#unix://}"
-		fi
-	done
 }
