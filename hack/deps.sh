@@ -12,6 +12,8 @@
 #                                never started: policy-rc.d forbids it)
 #   containerd, runc, containernetworking-plugins, iptables, conntrack
 #                                the lab's real nodes (test/e2e/lab.sh)
+#   docker.io                    dockerd 20.10 and its CLI, for the real
+#                                Docker nodes
 #
 # Go tools (krew, goreleaser, the e2e kube-apiserver and kubelet) are built
 # from the Go module proxy by hack/tools.sh and test/e2e/lab.sh when missing.
@@ -31,6 +33,7 @@ want containerd containerd
 want runc runc
 want iptables iptables
 want conntrack conntrack
+want dockerd docker.io
 [[ -x /usr/lib/cni/bridge ]] || need+=(containernetworking-plugins)
 
 if [[ ${#need[@]} -eq 0 ]]; then

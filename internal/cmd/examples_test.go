@@ -24,6 +24,9 @@ func TestExampleBundles(t *testing.T) {
 	}{
 		{"runtime-hung", 3, "pleg-unhealthy", "runtime-unresponsive"},
 		{"runtime-frozen", 3, "runtime-down", "runtime-down"},
+		// The same relist hang under Docker's dockershim and containerd 2.x.
+		{"docker-hung", 3, "pleg-unhealthy", "runtime-unresponsive"},
+		{"containerd2-hung", 3, "pleg-unhealthy", "runtime-unresponsive"},
 		// The NFS server not answering is why the container is stuck.
 		{"stuck-container", 3, "pleg-unhealthy", "storage-hung"},
 		{"cni-not-ready", 3, "network-not-ready", "cni-not-ready"},

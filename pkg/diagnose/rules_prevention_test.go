@@ -80,6 +80,8 @@ func TestKnownBugVersion(t *testing.T) {
 		},
 		{name: "containerd 1.6.25", snap: mod(versions("v1.28.3", "containerd://1.6.25"))},
 		{name: "containerd 2.4.2", snap: mod(versions("v1.36.3", "containerd://2.4.2"))},
+		{name: "Debian's Docker 20.10.24 on dockershim 1.23", snap: mod(versions("v1.23.17", "docker://20.10.24+dfsg1"))},
+		{name: "kernel 6.18", snap: mod(kernel("6.18.44-fc-v1147"))},
 		{name: "cri-o 1.13", snap: mod(versions("v1.20.15", "cri-o://1.13.0"))},
 		{
 			name: "old kubelet and old docker",

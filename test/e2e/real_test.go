@@ -287,6 +287,7 @@ func TestRealNodes(t *testing.T) {
 				t.Errorf("real-healthy in the scan: %s %v, want ok", d.Verdict, d.causeIDs())
 			}
 		}
+		checkLabVersions(t, r.diag.Items)
 	})
 
 	if dir := os.Getenv("PLEG_REAL_CAPTURE"); dir != "" {
@@ -345,6 +346,38 @@ func TestRealNodes(t *testing.T) {
 	}
 	t.Logf("real incidents: %v from the first fault to every node Ready again", time.Since(start).Round(time.Second))
 	checkHistory(t)
+}
+
+// checkLabVersions holds the real nodes' own versions — kubelet, runtime,
+// kernel, as each Node reports them — to the plugin's table of releases
+// with known relist hangs: none of the lab's is in it (the table's sources
+// were checked against them: Docker 20.10.24 is after every Docker entry,
+// containerd 1.6.20 and 2.4.2 between the shim bugs' ranges, kubelets after
+// 1.17). A lab moved to a listed release must say so here.
+func checkLabVersions(t *testing.T, scanned []Diagnosis) {
+	t.Helper()
+	out := kubectl(t, "get", "nodes", "-l", "pleg.kubectl.io/kubelet=real", "-o",
+		`jsonpath={range .items[*]}{.metadata.name}{"\t"}{.status.nodeInfo.kubeletVersion}{"\t"}{.status.nodeInfo.containerRuntimeVersion}{"\t"}{.status.nodeInfo.kernelVersion}{"\n"}{end}`)
+	versions := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		node, v, _ := strings.Cut(line, "\t")
+		versions[node] = strings.ReplaceAll(v, "\t", " ")
+	}
+	seen := map[string]bool{}
+	for _, d := range scanned {
+		if v := versions[d.Node]; v != "" && !seen[v] {
+			seen[v] = true
+			t.Logf("lab versions %s (%s)", v, d.Node)
+		}
+		for _, c := range d.Causes {
+			if c.ID == "known-bug-version" {
+				t.Errorf("%s (%s): known-bug-version %v; the lab's releases are in no entry of the table", d.Node, versions[d.Node], c.Evidence)
+			}
+		}
+	}
+	if len(seen) < 3 {
+		t.Errorf("versions of %d kinds of real node, want containerd 1.6, containerd 2.x and Docker: %v", len(seen), versions)
+	}
 }
 
 // PLEGThresholdReal is the real kubelet's PLEG threshold (generic PLEG).

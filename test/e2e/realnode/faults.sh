@@ -39,7 +39,14 @@ real_fault() {
 	daemon=$(real_runtime_daemon "$n")
 	case $kind in
 	runtime-frozen) kill -STOP "$(cat "$d/$daemon.pid")" ;;
-	runtime-stopped) real_runtime_kill "$n" ;;
+	runtime-stopped)
+		real_runtime_kill "$n"
+		# The Docker API proxy would answer 502 Bad Gateway for the dockerd
+		# that is gone; a stopped dockerd leaves no socket: "Cannot connect
+		# to the Docker daemon". (gRPC's proxy passes containerd's own dial
+		# error through.)
+		if [[ $(real_runtime "$n") == docker ]]; then real_proxy_stop "$n"; fi
+		;;
 	relist-hang) real_relist_calls "$n" >"$d/proxy.hang" ;;
 	shim-hung)
 		real_shim_pid "$n" >"$d/shim-hung.pid" || return 1
@@ -72,6 +79,7 @@ real_heal() {
 		runtime-stopped)
 			real_runtime_start "$n"
 			real_runtime_wait "$n"
+			if [[ $(real_runtime "$n") == docker ]]; then real_proxy_start "$n"; fi
 			;;
 		relist-hang) : >"$d/proxy.hang" ;;
 		shim-hung)

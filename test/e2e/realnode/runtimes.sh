@@ -155,7 +155,7 @@ real_shim_address() {
 }
 
 # real_kill_shims NODE: a shim outlives its containerd (it has its own
-# process group). Each runs with "-address <the node's containerd socket>",
+# process group), as does dockerd's containerd a dockerd that was killed. Each runs with "-address <the node's containerd socket>",
 # a path of this lab alone, and listens on a socket recorded in its bundle,
 # /run/containerd/s/<hash> (shared by every containerd, Docker's too).
 real_kill_shims() {
@@ -164,6 +164,8 @@ real_kill_shims() {
 	for pid in $(pgrep -f -- "-address $(real_shim_address "$1")\$"); do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	# dockerd stops its own containerd when it stops, unless it was killed.
+	pkill -KILL -f -- "^containerd --config $d/docker-exec/containerd/containerd.toml" 2>/dev/null || true
 	for b in "$d"/containerd/state/io.containerd.runtime.v2.task/*/*/ "$d"/docker-exec/containerd/daemon/io.containerd.runtime.v2.task/*/*/; do
 		if [[ -f $b/address ]]; then
 			addr=$(<"$b/address")
