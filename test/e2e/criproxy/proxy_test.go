@@ -171,20 +171,19 @@ func TestUpstreamGone(t *testing.T) {
 	}
 }
 
-func TestMatches(t *testing.T) {
+func TestNames(t *testing.T) {
 	for _, tc := range []struct {
-		spec, method string
-		want         bool
+		list   []string
+		method string
+		want   bool
 	}{
-		{"/runtime.v1.RuntimeService/ListContainers\n", "/runtime.v1.RuntimeService/ListContainers", true},
-		{"ListPodSandbox\nListContainers", "/runtime.v1.RuntimeService/ListContainers", true},
-		{"  ListContainers  \r\n", "/runtime.v1.RuntimeService/ListContainers", true},
-		{"# ListContainers\n", "/runtime.v1.RuntimeService/ListContainers", false},
-		{"ListContainers", "/runtime.v1.RuntimeService/ListContainerStats", false},
-		{"", "/runtime.v1.RuntimeService/Status", false},
+		{[]string{"/runtime.v1.RuntimeService/ListContainers"}, "/runtime.v1.RuntimeService/ListContainers", true},
+		{[]string{"ListPodSandbox", "ListContainers"}, "/runtime.v1.RuntimeService/ListContainers", true},
+		{[]string{"ListContainers"}, "/runtime.v1.RuntimeService/ListContainerStats", false},
+		{nil, "/runtime.v1.RuntimeService/Status", false},
 	} {
-		if got := matches(tc.spec, tc.method); got != tc.want {
-			t.Errorf("matches(%q, %q) = %v, want %v", tc.spec, tc.method, got, tc.want)
+		if got := names(tc.list, tc.method); got != tc.want {
+			t.Errorf("names(%q, %q) = %v, want %v", tc.list, tc.method, got, tc.want)
 		}
 	}
 }

@@ -25,6 +25,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/kubectl-pleg/kubectl-pleg/test/e2e/internal/hangfile"
 )
 
 func main() {
@@ -76,21 +78,13 @@ func newProxy(upstream, hangFile string) http.Handler {
 	})
 }
 
-// hangs reads the hang file (a few bytes, on every request, so that `lab.sh
-// fault` and `heal` act on the next request) and reports whether a line
-// names the end of path: /containers/json matches /v1.41/containers/json.
-// Blank lines and lines starting with # are ignored.
+// hangs reads the hang file (hangfile.Names, on every request, so that
+// `lab.sh fault` and `heal` act on the next request) and reports whether a
+// name in it is the end of path: /containers/json matches
+// /v1.41/containers/json.
 func hangs(file, path string) bool {
-	if file == "" {
-		return false
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") && strings.HasSuffix(path, line) {
+	for _, name := range hangfile.Names(file) {
+		if strings.HasSuffix(path, name) {
 			return true
 		}
 	}
