@@ -29,6 +29,13 @@ func TestRealIncidentArtifacts(t *testing.T) {
 		"real-relist-hang":     {diagnose.PLEGUnhealthy, []string{"runtime-unresponsive"}},
 		"real-cni-off":         {diagnose.NetworkNotReady, []string{"cni-not-ready"}},
 		"real-kubelet-frozen":  {diagnose.KubeletUnreachable, []string{"kubelet-down"}},
+		"real-docker-frozen":   {diagnose.RuntimeDown, []string{"runtime-down", "runtime-unresponsive"}},
+		"real-docker-stopped":  {diagnose.RuntimeDown, []string{"runtime-down"}},
+		"real-docker-slow":     {diagnose.PLEGUnhealthy, []string{"runtime-unresponsive"}},
+		"real-docker-shim":     {diagnose.Healthy, []string{"stuck-container"}},
+		"real-cd2-frozen":      {diagnose.RuntimeDown, []string{"runtime-down", "runtime-unresponsive"}},
+		"real-cd2-stopped":     {diagnose.RuntimeDown, []string{"runtime-down"}},
+		"real-cd2-relist-hang": {diagnose.PLEGUnhealthy, []string{"runtime-unresponsive"}},
 	}
 	kinds := map[string]fileKind{
 		"describe.txt": kindDescribe, "node.yaml": kindObjects, "kubelet.log": kindLog,

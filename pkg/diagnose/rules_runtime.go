@@ -370,7 +370,7 @@ func runtimeUnresponsive(s *snapshot.Snapshot) *Finding {
 	if id, n, share := dominantObject(st); share > DominantShare && n >= StuckObjectMin {
 		// One container explains most timeouts: the runtime as a whole may be fine.
 		f.Confidence = Medium
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%d%% of the timeouts name one container %s (see stuck-container)", int(share*100), shortID(id)))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%d%% of the timeouts are about one container %s, named or through its pod (see stuck-container)", int(share*100), shortID(id)))
 	}
 	return f
 }

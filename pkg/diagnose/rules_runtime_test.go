@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -314,7 +315,7 @@ func TestRuntimeUnresponsive(t *testing.T) {
 			snap: mod(kubeletLog(klines(10, func(int) string { return containerStatusTimeout(cid(1)) })...)),
 			want: &want{sev: Critical, conf: Medium, evidence: []string{
 				"10× runtime call timeout (DeadlineExceeded) in kubelet log", "by call: ContainerStatus 10",
-				"100% of the timeouts name one container 0001e3b0c442 (see stuck-container)",
+				"100% of the timeouts are about one container 0001e3b0c442, named or through its pod (see stuck-container)",
 			}},
 		},
 		{
@@ -383,6 +384,37 @@ func TestStuckContainer(t *testing.T) {
 			want: &want{sev: Critical, conf: High, evidence: []string{"0001e3b0c442 timed out 20×"}, notEvidence: []string{"container 0005e3b0c442 "}},
 		},
 	})
+}
+
+// A kubelet names a hung container in its own call's line, and its pod
+// alone in "Error syncing pod" after each one (kubelet 1.23 on the lab's
+// Docker node whose shim was frozen): those lines are about the container
+// too, so it, not the runtime as a whole, comes first.
+func TestStuckContainerCountsItsPodsSyncFailures(t *testing.T) {
+	id := cid(1)
+	kill := fmt.Sprintf(`kuberuntime_container.go:753] "Kill container failed" err="rpc error: code = Unknown desc = operation timeout: context deadline exceeded" pod="shop/app-1" podUID=f8396783 containerName="app" containerID={Type:docker ID:%s}`, id)
+	sync := `pod_workers.go:965] "Error syncing pod, skipping" err="rpc error: code = DeadlineExceeded desc = context deadline exceeded" pod="shop/app-1" podUID=f8396783`
+	lines := klines(1, func(int) string { return kill })
+	lines = append(lines, klines(3, func(int) string { return containerStatusTimeout(id) })...)
+	lines = append(lines, klines(12, func(int) string { return sync })...)
+	s := mod(kubeletLog(lines...), onNode(withVersions("v1.23.17", "docker://20.10.24")))
+	assertFinding(t, stuckContainer(s), &want{sev: Critical, conf: High, evidence: []string{
+		"container 0001e3b0c442 timed out 4× in the kubelet log — pod shop/app-1",
+		"12× more timeouts name only its pod, the kubelet's sync of that pod failing: 100% of the runtime timeouts are about this one container",
+	}})
+	assertFinding(t, runtimeUnresponsive(s), &want{sev: Critical, conf: Medium, evidence: []string{
+		"100% of the timeouts are about one container 0001e3b0c442, named or through its pod",
+	}})
+	d := Diagnose(s)
+	if len(d.Causes) == 0 || d.Causes[0].ID != CauseStuckContainer {
+		t.Errorf("first cause = %v, want stuck-container", causeIDs(d))
+	}
+	// The same pod's sync failures with no container of it named are the
+	// runtime's: nothing says which container blocks.
+	s = mod(kubeletLog(klines(12, func(int) string { return sync })...))
+	if f := stuckContainer(s); f != nil {
+		t.Errorf("stuck-container from pod lines alone: %v", f.Evidence)
+	}
 }
 
 func TestStuckContainerRemediationNamesPod(t *testing.T) {

@@ -14,8 +14,10 @@ import (
 	"github.com/kubectl-pleg/kubectl-pleg/pkg/snapshot"
 )
 
-// dominantObject returns the container/sandbox ID named most often in timeout
-// lines, its count and its share of all ID-bearing timeout lines.
+// dominantObject returns the container/sandbox ID named most often in
+// timeout lines, its count, and the share of all timeout lines that are
+// about it: those naming it and those naming only its pod (the kubelet's
+// "Error syncing pod" after a call on the container timed out).
 func dominantObject(st *kubelet.SignalStats) (id string, n int, share float64) {
 	total := 0
 	for k, v := range st.Objects {
@@ -27,7 +29,14 @@ func dominantObject(st *kubelet.SignalStats) (id string, n int, share float64) {
 	if total == 0 {
 		return "", 0, 0
 	}
-	return id, n, float64(n) / float64(max(total, st.Count))
+	about := n
+	for pod, v := range st.PodOnly {
+		total += v
+		if pod == st.ObjectPods[id] {
+			about += v
+		}
+	}
+	return id, n, float64(about) / float64(max(total, st.Count))
 }
 
 // shortID is the 12-character form of a container ID that docker ps and
@@ -84,6 +93,11 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 			ev += " — pod " + pod
 		}
 		f.Evidence = append(f.Evidence, ev)
+	}
+	if pod := st.ObjectPods[top.id]; st.PodOnly[pod] > 0 {
+		_, _, share := dominantObject(st)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× more timeouts name only its pod, the kubelet's sync of that pod failing: %d%% of the runtime timeouts are about this one container",
+			humanize.Count(st.PodOnly[pod]), int(share*100)))
 	}
 	f.Evidence = append(f.Evidence, sampleNaming(st, top.id)...)
 	f.Answer, f.Steps = stuckSteps(s, top.id, st, owner)

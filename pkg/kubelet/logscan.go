@@ -68,6 +68,10 @@ type SignalStats struct {
 	// a line carried both (pod="…"); ObjectKinds says whether the ID is a
 	// pod sandbox ("sandbox") or a container, by the call that timed out.
 	ObjectPods, ObjectKinds map[string]string
+	// PodOnly counts, by pod, the lines of those signals that name a pod
+	// and no ID: the kubelet's "Error syncing pod" for a call on one of
+	// its containers that timed out.
+	PodOnly map[string]int
 	// MaxStale and Threshold are the largest PLEG staleness reported and its threshold.
 	MaxStale, Threshold time.Duration
 	// FirstLine and LastLine are the line numbers (from 1) of the first and
@@ -219,18 +223,29 @@ func (s *logScanner) record(sig Signal, line []byte, t time.Time) {
 				st.Operations[op]++
 			}
 		}
+		pod := fieldValue(line, "pod=")
+		if !strings.Contains(pod, "/") {
+			pod = ""
+		}
 		if id := containerIDOf(line); id != "" {
 			if st.Objects == nil {
 				st.Objects, st.ObjectPods, st.ObjectKinds = map[string]int{}, map[string]string{}, map[string]string{}
 			}
 			if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
 				st.Objects[id]++
-				if pod := fieldValue(line, "pod="); strings.Contains(pod, "/") {
+				if pod != "" {
 					st.ObjectPods[id] = pod
 				}
 				if kind := objectKind(line); kind != "" {
 					st.ObjectKinds[id] = kind
 				}
+			}
+		} else if pod != "" {
+			if st.PodOnly == nil {
+				st.PodOnly = map[string]int{}
+			}
+			if _, seen := st.PodOnly[pod]; seen || len(st.PodOnly) < maxObjects {
+				st.PodOnly[pod]++
 			}
 		}
 	}

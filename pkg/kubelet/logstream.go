@@ -304,6 +304,14 @@ func (st *SignalStats) merge(next *SignalStats) {
 			}
 		}
 	}
+	for pod, n := range next.PodOnly {
+		if st.PodOnly == nil {
+			st.PodOnly = map[string]int{}
+		}
+		if _, seen := st.PodOnly[pod]; seen || len(st.PodOnly) < maxObjects {
+			st.PodOnly[pod] += n
+		}
+	}
 	st.LastLine = next.LastLine
 	st.MaxStale = max(st.MaxStale, next.MaxStale)
 	if next.Threshold > 0 {

@@ -221,3 +221,29 @@ func TestScanLogTailKeepsTheNewestBlocks(t *testing.T) {
 		t.Errorf("Last = %v, want %v", got.Last, want)
 	}
 }
+
+// A pod named with no container ID counts in PodOnly, across all the blocks
+// a long log is read in; a line naming both counts for the ID alone.
+func TestScanLogPodOnlyTimeouts(t *testing.T) {
+	const (
+		id   = "8545fc59d3b04c7eebfd6f6428e7e0da631af5ebd39c3fc28b637f009b3dbdcf"
+		kill = `Nov 27 08:00:00.000000 w kubelet[1]: E1127 08:00:00.000000 1 kuberuntime_container.go:753] "Kill container failed" err="rpc error: code = Unknown desc = operation timeout: context deadline exceeded" pod="shop/app-1" podUID=f839 containerName="app" containerID={Type:docker ID:` + id + "}\n"
+		sync = `Nov 27 08:00:01.000000 w kubelet[1]: E1127 08:00:01.000000 1 pod_workers.go:965] "Error syncing pod, skipping" err="rpc error: code = DeadlineExceeded desc = context deadline exceeded" pod="shop/app-1" podUID=f839` + "\n"
+	)
+	var b strings.Builder
+	b.WriteString(kill)
+	syncs := 0
+	for b.Len() < 3*blockSize {
+		b.WriteString(sync)
+		syncs++
+	}
+	sums, err := scanLogs(strings.NewReader(b.String()), ScanOptions{Ref: time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := sums[0].Signal(RuntimeTimeout)
+	if st.Count != syncs+1 || st.Objects[id] != 1 || st.ObjectPods[id] != "shop/app-1" || st.PodOnly["shop/app-1"] != syncs || len(st.PodOnly) != 1 {
+		t.Errorf("count %d, objects %v (pods %v), pod only %v; want %d, the container once, the pod alone %d×",
+			st.Count, st.Objects, st.ObjectPods, st.PodOnly, syncs+1, syncs)
+	}
+}
