@@ -3,6 +3,7 @@ package offline
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,12 @@ func detect(head []byte) (detection, error) {
 			return d, nil
 		}
 	}
+	// kubectl's error, saved in place of the data it failed to get, may
+	// follow a command line naming that data (proxy/configz): it is said as
+	// the error before a fragment reader takes the command for the data.
+	if msg, ok := kubectlError(head); ok {
+		return detection{}, fmt.Errorf("kubectl's error, not data (the command that made this file failed; run it again or leave the file out): %s", msg)
+	}
 	// Text that no reader knows may still be a piece of a Node (its
 	// conditions) or carry the kubelet's words without any timestamps.
 	if looksLikeConditions(head) {
@@ -97,6 +104,29 @@ func detect(head []byte) (detection, error) {
 		return detection{kind: k}, nil
 	}
 	return detection{}, unreadable("unrecognized content")
+}
+
+// kubectlErrorStarts open what kubectl prints instead of data when a get
+// fails; saved to a file (as a capture script's 2>&1 does) it is the answer
+// to why the data is missing, not a kind of data to read.
+var kubectlErrorStarts = []string{"Error from server", "error: ", "Unable to connect to the server", "The connection to the server "}
+
+// kubectlError finds kubectl's error message in the first lines of a file
+// (after the command line, when it was pasted too) and returns its first
+// line.
+func kubectlError(head []byte) (string, bool) {
+	for i, line := range strings.SplitN(string(head), "\n", 4) {
+		line = strings.TrimSpace(line)
+		for _, start := range kubectlErrorStarts {
+			if strings.HasPrefix(line, start) {
+				return line, true
+			}
+		}
+		if i == 0 && line != "" && !strings.HasPrefix(line, "$") && !strings.HasPrefix(line, "kubectl ") {
+			return "", false // text that is not a command line comes before: not kubectl's error
+		}
+	}
+	return "", false
 }
 
 // Keys only the kubelet's /stats/summary and /configz write.

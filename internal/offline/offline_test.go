@@ -2,6 +2,7 @@ package offline
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,6 +97,38 @@ func TestDetectRejectsWhatItCannotRead(t *testing.T) {
 				t.Errorf("error %q does not say once what is read", err)
 			}
 		})
+	}
+}
+
+// A file saved from a kubectl get that failed holds kubectl's error: it is
+// said as that, with the message, not as content of no known kind.
+func TestDetectSaysAFileHoldsKubectlsError(t *testing.T) {
+	real, err := os.ReadFile("../../testdata/real/real-docker-shim/stats.error.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"real dockershim stats":  string(real),
+		"after the command line": "$ kubectl get --raw /api/v1/nodes/w/proxy/configz\nError from server (Forbidden): nodes \"w\" is forbidden: User \"sre\" cannot get resource \"nodes/proxy\"\n",
+		"no api server":          "Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n",
+		"refused":                "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := detect([]byte(content))
+			var u unreadable
+			if err == nil || errors.As(err, &u) || !strings.Contains(err.Error(), "kubectl's error, not data") {
+				t.Fatalf("got %v, want it said as kubectl's error", err)
+			}
+			first := strings.SplitN(strings.TrimPrefix(content, "$ kubectl get --raw /api/v1/nodes/w/proxy/configz\n"), "\n", 2)[0]
+			if !strings.Contains(err.Error(), first) {
+				t.Errorf("%v does not quote kubectl's message %q", err, first)
+			}
+		})
+	}
+	// A log that mentions such an error further down is still a log.
+	log := "Nov 27 09:11:16 w kubelet[2211]: E1127 09:11:16.471895 2211 kubelet.go:1] \"x\"\nError from server (NotFound)\n"
+	if d, err := detect([]byte(log)); err != nil || d.kind != kindLog {
+		t.Errorf("a log got %v, %v", d, err)
 	}
 }
 
