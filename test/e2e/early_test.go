@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,7 +252,7 @@ func soak(nodes map[string][]string, every time.Duration) (stop func() map[strin
 				if err == nil {
 					r.samples++
 					for _, c := range d.Causes {
-						if (c.Severity == "warning" || c.Severity == "critical") && !contains(allowed, c.ID) {
+						if (c.Severity == "warning" || c.Severity == "critical") && !slices.Contains(allowed, c.ID) {
 							r.alarms = append(r.alarms, fmt.Sprintf("%s %s %s: %s", time.Now().Format("15:04:05"), c.Severity, c.ID, strings.Join(c.Evidence, "; ")))
 						}
 					}
