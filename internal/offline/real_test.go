@@ -15,6 +15,14 @@ import (
 // incidents on the lab's real nodes (make real-fixtures regenerates it).
 var realDir = filepath.Join("..", "..", "testdata", "real")
 
+// firstStep is what the first step of a frozen or stopped runtime's
+// diagnosis runs.
+var firstStep = map[string]string{
+	"real-runtime-frozen": "time crictl ps", "real-cd2-frozen": "time crictl ps", "real-docker-frozen": "time docker ps",
+	"real-runtime-stopped": "systemctl status containerd", "real-cd2-stopped": "systemctl status containerd",
+	"real-docker-stopped": "systemctl status docker",
+}
+
 // Each file of a real incident is told by its content, and all of them
 // together give the diagnosis the live plugin gave.
 func TestRealIncidentArtifacts(t *testing.T) {
@@ -92,6 +100,14 @@ func TestRealIncidentArtifacts(t *testing.T) {
 			}
 			if d.Verdict != w.verdict || !slices.Contains(w.top, top) || d.Node != node {
 				t.Errorf("node %q verdict %s top %s, want %s and one of %v (%s)", d.Node, d.Verdict, top, w.verdict, w.top, d.Summary)
+			}
+			// The kubelet calls a frozen runtime down as it does a stopped
+			// one; the first step must tell them apart (a frozen runtime is
+			// active in systemctl: a timed call shows the hang).
+			if run, ok := firstStep[node]; ok {
+				if len(d.Causes) == 0 || len(d.Causes[0].Steps) == 0 || !strings.Contains(d.Causes[0].Steps[0].Run, run) {
+					t.Errorf("first step of %s is not %q: %+v", node, run, d.Causes)
+				}
 			}
 		})
 	}

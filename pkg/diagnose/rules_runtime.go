@@ -194,6 +194,15 @@ func kubeletDown(s *snapshot.Snapshot) *Finding {
 	return f
 }
 
+// hungNotStopped says a runtime the kubelet calls down is still running but
+// hung (SIGSTOPped, deadlocked): its calls time out, where a stopped one's
+// fail to connect. systemctl shows such a runtime active — the classic
+// "runtime down though docker is active" — so the first step times a call.
+func hungNotStopped(s *snapshot.Snapshot) bool {
+	timeouts, down := weigh(s.KubeletLog, kubelet.RuntimeTimeout), weigh(s.KubeletLog, kubelet.RuntimeDown)
+	return timeouts.current && timeouts.Count > down.Count
+}
+
 func runtimeDown(s *snapshot.Snapshot) *Finding {
 	rt := runtimeOf(s)
 	f := &Finding{Answer: rt.name + " is down or not ready", Steps: []Step{
@@ -209,6 +218,11 @@ func runtimeDown(s *snapshot.Snapshot) *Finding {
 			f.Severity, f.Confidence = Critical, High
 			f.Evidence = append(f.Evidence, fmt.Sprintf("Ready=False for %s: %s", age(s, ready.LastTransitionTime.Time), ready.Message))
 			f.Answer = fmt.Sprintf("%s is down: the kubelet has said so for %s", rt.name, age(s, ready.LastTransitionTime.Time))
+			if hungNotStopped(s) {
+				f.Answer = fmt.Sprintf("%s hangs: the kubelet has called it down for %s, but its calls time out rather than fail to connect",
+					rt.name, age(s, ready.LastTransitionTime.Time))
+				f.Steps = append([]Step{rt.answersStep()}, f.Steps...)
+			}
 		case sigs.Has(kubelet.RuntimeStatusPending) && !startedRecently(s):
 			f.Severity, f.Confidence = Critical, Medium
 			f.Evidence = append(f.Evidence, fmt.Sprintf("runtime status check has not completed for %s: %s",

@@ -216,6 +216,36 @@ func TestRuntimeDownGCEventsNameTheRuntime(t *testing.T) {
 	assertFinding(t, runtimeDown(s), &want{sev: Critical, conf: High, notEvidence: []string{"GC failures"}})
 }
 
+// The kubelet calls a frozen runtime down as it does a stopped one; its
+// log tells them apart: a frozen one's calls time out, a stopped one's
+// fail to connect. The frozen one is active in systemctl, so its first step
+// times a call (the real captures, testdata/real/*-frozen, are checked in
+// internal/offline).
+func TestRuntimeDownTellsHungFromStopped(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, answer, first string
+	}{
+		{"frozen: calls time out", listContainersTimeout, "containerd hangs: the kubelet has called it down for 4m", "time crictl ps"},
+		{"stopped: connections fail", runtimeResetLog, "containerd is down: the kubelet has said so for 4m", "systemctl status containerd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			line := tc.line
+			s := mod(onNode(notReady("container runtime is down", 4*time.Minute)),
+				kubeletLog(klines(6, func(int) string { return line })...))
+			f := runtimeDown(s)
+			if f == nil {
+				t.Fatal("did not fire")
+			}
+			if !strings.HasPrefix(f.Answer, tc.answer) {
+				t.Errorf("answer %q, want it to start %q", f.Answer, tc.answer)
+			}
+			if len(f.Steps) == 0 || !strings.Contains(f.Steps[0].Run, tc.first) {
+				t.Errorf("first step %+v, want %q", f.Steps, tc.first)
+			}
+		})
+	}
+}
+
 // The remediation names the node's own runtime; Docker on a kubelet of
 // 1.24 or later runs behind cri-dockerd, before it behind dockershim.
 func TestRuntimeDownRemediationNamesRuntime(t *testing.T) {
