@@ -55,7 +55,7 @@ e2e:
 	cd test/e2e && $(GO) test -count=1 -v -timeout 60m ./... | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 # Artifacts of real incidents, captured from the lab's real nodes (root,
-# about 6 minutes): testdata/real/NODE (kubelet log, /metrics, /stats/summary,
+# 15 minutes measured with fourteen real nodes, 2026-12-04): testdata/real/NODE (kubelet log, /metrics, /stats/summary,
 # /configz, describe node, node YAML) and the example bundles of examples/.
 # Read the diff before committing.
 real-fixtures:

@@ -103,14 +103,20 @@ func TestDetectRejectsWhatItCannotRead(t *testing.T) {
 // A file saved from a kubectl get that failed holds kubectl's error: it is
 // said as that, with the message, not as content of no known kind.
 func TestDetectSaysAFileHoldsKubectlsError(t *testing.T) {
-	real, err := os.ReadFile("../../testdata/real/real-docker-shim/stats.error.txt")
+	// kubectl's answers while dockerd was stopped and while it was frozen,
+	// saved by make real-fixtures.
+	stopped, err := os.ReadFile("../../testdata/real/real-docker-stopped/stats.error.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, err := os.ReadFile("../../testdata/real/real-docker-frozen/metrics.error.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, content := range map[string]string{
-		"real dockershim stats":  string(real),
+		"real: docker stopped":   string(stopped),
+		"real: docker frozen":    string(frozen),
 		"after the command line": "$ kubectl get --raw /api/v1/nodes/w/proxy/configz\nError from server (Forbidden): nodes \"w\" is forbidden: User \"sre\" cannot get resource \"nodes/proxy\"\n",
-		"no api server":          "Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n",
 		"refused":                "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n",
 	} {
 		t.Run(name, func(t *testing.T) {

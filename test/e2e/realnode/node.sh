@@ -65,10 +65,13 @@ real_kubelet_start() {
 		extra=(--maximum-dead-containers-per-container=50 --maximum-dead-containers=1000)
 	fi
 	# dockershim is in the kubelet, and flags only: the Docker API through
-	# the node's proxy, CNI called by the kubelet itself (in the node's
-	# netns), and its checkpoints in the node's dir, not /var/lib/dockershim.
+	# the node's proxy, for dockershim and for cAdvisor (--docker: without it
+	# cAdvisor looks for /var/run/docker.sock, never learns docker's image
+	# filesystem and /stats/summary fails with "non-existent label
+	# docker-images"), CNI called by the kubelet itself (in the node's netns),
+	# and its checkpoints in the node's dir, not /var/lib/dockershim.
 	if [[ $(real_runtime "$n") == docker ]]; then
-		extra+=(--container-runtime=docker --docker-endpoint="unix://$d/docker.sock"
+		extra+=(--container-runtime=docker --docker-endpoint="unix://$d/docker.sock" --docker="unix://$d/docker.sock"
 			--pod-infra-container-image="$SANDBOX_IMAGE" --network-plugin=cni
 			--cni-conf-dir="$d/cni/net.d" --cni-bin-dir=/usr/lib/cni --cni-cache-dir="$d/cni/cache"
 			--experimental-dockershim-root-directory="$d/dockershim")
