@@ -88,7 +88,7 @@ func detect(head []byte) (detection, error) {
 	// follow a command line naming that data (proxy/configz): it is said as
 	// the error before a fragment reader takes the command for the data.
 	if msg, ok := kubectlError(head); ok {
-		return detection{}, fmt.Errorf("kubectl's error, not data (the command that made this file failed; run it again or leave the file out): %s", msg)
+		return detection{}, fmt.Errorf("kubectl's error, not data: %s (its command failed: run it again, or leave the file out)", msg)
 	}
 	// Text that no reader knows may still be a piece of a Node (its
 	// conditions) or carry the kubelet's words without any timestamps.
