@@ -95,7 +95,7 @@ func stuckContainer(s *snapshot.Snapshot) *Finding {
 		f.Evidence = append(f.Evidence, ev)
 	}
 	if pod := st.ObjectPods[top.id]; st.PodOnly[pod] > 0 {
-		_, _, share := dominantObject(st)
+		// share, from dominantObject, is about top: both rank by count, then ID.
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s× more timeouts name only its pod, the kubelet's sync of that pod failing: %d%% of the runtime timeouts are about this one container",
 			humanize.Count(st.PodOnly[pod]), int(share*100)))
 	}

@@ -11,7 +11,7 @@ const (
 	maxSampleLen  = 2048 // bytes of a sample line kept: whole, for any kubelet line but a pathological one
 	newestSamples = 3    // newest sample lines kept per signal (plus the first one)
 	maxTimes      = 64   // newest occurrence times kept per signal
-	maxObjects    = 1024 // distinct container/sandbox IDs tracked per signal
+	maxObjects    = 1024 // distinct container/sandbox IDs, and pods named alone, tracked per signal
 	maxLineLen    = 64 << 10
 )
 
@@ -231,8 +231,7 @@ func (s *logScanner) record(sig Signal, line []byte, t time.Time) {
 			if st.Objects == nil {
 				st.Objects, st.ObjectPods, st.ObjectKinds = map[string]int{}, map[string]string{}, map[string]string{}
 			}
-			if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
-				st.Objects[id]++
+			if countBounded(st.Objects, id, 1) {
 				if pod != "" {
 					st.ObjectPods[id] = pod
 				}
@@ -244,9 +243,7 @@ func (s *logScanner) record(sig Signal, line []byte, t time.Time) {
 			if st.PodOnly == nil {
 				st.PodOnly = map[string]int{}
 			}
-			if _, seen := st.PodOnly[pod]; seen || len(st.PodOnly) < maxObjects {
-				st.PodOnly[pod]++
-			}
+			countBounded(st.PodOnly, pod, 1)
 		}
 	}
 }
@@ -375,3 +372,14 @@ func containerIDOf(line []byte) string {
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
+
+// countBounded adds n to m[key] unless key is new and m already holds
+// maxObjects keys, so that a log naming thousands of containers stays small;
+// it says whether it counted.
+func countBounded(m map[string]int, key string, n int) bool {
+	if _, seen := m[key]; !seen && len(m) >= maxObjects {
+		return false
+	}
+	m[key] += n
+	return true
+}

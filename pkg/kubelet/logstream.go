@@ -294,8 +294,7 @@ func (st *SignalStats) merge(next *SignalStats) {
 		if st.Objects == nil {
 			st.Objects, st.ObjectPods, st.ObjectKinds = map[string]int{}, map[string]string{}, map[string]string{}
 		}
-		if _, seen := st.Objects[id]; seen || len(st.Objects) < maxObjects {
-			st.Objects[id] += n
+		if countBounded(st.Objects, id, n) {
 			if pod := next.ObjectPods[id]; pod != "" {
 				st.ObjectPods[id] = pod
 			}
@@ -308,9 +307,7 @@ func (st *SignalStats) merge(next *SignalStats) {
 		if st.PodOnly == nil {
 			st.PodOnly = map[string]int{}
 		}
-		if _, seen := st.PodOnly[pod]; seen || len(st.PodOnly) < maxObjects {
-			st.PodOnly[pod] += n
-		}
+		countBounded(st.PodOnly, pod, n)
 	}
 	st.LastLine = next.LastLine
 	st.MaxStale = max(st.MaxStale, next.MaxStale)
